@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the harness needs, only those missing: redis-server and redis-tools (the cache),
+# postgresql (initdb/pg_ctl for the private database), iproute2 (network namespaces for provisioning tests).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+if ((${#need[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${need[*]} — run as root: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "installing Debian packages: ${need[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+else
+  echo "Debian packages present: redis-server redis-tools postgresql iproute2"
+fi

@@ -1,0 +1,50 @@
+import type { Redis, RedisOptions } from 'ioredis';
+
+/** Counters of one process, or of all workers together (`system`). */
+export interface Counters {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  /** hits / (hits + misses), 0 when there were no reads. 0..1 */
+  hitRate: number;
+  /** hits + misses */
+  totalRequests: number;
+}
+
+/** `process`: this worker since start; `system`: every worker sharing the namespace, kept in Redis. */
+export interface CacheStats {
+  process: Counters;
+  system: Counters;
+}
+
+export interface GetOrLoadOptions {
+  /** TTL of the stored value in seconds; undefined = no expiry (until invalidated). */
+  ttlSeconds?: number;
+}
+
+/** The cache of the FastNPC plan: one interface over one Redis shared by every worker. */
+export interface Cache {
+  /** Miss, corrupt entry or Redis failure → undefined (counted). Never throws. */
+  get<T>(key: string): Promise<T | undefined>;
+  /** Stores a JSON value; false when Redis failed. Never throws. */
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  /** Deletes one entry and voids its lease; false when Redis failed. Never throws. */
+  delete(key: string): Promise<boolean>;
+  exists(key: string): Promise<boolean>;
+  /** Glob within the namespace; SCAN + UNLINK, never KEYS. Returns the count deleted. */
+  deletePattern(pattern: string): Promise<number>;
+  /** Deletes this namespace only; never FLUSHDB/FLUSHALL. */
+  clearAll(): Promise<number>;
+  /** Cache-aside with leases: a load that started before an invalidation never stores its value. */
+  getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T>;
+  /** Deletes entries and voids their leases; rejects with CacheInvalidationError when Redis cannot confirm. */
+  invalidate(...keys: string[]): Promise<void>;
+  stats(): Promise<CacheStats>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** What `CacheOptions.redis` accepts: a redis:// or rediss:// URL, ioredis options, or a client we do not own. */
+export type RedisSource = string | RedisOptions | Redis;

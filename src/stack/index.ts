@@ -1,0 +1,11 @@
+export { findBinary, findPostgresBinary } from './binaries.ts';
+export { StackError, type StackErrorCode } from './errors.ts';
+export { freePort, waitForPort } from './free-port.ts';
+export { type LocalStackOptions, type StartedLocalStack, startLocalStack } from './local-stack.ts';
+export { type PostgresServerOptions, type StartedPostgres, startPostgres } from './postgres-server.ts';
+export {
+  REPOSITORY_REDIS_CONF,
+  type RedisServerOptions,
+  type StartedRedisServer,
+  startRedisServer,
+} from './redis-server.ts';

@@ -1,0 +1,183 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import pg from 'pg';
+import { findPostgresBinary } from './binaries.ts';
+import { onProcessExit } from './cleanup.ts';
+import { StackError } from './errors.ts';
+import { freePort } from './free-port.ts';
+
+export interface PostgresServerOptions {
+  /** Port to listen on (127.0.0.1 only). @default a free port */
+  port?: number;
+  /** Database created for the app. @default 'fastnpc' */
+  database?: string;
+  /** How long pg_ctl may wait for start-up. @default 30_000 */
+  startTimeoutMs?: number;
+}
+
+/** A private PostgreSQL cluster started by the local stack (initdb + pg_ctl, temp dir, loopback). */
+export interface StartedPostgres {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Whether pg_stat_statements is preloaded and created in the app database. */
+  readonly statStatements: boolean;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** PostgreSQL refuses to run as root: when we are root, run its binaries as the `postgres` system user. */
+function runAs(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  const entry = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((line) => line.startsWith('postgres:'));
+  if (!entry) {
+    throw new StackError(
+      'E_START_FAILED',
+      'PostgreSQL cannot run as root and there is no "postgres" user. Install it with: apt-get install -y postgresql',
+    );
+  }
+  const [, , uid, gid] = entry.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function run(binary: string, args: string[], as: RunAs, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      ...as,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else
+        reject(
+          new StackError(
+            'E_START_FAILED',
+            `${basename(binary)} ${args[0] ?? ''} failed (exit ${code}): ${output.trim().slice(-800)}`,
+          ),
+        );
+    });
+  });
+}
+
+/** Starts a throwaway PostgreSQL cluster; fsync is off because its data is disposable. */
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<StartedPostgres> {
+  const initdb = findPostgresBinary('initdb');
+  const pgCtl = findPostgresBinary('pg_ctl');
+  const port = options.port ?? (await freePort());
+  const database = options.database ?? 'fastnpc';
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const as = runAs();
+  const dir = mkdtempSync(join(tmpdir(), 'fastnpc-pg-'));
+  const dataDir = join(dir, 'data');
+  if (as.uid !== undefined) chownSync(dir, as.uid, as.gid ?? as.uid);
+  const major = basename(dirname(dirname(initdb)));
+  const statStatements = existsSync(`/usr/share/postgresql/${major}/extension/pg_stat_statements.control`);
+
+  let running = false;
+  const stopSync = (): void => {
+    if (running) spawnSync(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'], { ...as, stdio: 'ignore' });
+    running = false;
+  };
+  const unregister = onProcessExit(() => {
+    stopSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  try {
+    await run(
+      initdb,
+      ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+      as,
+      60_000,
+    );
+    const serverOptions = [
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+      ...(statStatements ? ['-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track=all'] : []),
+    ].join(' ');
+    running = true;
+    await run(
+      pgCtl,
+      [
+        'start',
+        '-D',
+        dataDir,
+        '-w',
+        '-t',
+        String(Math.ceil(startTimeoutMs / 1000)),
+        '-l',
+        join(dir, 'postgres.log'),
+        '-o',
+        serverOptions,
+      ],
+      as,
+      startTimeoutMs + 5_000,
+    );
+    const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    } finally {
+      await admin.end();
+    }
+    if (statStatements) {
+      const app = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
+      await app.connect();
+      try {
+        await app.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      } finally {
+        await app.end();
+      }
+    }
+  } catch (error) {
+    stopSync();
+    unregister();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+
+  let stopped = false;
+  const server: StartedPostgres = {
+    url: `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    port,
+    dir,
+    statStatements,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (running) {
+        await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as, 30_000).catch(() => stopSync());
+        running = false;
+      }
+      unregister();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    [Symbol.asyncDispose]: () => server.stop(),
+  };
+  return server;
+}
