@@ -1,2 +1,24 @@
-export type { Cache, CacheStats, Counters, GetOrLoadOptions, RedisSource } from './cache/types.ts';
+export {
+  type Cache,
+  CacheError,
+  type CacheErrorCode,
+  CacheInvalidationError,
+  type CacheLogger,
+  CacheOptionError,
+  type CacheOptions,
+  type CacheStats,
+  CONSOLE_LOGGER,
+  type Counters,
+  createCache,
+  DEFAULT_CACHE_OPTIONS,
+  encodeKeySegment,
+  escapeGlob,
+  type GetOrLoadOptions,
+  INTERNAL_PREFIX,
+  keys,
+  MAX_SEGMENT_BYTES,
+  METRIC_NAMES,
+  patterns,
+  type RedisSource,
+} from './cache/index.ts';
 export * from './stack/index.ts';

@@ -16,7 +16,15 @@ export interface Counters {
 /** `process`: this worker since start; `system`: every worker sharing the namespace, kept in Redis. */
 export interface CacheStats {
   process: Counters;
+  /** All workers together (Redis hash, plus this process's not yet flushed counts). */
   system: Counters;
+  /** workerId → that worker's counters as last flushed to Redis (this worker's include its unflushed counts). */
+  workers: Record<string, Counters>;
+  /**
+   * False when Redis could not be read: then `system` is only this process's counters and `workers` holds only
+   * this worker.
+   */
+  systemAvailable: boolean;
 }
 
 export interface GetOrLoadOptions {

@@ -1,0 +1,651 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, type RedisOptions } from 'ioredis';
+import { CircuitBreaker } from './breaker.ts';
+import { CORRUPT, decode, encode } from './codec.ts';
+import { CacheInvalidationError, CacheOptionError } from './errors.ts';
+import { type CacheMetrics, createCacheMetrics } from './metrics.ts';
+import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
+import {
+  ACQUIRE,
+  DROP_IF_SAME,
+  FILL,
+  FLUSH_STATS,
+  type LuaScript,
+  RELEASE,
+  REMOVE,
+  runScript,
+  STORE,
+} from './scripts.ts';
+import { addTally, emptyTally, isEmptyTally, TALLY_FIELDS, type Tally, tallyFromHash, toCounters } from './stats.ts';
+import type { Cache, CacheStats, Counters, GetOrLoadOptions, RedisSource } from './types.ts';
+
+/**
+ * Logical keys starting with this are reserved: leases and statistics live under `<namespace>:__cache__:`.
+ * `get`/`set`/… refuse such keys and `deletePattern`/`clearAll` never match them.
+ */
+export const INTERNAL_PREFIX = '__cache__:';
+
+/** Worker statistics hashes expire after a week without a flush (dead workers age out). */
+const WORKER_STATS_TTL_SECONDS = 7 * 24 * 3600;
+/** SCAN batch size of deletePattern/clearAll. */
+const SCAN_COUNT = 1_000;
+/** Failed invalidations remembered for replay; past this the oldest are forgotten (and logged). */
+const MAX_PENDING_INVALIDATIONS = 10_000;
+/** Corrupt keys remembered so each is logged once. */
+const MAX_LOGGED_CORRUPT_KEYS = 1_000;
+
+function isRedisClient(source: RedisSource): source is Redis {
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof (source as Redis).sendCommand === 'function' &&
+    typeof (source as Redis).evalsha === 'function'
+  );
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** ioredis options that make every command fail fast and never replay a write after a reconnect. */
+function failFastOptions(options: ResolvedCacheOptions): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    commandTimeout: options.commandTimeoutMs,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.max(1_000, options.commandTimeoutMs),
+    retryStrategy: (times: number) => Math.min(times * 50, 1_000),
+  };
+}
+
+function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean } {
+  const source = options.redis;
+  if (isRedisClient(source)) {
+    if (source.options.keyPrefix) {
+      throw new CacheOptionError(
+        'redis',
+        'the given ioredis client has a keyPrefix; pass a client without one (the cache prefixes the namespace itself)',
+      );
+    }
+    const given = source.options;
+    if (
+      given.enableOfflineQueue !== false ||
+      given.commandTimeout === undefined ||
+      given.autoResendUnfulfilledCommands
+    ) {
+      options.logger.warn(
+        'the given ioredis client is not fail-fast: set enableOfflineQueue: false, commandTimeout and ' +
+          'autoResendUnfulfilledCommands: false on it, or pass a URL and let the cache create its client',
+      );
+    }
+    return { client: source, owned: false };
+  }
+  const password = options.password === undefined ? {} : { password: options.password };
+  if (typeof source === 'string') {
+    return { client: new Redis(source, { ...failFastOptions(options), ...password }), owned: true };
+  }
+  if (source.keyPrefix) {
+    throw new CacheOptionError('redis', 'keyPrefix is not supported; use the namespace option');
+  }
+  return { client: new Redis({ ...source, ...failFastOptions(options), ...password }), owned: true };
+}
+
+class RedisCache implements Cache {
+  readonly #options: ResolvedCacheOptions;
+  readonly #client: Redis;
+  readonly #owned: boolean;
+  readonly #prefix: string;
+  readonly #leasePrefix: string;
+  readonly #statsSystemKey: string;
+  readonly #statsWorkerKey: string;
+  readonly #statsWorkersKey: string;
+  readonly #breaker: CircuitBreaker;
+  readonly #metrics: CacheMetrics;
+  readonly #total = emptyTally();
+  #unflushed = emptyTally();
+  readonly #pendingInvalidations = new Set<string>();
+  readonly #loggedCorrupt = new Set<string>();
+  readonly #flushTimer: NodeJS.Timeout;
+  #everReady = false;
+  #closed = false;
+  #flushing: Promise<void> | undefined;
+
+  constructor(options: ResolvedCacheOptions) {
+    this.#options = options;
+    const { client, owned } = connect(options);
+    this.#client = client;
+    this.#owned = owned;
+    const ns = options.namespace;
+    this.#prefix = `${ns}:`;
+    this.#leasePrefix = `${ns}:${INTERNAL_PREFIX}lease:`;
+    this.#statsSystemKey = `${ns}:${INTERNAL_PREFIX}stats:system`;
+    this.#statsWorkerKey = `${ns}:${INTERNAL_PREFIX}stats:worker:${options.workerId}`;
+    this.#statsWorkersKey = `${ns}:${INTERNAL_PREFIX}stats:workers`;
+    this.#metrics = createCacheMetrics(ns, options.registry);
+    this.#everReady = client.status === 'ready';
+    if (owned) {
+      // Without a listener ioredis prints every connection error; the breaker reports outages instead.
+      client.on('error', (error: unknown) =>
+        options.logger.debug('redis connection error', { error: errorMessage(error) }),
+      );
+    }
+    client.on('ready', () => {
+      this.#everReady = true;
+    });
+    this.#breaker = new CircuitBreaker({
+      threshold: options.breakerThreshold,
+      probeIntervalMs: options.breakerProbeIntervalMs,
+      probe: () => this.#probe(),
+      onChange: (state) => {
+        this.#metrics.breakerOpen(state === 'open');
+        if (state === 'open') {
+          options.logger.warn(
+            `Redis failed ${options.breakerThreshold} times in a row: cache degraded (reads miss, loads go to the database) until a probe succeeds`,
+            { namespace: ns, probeIntervalMs: options.breakerProbeIntervalMs },
+          );
+        } else {
+          options.logger.warn('Redis answers again: cache back in use', { namespace: ns });
+        }
+      },
+    });
+    this.#flushTimer = setInterval(() => void this.#flush(), options.statsFlushIntervalMs);
+    this.#flushTimer.unref();
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------------------
+
+  #valueKey(key: string): string {
+    return this.#prefix + key;
+  }
+
+  #leaseKey(key: string): string {
+    return this.#leasePrefix + key;
+  }
+
+  static #validKey(key: unknown): key is string {
+    return typeof key === 'string' && key.length > 0 && !key.startsWith(INTERNAL_PREFIX);
+  }
+
+  /**
+   * Whether Redis may be touched now: not closed, breaker closed. Before the very first connection it waits
+   * for it at most commandTimeoutMs (a fresh cache must not miss because its socket is still connecting).
+   * Synchronous (no promise) on the hot path.
+   */
+  #usable(): boolean | Promise<boolean> {
+    if (this.#closed || !this.#breaker.closed) return false;
+    if (this.#everReady) return true;
+    return this.#waitFirstReady();
+  }
+
+  async #waitFirstReady(): Promise<boolean> {
+    const client = this.#client;
+    if (client.status === 'ready') return true;
+    if (client.status === 'end') return false;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#options.commandTimeoutMs);
+      client.once('ready', done);
+    });
+    return (client.status as string) === 'ready';
+  }
+
+  /** Counts a Redis failure; a timed-out command is cut off so the server drops it instead of running it later. */
+  #failed(operation: string, error: unknown): void {
+    this.#count('errors');
+    this.#breaker.failure();
+    const message = errorMessage(error);
+    this.#options.logger.debug(`redis ${operation} failed`, { error: message });
+    if (this.#owned && message === 'Command timed out' && this.#client.status === 'ready') {
+      // The command may sit in the server's input (CLIENT PAUSE, slow server). Closing the connection makes
+      // Redis discard it, so a write that "failed" here can never land later (field-notes: ioredis #2130).
+      this.#client.disconnect(true);
+    }
+  }
+
+  #count(field: keyof Tally, by = 1): void {
+    this.#total[field] += by;
+    this.#unflushed[field] += by;
+    this.#metrics[field].inc(by);
+  }
+
+  async #run(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const result = await runScript(this.#client, lua, keys, args);
+    this.#breaker.success();
+    return result;
+  }
+
+  #ttlMs(ttlSeconds: number | undefined): number | undefined {
+    if (ttlSeconds === undefined) return 0;
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) return undefined;
+    return Math.max(1, Math.round(ttlSeconds * 1000));
+  }
+
+  async #dropCorrupt(key: string, raw: string): Promise<void> {
+    this.#count('errors');
+    this.#metrics.corruptEntries.inc();
+    if (!this.#loggedCorrupt.has(key) && this.#loggedCorrupt.size < MAX_LOGGED_CORRUPT_KEYS) {
+      this.#loggedCorrupt.add(key);
+      this.#options.logger.warn('cache entry is not valid JSON: deleted and served as a miss', {
+        key,
+        bytes: raw.length,
+      });
+    }
+    try {
+      await this.#run(DROP_IF_SAME, [this.#valueKey(key)], [raw]);
+    } catch (error) {
+      this.#failed('delete corrupt entry', error);
+    }
+  }
+
+  /** Probe of the breaker: PING, then replay invalidations that failed; only then is Redis used again. */
+  async #probe(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      if ((await this.#client.ping()) !== 'PONG') return false;
+      return await this.#replayInvalidations();
+    } catch {
+      return false;
+    }
+  }
+
+  #rememberInvalidation(keys: readonly string[]): void {
+    for (const key of keys) {
+      if (this.#pendingInvalidations.size >= MAX_PENDING_INVALIDATIONS) {
+        const oldest = this.#pendingInvalidations.values().next().value;
+        if (oldest !== undefined) this.#pendingInvalidations.delete(oldest);
+        this.#options.logger.error('too many unconfirmed invalidations: the oldest is forgotten', { key: oldest });
+      }
+      this.#pendingInvalidations.add(key);
+    }
+  }
+
+  /** Re-sends the deletions Redis did not confirm earlier. True when nothing is pending any more. */
+  async #replayInvalidations(): Promise<boolean> {
+    if (this.#pendingInvalidations.size === 0) return true;
+    const keys = [...this.#pendingInvalidations];
+    await runScript(this.#client, REMOVE, this.#removeKeys(keys), []);
+    for (const key of keys) this.#pendingInvalidations.delete(key);
+    this.#options.logger.warn('replayed invalidations that Redis had not confirmed', { count: keys.length });
+    return true;
+  }
+
+  #removeKeys(keys: readonly string[]): string[] {
+    const list: string[] = [];
+    for (const key of keys) list.push(this.#valueKey(key), this.#leaseKey(key));
+    return list;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) return await this.#flushing;
+    this.#flushing = this.#flushNow().finally(() => {
+      this.#flushing = undefined;
+    });
+    return await this.#flushing;
+  }
+
+  async #flushNow(): Promise<void> {
+    if (this.#pendingInvalidations.size > 0 && (await this.#usable())) {
+      try {
+        await this.#replayInvalidations();
+        this.#breaker.success();
+      } catch (error) {
+        this.#failed('replay invalidations', error);
+      }
+    }
+    if (isEmptyTally(this.#unflushed) || !(await this.#usable())) return;
+    const batch = this.#unflushed;
+    this.#unflushed = emptyTally();
+    const args: (string | number)[] = [this.#options.workerId, WORKER_STATS_TTL_SECONDS];
+    for (const field of TALLY_FIELDS) args.push(field, batch[field]);
+    try {
+      await this.#run(FLUSH_STATS, [this.#statsSystemKey, this.#statsWorkerKey, this.#statsWorkersKey], args);
+    } catch (error) {
+      addTally(this.#unflushed, batch);
+      this.#breaker.failure();
+      this.#options.logger.debug('statistics flush failed; kept for the next one', { error: errorMessage(error) });
+    }
+  }
+
+  // ---- API --------------------------------------------------------------------------------------------------
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const usable = this.#usable();
+    if (!RedisCache.#validKey(key) || (usable !== true && !(await usable))) {
+      if (!this.#closed) {
+        this.#count('misses');
+        this.#count('errors');
+      }
+      return undefined;
+    }
+    let raw: string | null;
+    try {
+      raw = await this.#client.get(this.#prefix + key);
+      this.#breaker.success();
+    } catch (error) {
+      this.#failed('get', error);
+      this.#count('misses');
+      return undefined;
+    }
+    if (raw === null) {
+      this.#count('misses');
+      return undefined;
+    }
+    const value = decode<T>(raw);
+    if (value === CORRUPT) {
+      this.#count('misses');
+      await this.#dropCorrupt(key, raw);
+      return undefined;
+    }
+    this.#count('hits');
+    return value;
+  }
+
+  async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
+    const payload = encode(value);
+    const ttlMs = this.#ttlMs(ttlSeconds);
+    if (!RedisCache.#validKey(key) || payload === undefined || ttlMs === undefined) {
+      this.#options.logger.warn('set refused: invalid key, value that is not JSON, or ttlSeconds not > 0', {
+        key: typeof key === 'string' ? key : typeof key,
+      });
+      this.#count('errors');
+      return false;
+    }
+    if (!(await this.#usable())) {
+      if (!this.#closed) this.#count('errors');
+      return false;
+    }
+    try {
+      await this.#run(STORE, [this.#valueKey(key), this.#leaseKey(key)], [payload, ttlMs]);
+      this.#count('sets');
+      return true;
+    } catch (error) {
+      this.#failed('set', error);
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    if (!RedisCache.#validKey(key)) {
+      this.#count('errors');
+      return false;
+    }
+    if (!(await this.#usable())) {
+      if (!this.#closed) {
+        this.#count('errors');
+        this.#rememberInvalidation([key]);
+      }
+      return false;
+    }
+    try {
+      await this.#run(REMOVE, this.#removeKeys([key]), []);
+      this.#count('deletes');
+      return true;
+    } catch (error) {
+      this.#failed('delete', error);
+      this.#rememberInvalidation([key]);
+      return false;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    if (!RedisCache.#validKey(key) || !(await this.#usable())) return false;
+    try {
+      const n = await this.#client.exists(this.#valueKey(key));
+      this.#breaker.success();
+      return n === 1;
+    } catch (error) {
+      this.#failed('exists', error);
+      return false;
+    }
+  }
+
+  async #scanUnlink(match: string, skipInternal: boolean): Promise<number> {
+    let cursor = '0';
+    let removed = 0;
+    const internal = this.#prefix + INTERNAL_PREFIX;
+    do {
+      const [next, found] = await this.#client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+      this.#breaker.success();
+      cursor = next;
+      const batch = skipInternal ? found.filter((k) => !k.startsWith(internal)) : found;
+      if (batch.length > 0) removed += await this.#client.unlink(...batch);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  async deletePattern(pattern: string): Promise<number> {
+    if (typeof pattern !== 'string' || pattern.length === 0 || !(await this.#usable())) {
+      if (!this.#closed) this.#count('errors');
+      return 0;
+    }
+    try {
+      // Leases first: a load that stored before this point is removed by the value scan, one that stores after
+      // it finds its lease gone and is refused.
+      await this.#scanUnlink(this.#leasePrefix + pattern, false);
+      const removed = await this.#scanUnlink(this.#prefix + pattern, true);
+      this.#count('deletes', removed);
+      return removed;
+    } catch (error) {
+      this.#failed('deletePattern', error);
+      return 0;
+    }
+  }
+
+  async clearAll(): Promise<number> {
+    return await this.deletePattern('*');
+  }
+
+  async getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
+    const ttlMs = this.#ttlMs(options?.ttlSeconds);
+    const usable = this.#usable();
+    if (!RedisCache.#validKey(key) || ttlMs === undefined || (usable !== true && !(await usable))) {
+      if (!this.#closed) {
+        this.#count('misses');
+        this.#count('errors');
+      }
+      return await this.#load(loader);
+    }
+    let raw: string | null;
+    try {
+      raw = await this.#client.get(this.#prefix + key);
+      this.#breaker.success();
+    } catch (error) {
+      this.#failed('get', error);
+      this.#count('misses');
+      return await this.#load(loader);
+    }
+    if (raw !== null) {
+      const value = decode<T>(raw);
+      if (value !== CORRUPT) {
+        this.#count('hits');
+        return value;
+      }
+      await this.#dropCorrupt(key, raw);
+    }
+    this.#count('misses');
+    return await this.#loadWithLease(key, loader, ttlMs);
+  }
+
+  async #load<T>(loader: () => Promise<T>): Promise<T> {
+    this.#metrics.loads.inc();
+    return await loader();
+  }
+
+  async #loadWithLease<T>(key: string, loader: () => Promise<T>, ttlMs: number): Promise<T> {
+    const valueKey = this.#valueKey(key);
+    const leaseKey = this.#leaseKey(key);
+    const token = randomUUID();
+    const deadline = Date.now() + this.#options.leaseWaitMs;
+    let waited = false;
+    for (;;) {
+      let reply: unknown;
+      try {
+        reply = await this.#run(ACQUIRE, [valueKey, leaseKey], [token, this.#options.leaseTtlMs]);
+      } catch (error) {
+        this.#failed('acquire lease', error);
+        return await this.#load(loader);
+      }
+      const [state, raw] = reply as [number, string | undefined];
+      if (state === 1 && raw !== undefined) {
+        const value = decode<T>(raw);
+        if (value !== CORRUPT) return value;
+        await this.#dropCorrupt(key, raw);
+        return await this.#load(loader);
+      }
+      if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs);
+      if (!waited) {
+        waited = true;
+        this.#metrics.leaseWaits.inc();
+      }
+      if (Date.now() + this.#options.leasePollMs > deadline || !(await this.#usable())) {
+        this.#metrics.leaseWaitTimeouts.inc();
+        return await this.#load(loader);
+      }
+      await sleep(this.#options.leasePollMs);
+    }
+  }
+
+  async #loadAndFill<T>(
+    key: string,
+    valueKey: string,
+    leaseKey: string,
+    token: string,
+    loader: () => Promise<T>,
+    ttlMs: number,
+  ): Promise<T> {
+    let value: T;
+    try {
+      value = await this.#load(loader);
+    } catch (error) {
+      // Free the key for the next loader instead of making it wait for the lease TTL.
+      await this.#run(RELEASE, [leaseKey], [token]).catch((e: unknown) => this.#failed('release lease', e));
+      throw error;
+    }
+    const payload = encode(value);
+    if (payload === undefined) {
+      await this.#run(RELEASE, [leaseKey], [token]).catch((e: unknown) => this.#failed('release lease', e));
+      return value;
+    }
+    if (!(await this.#usable())) return value;
+    try {
+      const stored = await this.#run(FILL, [valueKey, leaseKey], [token, payload, ttlMs]);
+      if (stored === 1) this.#count('sets');
+      else {
+        this.#metrics.staleSetsRefused.inc();
+        this.#options.logger.debug('loaded value not stored: its lease was voided by an invalidation or expired', {
+          key,
+        });
+      }
+    } catch (error) {
+      this.#failed('fill', error);
+    }
+    return value;
+  }
+
+  async invalidate(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const invalid = keys.filter((key) => !RedisCache.#validKey(key));
+    if (invalid.length > 0) {
+      throw new CacheInvalidationError(
+        keys,
+        `invalid key(s): keys must be non-empty strings not starting with '${INTERNAL_PREFIX}'`,
+      );
+    }
+    if (this.#closed) throw new CacheInvalidationError(keys, 'the cache is closed');
+    if (!(await this.#usable())) {
+      this.#count('errors');
+      this.#rememberInvalidation(keys);
+      throw new CacheInvalidationError(
+        keys,
+        `Redis is unavailable (circuit breaker ${this.#breaker.state}, connection ${this.#client.status})`,
+      );
+    }
+    try {
+      await this.#run(REMOVE, this.#removeKeys(keys), []);
+    } catch (error) {
+      this.#failed('invalidate', error);
+      this.#rememberInvalidation(keys);
+      throw new CacheInvalidationError(keys, errorMessage(error), { cause: error });
+    }
+    this.#count('deletes', keys.length);
+  }
+
+  async stats(): Promise<CacheStats> {
+    const process = toCounters(this.#total);
+    const self = this.#options.workerId;
+    const fallback = (): CacheStats => ({
+      process,
+      system: process,
+      workers: { [self]: process },
+      systemAvailable: false,
+    });
+    if (this.#closed) return fallback();
+    await this.#flush();
+    if (!(await this.#usable())) return fallback();
+    try {
+      const [systemHash, members] = await Promise.all([
+        this.#client.hgetall(this.#statsSystemKey),
+        this.#client.smembers(this.#statsWorkersKey),
+      ]);
+      const pipeline = this.#client.pipeline();
+      for (const id of members) pipeline.hgetall(`${this.#prefix}${INTERNAL_PREFIX}stats:worker:${id}`);
+      const replies = members.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+      this.#breaker.success();
+      const system = tallyFromHash(systemHash);
+      addTally(system, this.#unflushed);
+      const workers: Record<string, Counters> = {};
+      members.forEach((id, i) => {
+        const [error, hash] = replies[i] ?? [null, null];
+        if (error || !hash || Object.keys(hash as object).length === 0) return;
+        const tally = tallyFromHash(hash as Record<string, string>);
+        if (id === self) addTally(tally, this.#unflushed);
+        workers[id] = toCounters(tally);
+      });
+      if (!workers[self]) workers[self] = toCounters(this.#unflushed);
+      return { process, system: toCounters(system), workers, systemAvailable: true };
+    } catch (error) {
+      this.#failed('stats', error);
+      return fallback();
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.#closed) return false;
+    // ping() bypasses the breaker on purpose: it is how the admin route asks whether Redis is there right now.
+    if (!this.#everReady) await this.#waitFirstReady();
+    try {
+      return (await this.#client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#flushTimer);
+    await this.#flush().catch(() => {});
+    this.#closed = true;
+    this.#breaker.stop();
+    if (!this.#owned) return;
+    try {
+      await Promise.race([this.#client.quit(), sleep(this.#options.commandTimeoutMs * 5, undefined, { ref: false })]);
+    } catch {
+      // already gone
+    }
+    this.#client.disconnect();
+  }
+}
+
+/**
+ * Creates the FastNPC cache over one Redis. Throws CacheOptionError for an invalid option; after that no
+ * method throws except `invalidate` (CacheInvalidationError) and `getOrLoad` when the loader itself throws.
+ */
+export function createCache(options: CacheOptions): Cache {
+  return new RedisCache(resolveCacheOptions(options));
+}

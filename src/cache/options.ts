@@ -1,0 +1,179 @@
+import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
+import { CacheOptionError } from './errors.ts';
+import type { RedisSource } from './types.ts';
+
+/** Where the cache writes its warnings. Never receives cached values or secrets (no URL, no password). */
+export interface CacheLogger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+/** Options of `createCache()`. Every default lives in `DEFAULT_CACHE_OPTIONS` below. */
+export interface CacheOptions {
+  /**
+   * The Redis to use: a `redis://` or `rediss://` URL (password in the URL or in `password`), ioredis options,
+   * or an ioredis client. A client you pass is yours: the cache never quits it, and it should be created
+   * fail-fast (`enableOfflineQueue: false`, `commandTimeout`, `autoResendUnfulfilledCommands: false`).
+   */
+  redis: RedisSource;
+  /**
+   * Password (e.g. from REDIS_PASSWORD) when it is not in the URL. Never logged.
+   * @default undefined
+   */
+  password?: string;
+  /**
+   * Prefix of every key the cache touches (`<namespace>:…`); one ACL pattern (`~fastnpc:*`) covers them all.
+   * @default 'fastnpc'
+   */
+  namespace?: string;
+  /**
+   * Upper bound of every Redis command; past it the operation degrades (miss / false). At most 100 ms by
+   * default so a dead or paused Redis never holds a request for long.
+   * @default 100
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Identity of this process in the per-worker statistics.
+   * @default `${hostname()}:${process.pid}`
+   */
+  workerId?: string;
+  /**
+   * How long a lease lives in Redis: a loader that crashes blocks other loaders of its key at most this long.
+   * A loader that runs longer loses its lease and does not store (its value is still returned).
+   * @default 5_000
+   */
+  leaseTtlMs?: number;
+  /**
+   * How long a `getOrLoad` that finds another process's lease waits for that value before it calls its own
+   * loader (without storing).
+   * @default 1_000
+   */
+  leaseWaitMs?: number;
+  /**
+   * Poll interval while waiting for a leased value.
+   * @default 20
+   */
+  leasePollMs?: number;
+  /**
+   * Consecutive Redis failures that open the circuit breaker (then Redis is not touched until a probe succeeds).
+   * @default 3
+   */
+  breakerThreshold?: number;
+  /**
+   * Interval between PING probes while the breaker is open.
+   * @default 1_000
+   */
+  breakerProbeIntervalMs?: number;
+  /**
+   * How often the in-memory counters are added to the system-wide and per-worker counters in Redis.
+   * @default 1_000
+   */
+  statsFlushIntervalMs?: number;
+  /**
+   * prom-client registry for the cache metrics; `false` disables metrics.
+   * @default the prom-client global registry
+   */
+  registry?: Registry | false;
+  /**
+   * Logger for warnings (Redis down/up, corrupt entries). Messages never carry values or secrets.
+   * @default warn/error to console.warn/console.error, debug silent
+   */
+  logger?: CacheLogger;
+}
+
+/** The default logger: warnings and errors on stderr, debug silent. */
+export const CONSOLE_LOGGER: CacheLogger = {
+  debug: () => {},
+  warn: (message, context) => console.warn(`[fastnpc-cache] ${message}`, context ?? ''),
+  error: (message, context) => console.error(`[fastnpc-cache] ${message}`, context ?? ''),
+};
+
+/** The single place the defaults of `CacheOptions` live. */
+export const DEFAULT_CACHE_OPTIONS = {
+  namespace: 'fastnpc',
+  commandTimeoutMs: 100,
+  leaseTtlMs: 5_000,
+  leaseWaitMs: 1_000,
+  leasePollMs: 20,
+  breakerThreshold: 3,
+  breakerProbeIntervalMs: 1_000,
+  statsFlushIntervalMs: 1_000,
+} as const;
+
+/** `CacheOptions` with every default applied and every number checked. */
+export interface ResolvedCacheOptions {
+  redis: RedisSource;
+  password: string | undefined;
+  namespace: string;
+  commandTimeoutMs: number;
+  workerId: string;
+  leaseTtlMs: number;
+  leaseWaitMs: number;
+  leasePollMs: number;
+  breakerThreshold: number;
+  breakerProbeIntervalMs: number;
+  statsFlushIntervalMs: number;
+  registry: Registry | false | undefined;
+  logger: CacheLogger;
+}
+
+function positiveInteger(option: string, value: number): number {
+  if (!Number.isFinite(value) || !Number.isInteger(value) || value <= 0) {
+    throw new CacheOptionError(option, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Applies the defaults and validates; throws CacheOptionError naming the option that is wrong. */
+export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions {
+  if (options === null || typeof options !== 'object' || options.redis === undefined || options.redis === null) {
+    throw new CacheOptionError('redis', 'required: a redis:// or rediss:// URL, ioredis options or an ioredis client');
+  }
+  if (typeof options.redis === 'string' && !/^rediss?:\/\//.test(options.redis)) {
+    throw new CacheOptionError('redis', 'a URL must start with redis:// or rediss://');
+  }
+  const namespace = options.namespace ?? DEFAULT_CACHE_OPTIONS.namespace;
+  if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) {
+    throw new CacheOptionError(
+      'namespace',
+      `must be non-empty and use only letters, digits, '_', '.', '-' (no ':' or glob characters), got ${JSON.stringify(namespace)}`,
+    );
+  }
+  const resolved: ResolvedCacheOptions = {
+    redis: options.redis,
+    password: options.password,
+    namespace,
+    commandTimeoutMs: positiveInteger(
+      'commandTimeoutMs',
+      options.commandTimeoutMs ?? DEFAULT_CACHE_OPTIONS.commandTimeoutMs,
+    ),
+    workerId: options.workerId ?? `${hostname()}:${process.pid}`,
+    leaseTtlMs: positiveInteger('leaseTtlMs', options.leaseTtlMs ?? DEFAULT_CACHE_OPTIONS.leaseTtlMs),
+    leaseWaitMs: positiveInteger('leaseWaitMs', options.leaseWaitMs ?? DEFAULT_CACHE_OPTIONS.leaseWaitMs),
+    leasePollMs: positiveInteger('leasePollMs', options.leasePollMs ?? DEFAULT_CACHE_OPTIONS.leasePollMs),
+    breakerThreshold: positiveInteger(
+      'breakerThreshold',
+      options.breakerThreshold ?? DEFAULT_CACHE_OPTIONS.breakerThreshold,
+    ),
+    breakerProbeIntervalMs: positiveInteger(
+      'breakerProbeIntervalMs',
+      options.breakerProbeIntervalMs ?? DEFAULT_CACHE_OPTIONS.breakerProbeIntervalMs,
+    ),
+    statsFlushIntervalMs: positiveInteger(
+      'statsFlushIntervalMs',
+      options.statsFlushIntervalMs ?? DEFAULT_CACHE_OPTIONS.statsFlushIntervalMs,
+    ),
+    registry: options.registry,
+    logger: options.logger ?? CONSOLE_LOGGER,
+  };
+  if (resolved.workerId === '') throw new CacheOptionError('workerId', 'must not be empty');
+  if (resolved.leaseWaitMs > resolved.leaseTtlMs) {
+    throw new CacheOptionError(
+      'leaseWaitMs',
+      `(${resolved.leaseWaitMs}) must not exceed leaseTtlMs (${resolved.leaseTtlMs}): waiting longer than a lease lives is pointless`,
+    );
+  }
+  return resolved;
+}
