@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { CacheOptionError } from '../../../src/cache/errors.ts';
+import { DEFAULT_CACHE_OPTIONS, resolveCacheOptions } from '../../../src/cache/options.ts';
+
+describe('resolveCacheOptions', () => {
+  it('applies the documented defaults', () => {
+    const o = resolveCacheOptions({ redis: 'redis://127.0.0.1:6379' });
+    expect(o.namespace).toBe('fastnpc');
+    expect(o.commandTimeoutMs).toBe(100);
+    expect(o.commandTimeoutMs).toBeLessThanOrEqual(100);
+    expect(o.leaseTtlMs).toBe(DEFAULT_CACHE_OPTIONS.leaseTtlMs);
+    expect(o.leaseWaitMs).toBe(DEFAULT_CACHE_OPTIONS.leaseWaitMs);
+    expect(o.breakerThreshold).toBe(DEFAULT_CACHE_OPTIONS.breakerThreshold);
+    expect(o.statsFlushIntervalMs).toBe(DEFAULT_CACHE_OPTIONS.statsFlushIntervalMs);
+    expect(o.workerId).toMatch(/:\d+$/);
+  });
+
+  it('accepts rediss:// URLs and option objects', () => {
+    expect(resolveCacheOptions({ redis: 'rediss://:pw@example.com:6380/2' }).redis).toContain('rediss://');
+    expect(resolveCacheOptions({ redis: { host: '127.0.0.1', port: 1 } }).namespace).toBe('fastnpc');
+  });
+
+  it.each([
+    [{ redis: 'http://localhost' }, 'redis'],
+    [{ redis: 'redis://x', namespace: 'a:b' }, 'namespace'],
+    [{ redis: 'redis://x', namespace: 'a*' }, 'namespace'],
+    [{ redis: 'redis://x', namespace: '' }, 'namespace'],
+    [{ redis: 'redis://x', commandTimeoutMs: 0 }, 'commandTimeoutMs'],
+    [{ redis: 'redis://x', commandTimeoutMs: Number.NaN }, 'commandTimeoutMs'],
+    [{ redis: 'redis://x', leaseWaitMs: 10_000, leaseTtlMs: 1_000 }, 'leaseWaitMs'],
+    [{ redis: 'redis://x', breakerThreshold: -1 }, 'breakerThreshold'],
+    [{ redis: 'redis://x', workerId: '' }, 'workerId'],
+  ])('rejects %j naming the option', (input, option) => {
+    let caught: unknown;
+    try {
+      resolveCacheOptions(input as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CacheOptionError);
+    expect((caught as CacheOptionError).code).toBe('E_INVALID_OPTION');
+    expect((caught as CacheOptionError).option).toBe(option);
+    expect((caught as Error).message).toContain(option);
+  });
+
+  it('rejects a missing redis option', () => {
+    expect(() => resolveCacheOptions({} as never)).toThrow(CacheOptionError);
+  });
+});
