@@ -1,0 +1,56 @@
+/**
+ * Each suite records what it measured: figures (name, value, unit, bound, pass), raw samples and time series.
+ * The record is written to reports/acceptance/<id>.json after every change and each figure is printed, so a
+ * failing run still leaves the figures it got to.
+ */
+import {
+  type CriterionRecord,
+  emptyRecord,
+  type Figure,
+  formatValue,
+  type SampleSet,
+  type Series,
+  writeRecord,
+} from '../../src/gate/figures.ts';
+import { target } from './target.ts';
+
+export interface Recorder {
+  readonly record: CriterionRecord;
+  /** Records a figure and returns its pass flag (true for informational figures), for `expect(...)`. */
+  figure(name: string, value: number | string, unit: string, bound: string, pass: boolean | null): boolean;
+  samples(set: SampleSet): void;
+  series(series: Series): void;
+  note(text: string): void;
+}
+
+export function recorder(id: string, title: string): Recorder {
+  const record = emptyRecord(id, title, target().kind);
+  const save = (): void => writeRecord(record);
+  save();
+  return {
+    record,
+    figure(name, value, unit, bound, pass) {
+      const existing = record.figures.findIndex((f) => f.name === name);
+      const fig: Figure = { name, value, unit, bound, pass };
+      if (existing >= 0) record.figures[existing] = fig;
+      else record.figures.push(fig);
+      save();
+      const verdict = pass === null ? 'info' : pass ? 'PASS' : 'FAIL';
+      console.log(`[${id}] ${name}: ${formatValue(fig)}${bound ? ` (bound ${bound})` : ''} ${verdict}`);
+      return pass !== false;
+    },
+    samples(set) {
+      record.samples = record.samples.filter((s) => s.name !== set.name).concat(set);
+      save();
+    },
+    series(series) {
+      record.series = record.series.filter((s) => s.name !== series.name).concat(series);
+      save();
+    },
+    note(text) {
+      record.notes.push(text);
+      save();
+      console.log(`[${id}] note: ${text}`);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** An admin connection to the target's Redis for INFO / CONFIG / keyspace checks (password never printed). */
+import { Redis } from 'ioredis';
+import { target } from './target.ts';
+
+export function adminRedis(): Redis {
+  const t = target();
+  return new Redis(t.redisUrl, {
+    password: t.redisPassword,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 2_000,
+    lazyConnect: false,
+  });
+}
+
+/** Parses `INFO` output into a flat map. */
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export async function info(redis: Redis, section?: string): Promise<Record<string, string>> {
+  return parseInfo(section ? await redis.info(section) : await redis.info());
+}
+
+/** keyspace_hits / keyspace_misses of the whole server. */
+export async function keyspaceCounters(redis: Redis): Promise<{ hits: number; misses: number }> {
+  const stats = await info(redis, 'stats');
+  return { hits: Number(stats.keyspace_hits ?? 0), misses: Number(stats.keyspace_misses ?? 0) };
+}
+
+/** Calls of one command from INFO commandstats (0 when never called). */
+export async function commandCalls(redis: Redis, command: string): Promise<number> {
+  const stats = await info(redis, 'commandstats');
+  const raw = stats[`cmdstat_${command.toLowerCase()}`];
+  const m = raw?.match(/calls=(\d+)/);
+  return m ? Number(m[1]) : 0;
+}

@@ -1,0 +1,28 @@
+/** One progress line while the gate works: rewritten in place on a terminal, one line per step otherwise. */
+export class Progress {
+  private readonly tty: boolean;
+  private readonly started = Date.now();
+  private last = '';
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+    this.tty = Boolean(stream.isTTY) && process.env.CI === undefined;
+  }
+
+  update(text: string): void {
+    const line = `[gate ${Math.round((Date.now() - this.started) / 1000)
+      .toString()
+      .padStart(3)} s] ${text}`;
+    if (this.tty) {
+      const width = (this.stream.columns ?? 120) - 1;
+      this.stream.write(`\r\x1b[K${line.slice(0, width)}`);
+    } else if (text !== this.last) {
+      this.stream.write(`${line}\n`);
+    }
+    this.last = text;
+  }
+
+  /** Ends the in-place line so the next output starts on a fresh one. */
+  done(text?: string): void {
+    if (text) this.update(text);
+    if (this.tty) this.stream.write('\n');
+  }
+}
