@@ -1,0 +1,166 @@
+// `npm run load -- <scenario> [k6 run flags…]`: runs one k6 scenario of load/ and writes reports/load-<scenario>.*.
+//
+// Without BASE_URL it starts what the scenario needs — a private Redis and PostgreSQL (startLocalStack) and the
+// two-worker service (startService) with CACHE_MODE per scenario (off for cache-off-baseline) — and stops all of it
+// afterwards. With BASE_URL (and optionally WORKER1_URL / WORKER2_URL) it runs against that target and starts nothing.
+// Targets and the seed password reach k6 through its environment, never its command line.
+// Exit codes: k6's own (0 ok, 99 thresholds failed, …); 2 usage / k6 missing; 1 the local target did not start.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalStack } from '../stack/index.ts';
+import { findK6, K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
+import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
+import { parseScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName, UnknownScenarioError } from './scenarios.ts';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPORT_DIR = 'reports';
+
+const HELP = `usage: npm run load -- <scenario> [k6 run flags]
+
+scenarios: ${SCENARIO_NAMES.join(', ')}
+
+environment:
+  BASE_URL, WORKER1_URL, WORKER2_URL  run against this target instead of starting the local stack and service
+  PROFILE=smoke|average|stress        load profile (default smoke); DURATION / STAGE_DURATION override its times
+  SEED_PASSWORD                       password of the seeded users user001… (default '${DEFAULT_SEED_PASSWORD}')
+  USERS, RATES, WRITERS, READERS, WRITE_RATE, READ_RATE   scenario knobs (docs/load.md)
+reports: ${REPORT_DIR}/load-<scenario>.json, .junit.xml, .html`;
+
+/** The contract of src/service/cluster.ts (docs/CONTRACTS.md), declared here so this file does not depend on it. */
+interface StartedService {
+  baseUrl: string;
+  workerUrls: [string, string] | string[];
+  stop(): Promise<void>;
+}
+interface ServiceModule {
+  startService(options: {
+    port?: number;
+    workers?: number;
+    redisUrl?: string;
+    databaseUrl: string;
+    cacheMode?: 'on' | 'off';
+    env?: Record<string, string>;
+    seed?: { users: number; characters: number; memories: number } | false;
+  }): Promise<StartedService>;
+}
+
+/** A started target and how to stop it (nothing to stop when BASE_URL was given). */
+interface RunningTarget {
+  target: LoadTarget;
+  stop(): Promise<void>;
+}
+
+/** Starts the local stack and the two-worker service for a scenario. */
+async function startLocalTarget(
+  scenario: ScenarioName,
+  seedPassword: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningTarget> {
+  const cacheMode = SCENARIOS[scenario].cacheMode;
+  // Imported when needed: the service is its own part of the project (and unit tests of this runner need none of it).
+  const serviceModule = '../service/cluster.ts';
+  const { startService } = (await import(serviceModule)) as ServiceModule;
+  // Redis runs in both modes: the baseline differs from the cached run by CACHE_MODE alone, as it would in production.
+  const stack = await startLocalStack();
+  try {
+    const service = await startService({
+      port: 0,
+      workers: 2,
+      redisUrl: stack.redisUrl,
+      databaseUrl: stack.databaseUrl,
+      cacheMode,
+      env: { SEED_PASSWORD: seedPassword },
+      seed: { users: seedUserCount(env), characters: 3, memories: 5 },
+    });
+    const [worker1Url = service.baseUrl, worker2Url = service.baseUrl] = service.workerUrls;
+    return {
+      target: { baseUrl: service.baseUrl, worker1Url, worker2Url },
+      stop: async () => {
+        await service.stop().finally(() => stack.stop());
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** Runs k6 and resolves with its exit code; SIGINT/SIGTERM are passed on so k6 still writes its summary. */
+function runK6(k6: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(k6, args, { cwd, env, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+}
+
+/** k6's command line: flags given after the scenario name, then the script. No targets, no credentials. */
+export function k6Args(scenario: ScenarioName, flags: string[]): string[] {
+  return ['run', ...flags, SCENARIOS[scenario].script];
+}
+
+/** The runner; `env` and `repoRoot` are seams for tests. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  repoRoot = REPO_ROOT,
+): Promise<number> {
+  const [name, ...k6Flags] = argv[0] === '--' ? argv.slice(1) : argv;
+  if (name === '--help' || name === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  let scenario: ScenarioName;
+  try {
+    scenario = parseScenario(name);
+  } catch (error) {
+    if (!(error instanceof UnknownScenarioError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  const k6 = findK6({ path: env.PATH, repoRoot });
+  if (!k6) {
+    console.error(K6_NOT_FOUND_MESSAGE);
+    return 2;
+  }
+
+  const seedPassword = env.SEED_PASSWORD || DEFAULT_SEED_PASSWORD;
+  const given = givenTarget(env);
+  let running: RunningTarget;
+  try {
+    running = given ? { target: given, stop: async () => {} } : await startLocalTarget(scenario, seedPassword, env);
+  } catch (error) {
+    console.error(`could not start the local target for ${scenario}: ${(error as Error).message}`);
+    return 1;
+  }
+  try {
+    mkdirSync(resolve(repoRoot, REPORT_DIR), { recursive: true });
+    const childEnv = k6Env({ scenario, target: running.target, seedPassword, reportDir: REPORT_DIR, baseEnv: env });
+    console.log(`load ${scenario} → ${running.target.baseUrl} (${k6})`);
+    const code = await runK6(k6, k6Args(scenario, k6Flags), childEnv, repoRoot);
+    const paths = reportPaths(scenario, REPORT_DIR);
+    console.log(`reports: ${paths.json}, ${paths.junit}, ${paths.html}`);
+    return code;
+  } finally {
+    await running.stop();
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`load run failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

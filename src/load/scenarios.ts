@@ -1,0 +1,33 @@
+/** The k6 scenarios under `load/`, one file each, and the cache mode the local service runs with for each. */
+export const SCENARIOS = {
+  'chat-100-users': { cacheMode: 'on', script: 'load/chat-100-users.ts' },
+  'cached-reads': { cacheMode: 'on', script: 'load/cached-reads.ts' },
+  'two-worker-consistency': { cacheMode: 'on', script: 'load/two-worker-consistency.ts' },
+  'cache-off-baseline': { cacheMode: 'off', script: 'load/cache-off-baseline.ts' },
+} as const satisfies Record<string, { cacheMode: 'on' | 'off'; script: string }>;
+
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+
+/** Thrown when the command line names no scenario or one that does not exist. */
+export class UnknownScenarioError extends Error {
+  readonly code = 'E_UNKNOWN_SCENARIO';
+  constructor(name: string | undefined) {
+    super(
+      name
+        ? `unknown load scenario '${name}' — choose one of: ${SCENARIO_NAMES.join(', ')}`
+        : `name a load scenario: npm run load -- <${SCENARIO_NAMES.join('|')}>`,
+    );
+    this.name = 'UnknownScenarioError';
+  }
+}
+
+export function isScenarioName(name: string | undefined): name is ScenarioName {
+  return name !== undefined && Object.hasOwn(SCENARIOS, name);
+}
+
+/** Validates a scenario name from the command line (exact match; no paths, no `.ts`). */
+export function parseScenario(name: string | undefined): ScenarioName {
+  if (!isScenarioName(name)) throw new UnknownScenarioError(name);
+  return name;
+}
