@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import type { ServiceDeps } from './deps.ts';
+import { HttpError } from './errors.ts';
+import { newRequestContext, type RequestContext, runWithContext, summarizeCache } from './request-context.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerAuthRoutes } from './routes/auth.ts';
+import { registerCharacterRoutes } from './routes/characters.ts';
+import { registerChatRoutes } from './routes/chat.ts';
+import { registerSettingsRoutes } from './routes/settings.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { ValidationError } from './validation.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    fastnpc: RequestContext;
+    startedAt: bigint;
+  }
+}
+
+export interface BuildAppOptions {
+  /** Lets the worker serve the same app on a second port (see worker.ts). */
+  serverFactory?: FastifyServerFactory;
+  logLevel?: string;
+}
+
+/** The FastNPC-compatible HTTP app: routes, JSON failures, and the X-Worker / X-Cache / X-DB-Queries headers. */
+export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config, metrics } = deps;
+  const app = Fastify({
+    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' },
+    bodyLimit: config.bodyLimitBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+  });
+  await app.register(fastifyCookie, { secret: config.secret, hook: 'onRequest' });
+
+  app.decorateRequest('fastnpc', null as unknown as RequestContext);
+  app.decorateRequest('startedAt', 0n);
+  // Everything after this hook (parsing, handler, store) runs inside the request's AsyncLocalStorage context,
+  // so each statement sent to PostgreSQL is counted for X-DB-Queries.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const context = newRequestContext();
+    request.fastnpc = context;
+    request.startedAt = process.hrtime.bigint();
+    runWithContext(context, done);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const context = request.fastnpc ?? newRequestContext();
+    reply.header('X-Worker', String(config.workerIndex));
+    reply.header('X-DB-Queries', String(context.dbQueries));
+    const { summary, detail } = summarizeCache(context.cache);
+    if (summary) {
+      reply.header('X-Cache', summary);
+      reply.header('X-Cache-Detail', detail);
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const seconds = Number(process.hrtime.bigint() - (request.startedAt || process.hrtime.bigint())) / 1e9;
+    metrics.requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      seconds,
+    );
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({ error: 'not_found' });
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ValidationError) return reply.code(400).send({ error: error.message, field: error.field });
+    if (error instanceof HttpError) return reply.code(error.status).send({ error: error.message });
+    const status = (error as { statusCode?: number }).statusCode;
+    const message0 = error instanceof Error ? error.message : String(error);
+    if (status && status >= 400 && status < 500) {
+      const message = status === 413 ? `request body larger than ${config.bodyLimitBytes} bytes` : message0;
+      return reply.code(status).send({ error: message });
+    }
+    request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    return reply.code(500).send({ error: 'internal_error' });
+  });
+
+  registerSystemRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  registerSettingsRoutes(app, deps);
+  registerCharacterRoutes(app, deps);
+  registerChatRoutes(app, deps);
+  registerAdminRoutes(app, deps);
+  return app;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;

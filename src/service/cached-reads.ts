@@ -1,0 +1,84 @@
+import { keys } from '../cache/index.ts';
+import type { Cache } from '../cache/types.ts';
+import type { Database } from './db.ts';
+import { type CacheOutcome, recordCacheOutcome } from './request-context.ts';
+import { type CharacterListItem, findCharacterId, listCharacters } from './store/characters.ts';
+import { type CharacterProfile, loadProfile } from './store/profile.ts';
+import { loadSettings, type UserSettings } from './store/settings.ts';
+
+/** Cache entries as named in X-Cache-Detail and the metrics. */
+export type CacheEntry = 'settings' | 'char_id' | 'profile' | 'list';
+
+export interface CachedReadsOptions {
+  cache: Cache;
+  db: Database;
+  /** false with CACHE_MODE=off: every read reports `bypass`. */
+  enabled: boolean;
+  /** Whether Redis answered the last probe; a load while it is down reports `bypass`. */
+  redisUp: () => boolean;
+  ttlProfileSeconds: number;
+  ttlListSeconds: number;
+  onOutcome?: (entry: CacheEntry, outcome: CacheOutcome) => void;
+}
+
+/** The plan's steps 4–7: the four cached reads, each through getOrLoad, each reporting hit / miss / bypass. */
+export class CachedReads {
+  readonly #o: CachedReadsOptions;
+
+  constructor(options: CachedReadsOptions) {
+    this.#o = options;
+  }
+
+  async #read<T>(entry: CacheEntry, key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+    let loaded = false;
+    const value = await this.#o.cache.getOrLoad(
+      key,
+      async () => {
+        loaded = true;
+        return loader();
+      },
+      ttlSeconds === undefined ? {} : { ttlSeconds },
+    );
+    const outcome: CacheOutcome =
+      !this.#o.enabled || (loaded && !this.#o.redisUp()) ? 'bypass' : loaded ? 'miss' : 'hit';
+    recordCacheOutcome(entry, outcome);
+    this.#o.onOutcome?.(entry, outcome);
+    return value;
+  }
+
+  /** `user_settings:{uid}`, no TTL. null when the account no longer exists. */
+  settings(userId: number): Promise<UserSettings | null> {
+    return this.#read(
+      'settings',
+      keys.userSettings(userId),
+      async () => (await loadSettings(this.#o.db, userId)) ?? null,
+    );
+  }
+
+  /** `char_id:{uid}:{name}`, no TTL (null = no such character, cached too; create invalidates it). */
+  characterId(userId: number, name: string): Promise<number | null> {
+    return this.#read('char_id', keys.characterId(userId, name), () => findCharacterId(this.#o.db, userId, name));
+  }
+
+  /** `char_profile:{uid}:{role}`, TTL 300 s: structured data + memories (14 statements when loaded). */
+  async profile(userId: number, role: string): Promise<CharacterProfile | null> {
+    const id = await this.characterId(userId, role);
+    if (id === null) return null;
+    return this.#read(
+      'profile',
+      keys.characterProfile(userId, role),
+      async () => (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null,
+      this.#o.ttlProfileSeconds,
+    );
+  }
+
+  /** `char_list:{uid}`, TTL 60 s, newest first. */
+  list(userId: number): Promise<CharacterListItem[]> {
+    return this.#read(
+      'list',
+      keys.characterList(userId),
+      () => listCharacters(this.#o.db, userId),
+      this.#o.ttlListSeconds,
+    );
+  }
+}

@@ -1,0 +1,277 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type StartedLocalStack, startLocalStack } from '../stack/index.ts';
+import { ConfigError } from './config.ts';
+import { createDatabase } from './db.ts';
+import { migrate } from './store/migrations.ts';
+import { DEFAULT_SEED, type SeedCounts, type SeedResult, seed } from './store/seed.ts';
+import { consoleLogger } from './worker.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CLI = join(HERE, 'cli.ts');
+const WORKER_MAIN = join(HERE, 'worker-main.ts');
+
+// ───────────────────────────── primary (npm run serve) ─────────────────────────────
+
+export interface PrimaryOptions {
+  workers: number;
+  port: number;
+  /** 'auto': seed only a database this process started itself; 'always'; 'never'. */
+  seedMode: 'auto' | 'always' | 'never';
+  seedCounts?: SeedCounts;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningPrimary {
+  baseUrl: string;
+  workerUrls: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The process `npm run serve` runs: starts the local stack when REDIS_URL / DATABASE_URL are missing (and seeds
+ * it), migrates, forks `workers` workers sharing `port` (worker i also on port + i), restarts a worker that dies,
+ * and on SIGTERM stops them gracefully. The session secret reaches the workers through their env, never argv.
+ */
+export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimary> {
+  const env = { ...(options.env ?? process.env) };
+  const production = env.NODE_ENV === 'production';
+  if (production && (env.FASTNPC_SECRET ?? '').length < 16) {
+    throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
+  }
+  const cacheOff = (env.CACHE_MODE ?? 'on').toLowerCase() === 'off';
+  const needDb = !env.DATABASE_URL;
+  const needRedis = !cacheOff && !env.REDIS_URL;
+  let stack: StartedLocalStack | undefined;
+  if (needDb || needRedis) {
+    console.log(
+      `starting the local stack (${[needDb && 'PostgreSQL', needRedis && 'redis-server'].filter(Boolean).join(' + ')})…`,
+    );
+    stack = await startLocalStack({
+      redis: needRedis,
+      postgres: needDb,
+      ...(needDb ? {} : { databaseUrl: env.DATABASE_URL }),
+      ...(needRedis ? {} : { redisUrl: env.REDIS_URL }),
+    });
+    if (needDb) env.DATABASE_URL = stack.databaseUrl;
+    if (needRedis) env.REDIS_URL = stack.redisUrl;
+  }
+  const databaseUrl = env.DATABASE_URL!;
+  const db = createDatabase({ connectionString: databaseUrl, max: 1 });
+  try {
+    await migrate(db);
+  } finally {
+    await db.close();
+  }
+  const seedCounts = options.seedCounts ?? DEFAULT_SEED;
+  if (options.seedMode === 'always' || (options.seedMode === 'auto' && needDb)) {
+    const result = await seed(databaseUrl, seedCounts, {
+      password: env.SEED_PASSWORD,
+      adminUser: env.FASTNPC_ADMIN_USER,
+      adminPassword: env.FASTNPC_ADMIN_PASSWORD,
+    });
+    const dir = join(tmpdir(), `fastnpc-service-${options.port}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, 'seed-credentials.json');
+    writeFileSync(file, JSON.stringify(result, null, 2), { mode: 0o600 });
+    chmodSync(file, 0o600);
+    console.log(
+      `seeded ${result.users.length} users × ${seedCounts.characters} characters × ${seedCounts.memories} memories; credentials (test data) in ${file}`,
+    );
+  }
+  const secret = env.FASTNPC_SECRET || randomBytes(32).toString('hex');
+
+  cluster.setupPrimary({ exec: WORKER_MAIN, execArgv: withTsx(process.execArgv), silent: false });
+  let stopping = false;
+  const workers = new Map<number, Worker>();
+  const workerEnv = (index: number): NodeJS.ProcessEnv => ({
+    ...env,
+    WORKER_INDEX: String(index),
+    PORT: String(options.port),
+    FASTNPC_SECRET: secret,
+  });
+  const fork = (index: number): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork(workerEnv(index));
+      workers.set(index, worker);
+      let ready = false;
+      worker.on('message', (message: { type?: string; urls?: string[] }) => {
+        if (message?.type === 'ready') {
+          ready = true;
+          resolve(message.urls ?? []);
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        if (!ready) reject(new Error(`worker ${index} exited during start-up (code ${code}, signal ${signal})`));
+        if (stopping || workers.get(index) !== worker) return;
+        consoleLogger.warn({ worker: index, code, signal }, 'worker died; restarting it');
+        setTimeout(() => {
+          if (!stopping) fork(index).catch(() => {});
+        }, 500).unref();
+      });
+    });
+
+  const stopWorkers = async (): Promise<void> => {
+    stopping = true;
+    await Promise.all(
+      [...workers.values()].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            const kill = setTimeout(() => worker.process.kill('SIGKILL'), 12_000);
+            worker.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    await stack?.stop();
+  };
+
+  let urls: string[][];
+  try {
+    urls = await Promise.all(Array.from({ length: options.workers }, (_, i) => fork(i + 1)));
+  } catch (error) {
+    await stopWorkers();
+    throw error;
+  }
+  const baseUrl = urls[0]?.[0] ?? `http://127.0.0.1:${options.port}`;
+  return { baseUrl, workerUrls: urls.map((u) => u[1] ?? u[0] ?? ''), stop: stopWorkers };
+}
+
+/** Workers run TypeScript: make sure the tsx loader is in their execArgv. */
+function withTsx(execArgv: string[]): string[] {
+  return execArgv.some((arg) => arg.includes('tsx')) ? execArgv : [...execArgv, '--import', 'tsx'];
+}
+
+// ───────────────────────────── startService (tests, acceptance, gate) ─────────────────────────────
+
+export interface StartServiceOptions {
+  /** Shared port; worker i also listens on port + i. 0 or undefined = a free block of ports. */
+  port?: number;
+  /** @default 2 */
+  workers?: number;
+  redisUrl?: string;
+  databaseUrl: string;
+  /** @default 'on' */
+  cacheMode?: 'on' | 'off';
+  /** Extra environment of the service (FASTNPC_SECRET, CACHE_TTL_*, LLM_LATENCY_MS, …). */
+  env?: NodeJS.ProcessEnv;
+  /** Seed the database before start (in this process). @default DEFAULT_SEED (100 × 10 × 20); false = no seed */
+  seed?: SeedCounts | false;
+  /** How long to wait for every worker's /health. @default 60_000 */
+  startTimeoutMs?: number;
+}
+
+export interface StartedService {
+  /** The shared port (either worker answers). */
+  baseUrl: string;
+  /** One URL per worker: worker i on port + i. */
+  workerUrls: string[];
+  /** What the seed created (credentials of test data), when it ran. */
+  seed?: SeedResult;
+  /** The child process running the primary. */
+  pid: number;
+  /** SIGTERM and wait (graceful), SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port p such that p … p + count are all free (ephemeral ports are random; retry a few times). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let p = base; p <= base + count && ok; p += 1) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error(`no block of ${count + 1} free ports found`);
+}
+
+/**
+ * Starts the two-worker service as a child process (`node --import tsx src/service/cli.ts`), waits until every
+ * worker answers /health, and returns its URLs. Used by the service tests, the acceptance suites and the gate.
+ */
+export async function startService(options: StartServiceOptions): Promise<StartedService> {
+  const workers = options.workers ?? 2;
+  const port = options.port || (await freePortBlock(workers));
+  const cacheMode = options.cacheMode ?? 'on';
+  const seeded =
+    options.seed === false
+      ? undefined
+      : await seed(options.databaseUrl, options.seed ?? DEFAULT_SEED, {
+          password: options.env?.SEED_PASSWORD,
+          adminUser: options.env?.FASTNPC_ADMIN_USER,
+          adminPassword: options.env?.FASTNPC_ADMIN_PASSWORD,
+        });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    DATABASE_URL: options.databaseUrl,
+    CACHE_MODE: cacheMode,
+  };
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  else if (cacheMode === 'off') delete env.REDIS_URL;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, '--workers', String(workers), '--port', String(port), '--no-seed'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8_000);
+    if (process.env.FASTNPC_SERVICE_LOG) process.stderr.write(chunk);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const host = '127.0.0.1';
+  const baseUrl = `http://${host}:${port}`;
+  const workerUrls = Array.from({ length: workers }, (_, i) => `http://${host}:${port + i + 1}`);
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  let failure: string | undefined;
+  void exited.then((code) => {
+    failure = `service exited with code ${code} during start-up:\n${output.trim().slice(-3_000)}`;
+  });
+  for (const url of [...workerUrls, baseUrl]) {
+    for (;;) {
+      if (failure) throw new Error(failure);
+      try {
+        const response = await fetch(`${url}/health`);
+        if (response.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`service did not answer ${url}/health in time:\n${output.trim().slice(-3_000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { baseUrl, workerUrls, ...(seeded ? { seed: seeded } : {}), pid: child.pid ?? 0, stop };
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import { currentContext } from './request-context.ts';
+
+/** Called once per statement sent to PostgreSQL (the /metrics counter hooks in here). */
+export type StatementListener = () => void;
+
+/** The subset of pg the store uses: every statement goes through `query`, so each one is counted. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** A pg pool whose statements are counted per request (AsyncLocalStorage) and in total. */
+export interface Database extends Queryable {
+  /** Runs `fn` in one transaction on one connection (BEGIN/COMMIT count as statements, as they are sent). */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection without a transaction (profile loads read ~15 statements on one connection). */
+  withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  readonly pool: pg.Pool;
+}
+
+export interface DatabaseOptions {
+  connectionString: string;
+  max?: number;
+  onStatement?: StatementListener;
+}
+
+function count(onStatement?: StatementListener): void {
+  const context = currentContext();
+  if (context) context.dbQueries += 1;
+  onStatement?.();
+}
+
+function counted(client: pg.ClientBase, onStatement?: StatementListener): Queryable {
+  return {
+    query: (text, values) => {
+      count(onStatement);
+      return client.query(text, values);
+    },
+  };
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that errors (server restart) must not crash the worker.
+  pool.on('error', () => {});
+  const { onStatement } = options;
+
+  const withConnection = async <T>(fn: (conn: Queryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      return await fn(counted(client, onStatement));
+    } finally {
+      client.release();
+    }
+  };
+
+  return {
+    pool,
+    query: (text, values) => {
+      count(onStatement);
+      return pool.query(text, values);
+    },
+    withConnection,
+    transaction: async (fn) => {
+      const client = await pool.connect();
+      const tx = counted(client, onStatement);
+      let broken = false;
+      try {
+        await tx.query('BEGIN');
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await tx.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    ping: async () => {
+      try {
+        count(onStatement);
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+}

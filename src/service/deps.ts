@@ -1,0 +1,32 @@
+import type { Cache } from '../cache/types.ts';
+import type { CachedReads } from './cached-reads.ts';
+import type { ServiceConfig } from './config.ts';
+import type { Database } from './db.ts';
+import type { Invalidator } from './invalidation.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import type { Responder } from './responder.ts';
+
+/** Redis memory and keyspace figures for /admin/cache/stats (INFO memory + stats). */
+export interface RedisInfo {
+  used_memory: number | null;
+  used_memory_peak: number | null;
+  maxmemory: number | null;
+  evicted_keys: number | null;
+  keyspace_hits: number | null;
+  keyspace_misses: number | null;
+  connected: boolean;
+}
+
+/** Everything the routes use; built once per worker in worker.ts, or by a test. */
+export interface ServiceDeps {
+  config: ServiceConfig;
+  db: Database;
+  cache: Cache;
+  reads: CachedReads;
+  invalidator: Invalidator;
+  responder: Responder;
+  metrics: ServiceMetrics;
+  redisInfo: () => Promise<RedisInfo>;
+  /** Last known Redis state: 'off' with CACHE_MODE=off. */
+  redisState: () => 'up' | 'down' | 'off';
+}

@@ -1,0 +1,81 @@
+import type { Counter } from 'prom-client';
+import type { Cache } from '../cache/types.ts';
+import type { WritePath } from './config.ts';
+
+/** One invalidation Redis did not confirm after the write had been committed. */
+export interface InvalidationFailure {
+  path: WritePath;
+  keys: readonly string[];
+  error: unknown;
+  at: number;
+}
+
+/**
+ * Where unconfirmed invalidations go. The default logs and counts them; a later durable replay (an outbox
+ * table, re-run when Redis is back) plugs in here without touching any route.
+ */
+export interface InvalidationFailureSink {
+  record(failure: InvalidationFailure): void | Promise<void>;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Log + count (metric `fastnpc_invalidation_failures_total{path}`): the default sink. */
+export function createLoggingFailureSink(
+  logger: Logger,
+  counter?: Counter<'path'>,
+): InvalidationFailureSink & {
+  readonly count: number;
+} {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    record(failure) {
+      count += 1;
+      counter?.inc({ path: failure.path });
+      logger.error(
+        {
+          path: failure.path,
+          keys: failure.keys,
+          err: failure.error instanceof Error ? failure.error.message : String(failure.error),
+        },
+        'cache invalidation not confirmed by Redis; entries may stay stale until their TTL ends',
+      );
+    },
+  };
+}
+
+export interface Invalidator {
+  /**
+   * Invalidates `keys` after the write of `path` was committed, before the response. Never throws: an
+   * unconfirmed invalidation goes to the sink and the write still succeeds for the user.
+   */
+  afterWrite(path: WritePath, keys: readonly string[]): Promise<void>;
+}
+
+export function createInvalidator(
+  cache: Cache,
+  sink: InvalidationFailureSink,
+  skip: ReadonlySet<string> = new Set(),
+): Invalidator {
+  return {
+    async afterWrite(path, keys) {
+      if (keys.length === 0 || skip.has(path)) return;
+      try {
+        await cache.invalidate(...keys);
+      } catch (error) {
+        try {
+          await sink.record({ path, keys, error, at: Date.now() });
+        } catch {
+          // A sink that fails must not fail the write either.
+        }
+      }
+    },
+  };
+}

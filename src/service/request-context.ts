@@ -1,0 +1,47 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Outcome of one cached read, as reported in X-Cache / X-Cache-Detail. */
+export type CacheOutcome = 'hit' | 'miss' | 'bypass';
+
+/** What one HTTP request accumulates while it runs: statements sent to PostgreSQL and cache reads. */
+export interface RequestContext {
+  dbQueries: number;
+  /** entry name (settings, char_id, profile, list) → outcome; the worst outcome wins per entry. */
+  cache: Map<string, CacheOutcome>;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function newRequestContext(): RequestContext {
+  return { dbQueries: 0, cache: new Map() };
+}
+
+/** Runs `fn` with `context` as the current request context (statement counting, cache outcomes). */
+export function runWithContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+const RANK: Record<CacheOutcome, number> = { hit: 0, miss: 1, bypass: 2 };
+
+export function recordCacheOutcome(entry: string, outcome: CacheOutcome): void {
+  const context = storage.getStore();
+  if (!context) return;
+  const previous = context.cache.get(entry);
+  if (previous === undefined || RANK[outcome] > RANK[previous]) context.cache.set(entry, outcome);
+}
+
+/** X-Cache: `bypass` if any read bypassed, else `miss` if any missed, else `hit`; undefined when nothing was read. */
+export function summarizeCache(cache: ReadonlyMap<string, CacheOutcome>): { summary?: CacheOutcome; detail?: string } {
+  if (cache.size === 0) return {};
+  let worst: CacheOutcome = 'hit';
+  const parts: string[] = [];
+  for (const [entry, outcome] of cache) {
+    if (RANK[outcome] > RANK[worst]) worst = outcome;
+    parts.push(`${entry}=${outcome}`);
+  }
+  return { summary: worst, detail: parts.join(';') };
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServiceDeps } from '../deps.ts';
+import { forbidden } from '../errors.ts';
+import { requireSession } from '../session.ts';
+import { parseClearPattern } from '../validation.ts';
+
+/**
+ * Cache admin (plan step 9), admin only: no session → 401, a session that is not admin → 403. The guard reads
+ * the admin flag the session actually carries (FastNPC's guard read a field the session never had: defect 4).
+ */
+export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const { cache, config } = deps;
+  const requireAdmin = (request: FastifyRequest) => {
+    const session = requireSession(request, config.sessionMaxAgeSeconds);
+    if (!session.isAdmin) throw forbidden();
+    return session;
+  };
+
+  app.get('/admin/cache/stats', async (request) => {
+    requireAdmin(request);
+    const [stats, redis] = await Promise.all([cache.stats(), deps.redisInfo()]);
+    return {
+      ok: true,
+      stats: {
+        system: stats.system,
+        process: stats.process,
+        workers: stats.workers,
+        system_available: stats.systemAvailable,
+        cache_mode: config.cacheMode,
+        worker: config.workerIndex,
+        redis,
+      },
+    };
+  });
+
+  app.post<{ Querystring: { pattern?: string } }>('/admin/cache/clear', async (request) => {
+    requireAdmin(request);
+    const pattern = parseClearPattern(request.query.pattern);
+    const deleted = pattern === undefined ? await cache.clearAll() : await cache.deletePattern(pattern);
+    return { ok: true, deleted, pattern: pattern ?? '*' };
+  });
+
+  app.get('/admin/cache/test', async (request) => {
+    requireAdmin(request);
+    const started = process.hrtime.bigint();
+    const connected = await cache.ping();
+    const key = `cache_test:${config.workerIndex}`;
+    const value = { at: Date.now() };
+    const stored = connected && (await cache.set(key, value, 10));
+    const read = stored ? await cache.get<{ at: number }>(key) : undefined;
+    if (stored) await cache.delete(key);
+    const roundtrip = read?.at === value.at;
+    return {
+      ok: true,
+      connected,
+      roundtrip,
+      cache_mode: config.cacheMode,
+      latency_ms: Number(process.hrtime.bigint() - started) / 1e6,
+    };
+  });
+}

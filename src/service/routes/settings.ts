@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { keys } from '../../cache/index.ts';
+import type { ServiceDeps } from '../deps.ts';
+import { unauthorized } from '../errors.ts';
+import { requireSession } from '../session.ts';
+import { updateSettings } from '../store/settings.ts';
+import { parseSettingsUpdate } from '../validation.ts';
+
+/** GET|PUT /api/me/settings — the plan's step 4 (no TTL, invalidated on update). */
+export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const maxAge = deps.config.sessionMaxAgeSeconds;
+
+  app.get('/api/me/settings', async (request) => {
+    const session = requireSession(request, maxAge);
+    const settings = await deps.reads.settings(session.uid);
+    if (!settings) throw unauthorized(); // the account was deleted
+    return { settings };
+  });
+
+  app.put('/api/me/settings', async (request) => {
+    const session = requireSession(request, maxAge);
+    const update = parseSettingsUpdate(request.body);
+    if (!(await updateSettings(deps.db, session.uid, update))) throw unauthorized();
+    await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)]);
+    return { ok: true };
+  });
+}

@@ -1,0 +1,200 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { createCache } from '../cache/index.ts';
+import type { Cache } from '../cache/types.ts';
+import { buildApp } from './app.ts';
+import { createCacheOff } from './cache-off.ts';
+import { CachedReads } from './cached-reads.ts';
+import { loadConfig, type ServiceConfig } from './config.ts';
+import { createDatabase } from './db.ts';
+import type { RedisInfo, ServiceDeps } from './deps.ts';
+import {
+  createInvalidator,
+  createLoggingFailureSink,
+  type InvalidationFailureSink,
+  type Logger,
+} from './invalidation.ts';
+import { createMetrics } from './metrics.ts';
+import { createLocalResponder } from './responder.ts';
+
+/** Structured lines on stderr; callers never pass secrets, cookies or passwords. */
+export const consoleLogger: Logger = {
+  info: (obj, msg) => console.log(JSON.stringify({ level: 'info', msg, ...obj })),
+  warn: (obj, msg) => console.warn(JSON.stringify({ level: 'warn', msg, ...obj })),
+  error: (obj, msg) => console.error(JSON.stringify({ level: 'error', msg, ...obj })),
+};
+
+export interface RunningWorker {
+  app: FastifyInstance;
+  config: ServiceConfig;
+  /** The shared port's URL and, for worker i ≥ 1, its own (port + i). */
+  urls: string[];
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Replace the default log+count sink (e.g. a durable outbox later). */
+  failureSink?: InvalidationFailureSink;
+}
+
+function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
+
+/**
+ * Starts one worker: pg pool, cache (or the CACHE_MODE=off stand-in), the app on the shared port and, for worker
+ * i ≥ 1, on port + i as well (same handler, so a test can pick the worker).
+ */
+export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  const config = loadConfig(options.env ?? process.env);
+  const metrics = createMetrics(config.workerIndex);
+  const db = createDatabase({
+    connectionString: config.databaseUrl,
+    max: config.poolMax,
+    onStatement: () => metrics.dbStatements.inc(),
+  });
+  const cacheOn = config.cacheMode === 'on';
+  const cache: Cache = cacheOn
+    ? createCache({
+        redis: config.redisUrl,
+        password: config.redisPassword,
+        workerId: `worker-${config.workerIndex}:${process.pid}`,
+        registry: metrics.registry,
+        logger: {
+          debug: () => {},
+          warn: (message, context) => consoleLogger.warn(context ?? {}, message),
+          error: (message, context) => consoleLogger.error(context ?? {}, message),
+        },
+      })
+    : createCacheOff();
+  // A second, plain connection only for INFO (admin stats); fail-fast like the cache's own.
+  const infoClient = cacheOn
+    ? new Redis(config.redisUrl, {
+        password: config.redisPassword,
+        enableOfflineQueue: false,
+        commandTimeout: 500,
+        maxRetriesPerRequest: 1,
+        lazyConnect: true,
+        retryStrategy: (times) => Math.min(times * 200, 2_000),
+      })
+    : undefined;
+  infoClient?.on('error', () => {});
+  infoClient?.connect().catch(() => {});
+
+  let redisUp = cacheOn;
+  const probe = cacheOn
+    ? setInterval(() => {
+        void cache.ping().then((up) => {
+          redisUp = up;
+        });
+      }, 1_000)
+    : undefined;
+  probe?.unref();
+
+  const redisInfo = async (): Promise<RedisInfo> => {
+    const none: RedisInfo = {
+      used_memory: null,
+      used_memory_peak: null,
+      maxmemory: null,
+      evicted_keys: null,
+      keyspace_hits: null,
+      keyspace_misses: null,
+      connected: false,
+    };
+    if (!infoClient) return none;
+    try {
+      const info = parseInfo(`${await infoClient.info('memory')}\r\n${await infoClient.info('stats')}`);
+      return {
+        used_memory: num(info.used_memory),
+        used_memory_peak: num(info.used_memory_peak),
+        maxmemory: num(info.maxmemory),
+        evicted_keys: num(info.evicted_keys),
+        keyspace_hits: num(info.keyspace_hits),
+        keyspace_misses: num(info.keyspace_misses),
+        connected: true,
+      };
+    } catch {
+      return none;
+    }
+  };
+
+  const sink = options.failureSink ?? createLoggingFailureSink(consoleLogger, metrics.invalidationFailures);
+  const deps: ServiceDeps = {
+    config,
+    db,
+    cache,
+    reads: new CachedReads({
+      cache,
+      db,
+      enabled: cacheOn,
+      redisUp: () => redisUp,
+      ttlProfileSeconds: config.ttlProfileSeconds,
+      ttlListSeconds: config.ttlListSeconds,
+      onOutcome: (entry, outcome) => metrics.cacheReads.inc({ entry, outcome }),
+    }),
+    invalidator: createInvalidator(cache, sink, config.skipInvalidation),
+    responder: createLocalResponder(config.llmLatencyMs),
+    metrics,
+    redisInfo,
+    redisState: () => (cacheOn ? (redisUp ? 'up' : 'down') : 'off'),
+  };
+
+  let ownServer: Server | undefined;
+  const app = await buildApp(deps, {
+    serverFactory: (handler) => {
+      if (config.workerIndex > 0) ownServer = createServer(handler);
+      return createServer(handler);
+    },
+  });
+  if (config.skipInvalidation.size > 0) {
+    consoleLogger.warn(
+      { paths: [...config.skipInvalidation] },
+      'TEST SEAM: invalidation skipped for these write paths',
+    );
+  }
+  app.addHook('onClose', async () => {
+    if (!ownServer?.listening) return;
+    await new Promise<void>((resolve) => {
+      ownServer?.close(() => resolve());
+      ownServer?.closeIdleConnections();
+    });
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address() as AddressInfo;
+  const urls = [`http://${config.host}:${address.port}`];
+  if (ownServer) {
+    const server = ownServer;
+    const ownPort = address.port + config.workerIndex;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(ownPort, config.host, () => resolve());
+    });
+    urls.push(`http://${config.host}:${ownPort}`);
+  }
+
+  let closed = false;
+  return {
+    app,
+    config,
+    urls,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (probe) clearInterval(probe);
+      await app.close(); // waits for in-flight requests
+      await Promise.allSettled([cache.close(), db.close(), infoClient?.quit()]);
+      infoClient?.disconnect();
+    },
+  };
+}
