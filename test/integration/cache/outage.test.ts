@@ -1,0 +1,126 @@
+// Redis killed, then paused: the cache degrades fast, serves the loader, comes back, and no write issued
+// during the outage lands afterwards (ioredis would replay it by default: field-notes, issue #2130).
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CacheInvalidationError } from '../../../src/cache/errors.ts';
+import type { Cache } from '../../../src/cache/types.ts';
+import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
+import { eventually, rawClient, testCache } from './helpers.ts';
+
+/** Generous bound for "answers within the timeout": the default timeout is 100 ms; this is not a speed target. */
+const FAIL_FAST_BOUND_MS = 1_000;
+
+let server: StartedRedisServer;
+let cache: Cache;
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  cache = testCache(server.url, { breakerThreshold: 3, breakerProbeIntervalMs: 200 });
+});
+afterAll(async () => {
+  await cache?.close();
+  await server?.stop();
+});
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const start = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - start };
+}
+
+async function withRaw<T>(fn: (raw: Redis) => Promise<T>): Promise<T> {
+  const raw = rawClient(server.url);
+  try {
+    return await fn(raw);
+  } finally {
+    raw.disconnect();
+  }
+}
+
+describe('Redis killed', () => {
+  it('degrades within the timeout, serves the loader, recovers, and no outage write appears', async () => {
+    expect(await cache.set('warm', 'before')).toBe(true);
+    expect(await cache.get('warm')).toBe('before');
+
+    await server.kill();
+
+    const get = await timed(() => cache.get('warm'));
+    expect(get.value).toBeUndefined();
+    expect(get.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    let loads = 0;
+    const load = await timed(() =>
+      cache.getOrLoad('outage:load', async () => {
+        loads += 1;
+        return 'from-db';
+      }),
+    );
+    expect(load.value).toBe('from-db');
+    expect(loads).toBe(1);
+    expect(load.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    expect(await cache.set('outage:set', 'written-while-down')).toBe(false);
+    const invalidation = await cache.invalidate('warm').catch((error: unknown) => error);
+    expect(invalidation).toBeInstanceOf(CacheInvalidationError);
+    expect((invalidation as CacheInvalidationError).code).toBe('E_INVALIDATION_UNCONFIRMED');
+
+    // with the breaker open, nothing is even tried: many reads stay fast
+    const many = await timed(async () => {
+      for (let i = 0; i < 50; i++) await cache.get('warm');
+    });
+    expect(many.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    await server.restart();
+
+    expect(await eventually(async () => cache.set('after', 'restart'))).toBe(true);
+    expect(await cache.get('after')).toBe('restart');
+    const stats = await cache.stats();
+    expect(stats.process.errors).toBeGreaterThan(0);
+
+    await withRaw(async (raw) => {
+      expect(await raw.exists('fastnpc:outage:set')).toBe(0);
+      expect(await raw.exists('fastnpc:outage:load')).toBe(0);
+    });
+  });
+});
+
+describe('Redis paused (CLIENT PAUSE)', () => {
+  it('answers within the timeout while paused; writes that timed out never land after the pause', async () => {
+    expect(await eventually(async () => cache.set('paused:warm', 'v1'))).toBe(true);
+    expect(await cache.get('paused:warm')).toBe('v1');
+
+    const pauseMs = 1_500;
+    await withRaw(async (raw) => {
+      await raw.client('PAUSE', pauseMs, 'ALL');
+    });
+    const pausedAt = Date.now();
+
+    const set = await timed(() => cache.set('paused:set', 'written-while-paused'));
+    expect(set.value).toBe(false);
+    expect(set.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    const get = await timed(() => cache.get('paused:warm'));
+    expect(get.value).toBeUndefined();
+    expect(get.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    const load = await timed(() => cache.getOrLoad('paused:load', async () => 'from-db'));
+    expect(load.value).toBe('from-db');
+    expect(load.ms).toBeLessThan(FAIL_FAST_BOUND_MS);
+
+    const invalidation = await cache.invalidate('paused:warm').catch((error: unknown) => error);
+    expect(invalidation).toBeInstanceOf(CacheInvalidationError);
+
+    // wait out the pause, then give any queued command every chance to run
+    await new Promise((r) => setTimeout(r, Math.max(0, pausedAt + pauseMs - Date.now()) + 300));
+    expect(await eventually(async () => cache.set('paused:after', 'ok'))).toBe(true);
+    expect(await cache.get('paused:after')).toBe('ok');
+
+    await withRaw(async (raw) => {
+      expect(await raw.exists('fastnpc:paused:set')).toBe(0);
+      expect(await raw.exists('fastnpc:paused:load')).toBe(0);
+      // the invalidation Redis did not confirm was replayed before the cache used Redis again
+      expect(await raw.exists('fastnpc:paused:warm')).toBe(0);
+    });
+    expect(await cache.get('paused:warm')).toBeUndefined();
+  });
+});
