@@ -1,0 +1,64 @@
+import { ProvisionError } from './errors.ts';
+import type { Layout } from './layout.ts';
+import { installSupervisor, restartSupervised, startSupervised, stopSupervised, supervisorState } from './supervise.ts';
+import { must, type Target } from './target.ts';
+
+export const UNIT = 'redis-server';
+
+export interface ServiceState {
+  manager: 'systemd' | 'supervise';
+  running: boolean;
+  /** Enabled at boot; undefined where there is no init system to enable it with. */
+  enabled?: boolean;
+  pid?: number;
+  /** supervise only: the installed supervisor script differs from ours. */
+  supervisorOutdated?: boolean;
+}
+
+export async function serviceState(target: Target, layout: Layout, systemd: boolean): Promise<ServiceState> {
+  if (systemd) {
+    const active = (await target.exec(['systemctl', 'is-active', '--quiet', UNIT])).exitCode === 0;
+    const enabled = (await target.exec(['systemctl', 'is-enabled', '--quiet', UNIT])).exitCode === 0;
+    const pid = Number((await target.exec(['systemctl', 'show', '-p', 'MainPID', '--value', UNIT])).stdout.trim());
+    return { manager: 'systemd', running: active, enabled, pid: pid > 0 ? pid : undefined };
+  }
+  const state = await supervisorState(target, layout);
+  return {
+    manager: 'supervise',
+    running: state.redisPid !== undefined,
+    pid: state.redisPid,
+    supervisorOutdated: !state.scriptCurrent,
+  };
+}
+
+/** Starts (or restarts) redis-server; returns the new PID. */
+export async function startOrRestart(target: Target, layout: Layout, state: ServiceState): Promise<number | undefined> {
+  try {
+    if (state.manager === 'systemd') {
+      await must(target, `systemctl ${state.running ? 'restart' : 'start'} ${UNIT}`, [
+        'systemctl',
+        state.running ? 'restart' : 'start',
+        UNIT,
+      ]);
+      return (await serviceState(target, layout, true)).pid;
+    }
+    if (state.supervisorOutdated) {
+      await stopSupervised(target, layout);
+      await installSupervisor(target, layout);
+      return await startSupervised(target, layout);
+    }
+    if (state.running && state.pid) return await restartSupervised(target, layout, state.pid);
+    await stopSupervised(target, layout); // a supervisor that gave up
+    return await startSupervised(target, layout);
+  } catch (error) {
+    if (error instanceof ProvisionError) throw error;
+    throw new ProvisionError(
+      'E_STEP_FAILED',
+      `${(error as Error).message}; see ${layout.logFile} and ${layout.supervisorLog}`,
+    );
+  }
+}
+
+export async function enableAtBoot(target: Target): Promise<void> {
+  await must(target, `systemctl enable ${UNIT}`, ['systemctl', 'enable', '--quiet', UNIT]);
+}
