@@ -87,16 +87,21 @@ async function startLocalTarget(
   }
 }
 
-/** Runs k6 and resolves with its exit code; SIGINT/SIGTERM are passed on so k6 still writes its summary. */
+/**
+ * Runs k6 and resolves with its exit code. Ctrl-C reaches k6 directly (same process group), so the runner only keeps
+ * itself alive for the clean-up — forwarding it too would be k6's second SIGINT, which skips the summary. SIGTERM
+ * (CI cancelling the job) is passed on, and k6 stops gracefully and writes its summary.
+ */
 function runK6(k6: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(k6, args, { cwd, env, stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    process.on('SIGINT', forward);
+    const keepAlive = () => {};
+    const forward = () => child.kill('SIGTERM');
+    process.on('SIGINT', keepAlive);
     process.on('SIGTERM', forward);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', forward);
+      process.off('SIGINT', keepAlive);
       process.off('SIGTERM', forward);
       resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
