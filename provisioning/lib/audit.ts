@@ -120,6 +120,9 @@ function parseInfo(text: string): Record<string, string> {
   return out;
 }
 
+/** The last error event of each client: "Connection is closed." hides why (e.g. WRONGPASS during connect). */
+const lastErrors = new WeakMap<Redis, string>();
+
 function clientFor(url: string, password: string | undefined, timeoutMs: number): Redis {
   const client = new Redis(url, {
     ...(password !== undefined ? { password } : {}),
@@ -129,9 +132,12 @@ function clientFor(url: string, password: string | undefined, timeoutMs: number)
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
+    enableReadyCheck: false,
     reconnectOnError: () => false,
   });
-  client.on('error', () => {});
+  client.on('error', (error: Error) => {
+    lastErrors.set(client, error.message);
+  });
   return client;
 }
 
@@ -162,7 +168,8 @@ export async function auditRedis(options: AuditOptions): Promise<AuditReport> {
       const pong = await client.ping();
       add('connection', 'PONG', pong);
     } catch (error) {
-      const message = errorText(error);
+      const closed = errorText(error) === 'Connection is closed.';
+      const message = (closed ? lastErrors.get(client) : undefined) ?? errorText(error);
       add(
         'connection',
         'PONG',
