@@ -4,7 +4,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker } from './breaker.ts';
 import { CORRUPT, decode, encode } from './codec.ts';
 import { CacheInvalidationError, CacheOptionError } from './errors.ts';
-import { type CacheMetrics, createCacheMetrics } from './metrics.ts';
+import { type MetricCounts, registerCacheMetrics, zeroCounts } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
 import {
   ACQUIRE,
@@ -102,8 +102,9 @@ class RedisCache implements Cache {
   readonly #statsWorkerKey: string;
   readonly #statsWorkersKey: string;
   readonly #breaker: CircuitBreaker;
-  readonly #metrics: CacheMetrics;
-  readonly #total = emptyTally();
+  /** Process counters (the Tally fields) plus lease/loader events; read by prom-client at scrape time. */
+  readonly #events: MetricCounts = zeroCounts();
+  readonly #unregisterMetrics: () => void;
   #unflushed = emptyTally();
   readonly #pendingInvalidations = new Set<string>();
   readonly #loggedCorrupt = new Set<string>();
@@ -123,7 +124,6 @@ class RedisCache implements Cache {
     this.#statsSystemKey = `${ns}:${INTERNAL_PREFIX}stats:system`;
     this.#statsWorkerKey = `${ns}:${INTERNAL_PREFIX}stats:worker:${options.workerId}`;
     this.#statsWorkersKey = `${ns}:${INTERNAL_PREFIX}stats:workers`;
-    this.#metrics = createCacheMetrics(ns, options.registry);
     this.#everReady = client.status === 'ready';
     if (owned) {
       // Without a listener ioredis prints every connection error; the breaker reports outages instead.
@@ -139,7 +139,6 @@ class RedisCache implements Cache {
       probeIntervalMs: options.breakerProbeIntervalMs,
       probe: () => this.#probe(),
       onChange: (state) => {
-        this.#metrics.breakerOpen(state === 'open');
         if (state === 'open') {
           options.logger.warn(
             `Redis failed ${options.breakerThreshold} times in a row: cache degraded (reads miss, loads go to the database) until a probe succeeds`,
@@ -149,6 +148,11 @@ class RedisCache implements Cache {
           options.logger.warn('Redis answers again: cache back in use', { namespace: ns });
         }
       },
+    });
+    this.#unregisterMetrics = registerCacheMetrics(options.registry, {
+      namespace: ns,
+      counts: () => ({ ...this.#events }),
+      breakerOpen: () => !this.#breaker.closed,
     });
     this.#flushTimer = setInterval(() => void this.#flush(), options.statsFlushIntervalMs);
     this.#flushTimer.unref();
@@ -209,9 +213,8 @@ class RedisCache implements Cache {
   }
 
   #count(field: keyof Tally, by = 1): void {
-    this.#total[field] += by;
+    this.#events[field] += by;
     this.#unflushed[field] += by;
-    this.#metrics[field].inc(by);
   }
 
   async #run(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
@@ -228,7 +231,7 @@ class RedisCache implements Cache {
 
   async #dropCorrupt(key: string, raw: string): Promise<void> {
     this.#count('errors');
-    this.#metrics.corruptEntries.inc();
+    this.#events.corruptEntries += 1;
     if (!this.#loggedCorrupt.has(key) && this.#loggedCorrupt.size < MAX_LOGGED_CORRUPT_KEYS) {
       this.#loggedCorrupt.add(key);
       this.#options.logger.warn('cache entry is not valid JSON: deleted and served as a miss', {
@@ -473,7 +476,7 @@ class RedisCache implements Cache {
   }
 
   async #load<T>(loader: () => Promise<T>): Promise<T> {
-    this.#metrics.loads.inc();
+    this.#events.loads += 1;
     return await loader();
   }
 
@@ -501,10 +504,10 @@ class RedisCache implements Cache {
       if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs);
       if (!waited) {
         waited = true;
-        this.#metrics.leaseWaits.inc();
+        this.#events.leaseWaits += 1;
       }
       if (Date.now() + this.#options.leasePollMs > deadline || !(await this.#usable())) {
-        this.#metrics.leaseWaitTimeouts.inc();
+        this.#events.leaseWaitTimeouts += 1;
         return await this.#load(loader);
       }
       await sleep(this.#options.leasePollMs);
@@ -537,7 +540,7 @@ class RedisCache implements Cache {
       const stored = await this.#run(FILL, [valueKey, leaseKey], [token, payload, ttlMs]);
       if (stored === 1) this.#count('sets');
       else {
-        this.#metrics.staleSetsRefused.inc();
+        this.#events.staleSetsRefused += 1;
         this.#options.logger.debug('loaded value not stored: its lease was voided by an invalidation or expired', {
           key,
         });
@@ -577,7 +580,7 @@ class RedisCache implements Cache {
   }
 
   async stats(): Promise<CacheStats> {
-    const process = toCounters(this.#total);
+    const process = toCounters(this.#events);
     const self = this.#options.workerId;
     const fallback = (): CacheStats => ({
       process,
@@ -632,6 +635,7 @@ class RedisCache implements Cache {
     await this.#flush().catch(() => {});
     this.#closed = true;
     this.#breaker.stop();
+    this.#unregisterMetrics();
     if (!this.#owned) return;
     try {
       await Promise.race([this.#client.quit(), sleep(this.#options.commandTimeoutMs * 5, undefined, { ref: false })]);

@@ -14,89 +14,150 @@ export const METRIC_NAMES = {
   breakerOpen: 'fastnpc_cache_breaker_open',
 } as const;
 
-interface Incrementable {
-  inc(value?: number): void;
+/** Monotonic counts one cache keeps in memory; prom-client reads them at scrape time (no cost per operation). */
+export interface MetricCounts {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  errors: number;
+  loads: number;
+  leaseWaits: number;
+  leaseWaitTimeouts: number;
+  staleSetsRefused: number;
+  corruptEntries: number;
 }
 
-/** The per-cache handles on the metrics; every method is a cheap in-memory increment. */
-export interface CacheMetrics {
-  hits: Incrementable;
-  misses: Incrementable;
-  sets: Incrementable;
-  deletes: Incrementable;
-  errors: Incrementable;
-  loads: Incrementable;
-  leaseWaits: Incrementable;
-  leaseWaitTimeouts: Incrementable;
-  staleSetsRefused: Incrementable;
-  corruptEntries: Incrementable;
-  breakerOpen(open: boolean): void;
+/** What a cache hands to the metrics: its namespace, its counts, and whether its breaker is open. */
+export interface MetricSource {
+  readonly namespace: string;
+  counts(): MetricCounts;
+  breakerOpen(): boolean;
 }
 
-const NOOP: Incrementable = { inc: () => {} };
+type CountName = Exclude<keyof MetricCounts, 'hits' | 'misses'>;
 
-/** Metrics that count nothing (`registry: false`). */
-export const NO_METRICS: CacheMetrics = {
-  hits: NOOP,
-  misses: NOOP,
-  sets: NOOP,
-  deletes: NOOP,
-  errors: NOOP,
-  loads: NOOP,
-  leaseWaits: NOOP,
-  leaseWaitTimeouts: NOOP,
-  staleSetsRefused: NOOP,
-  corruptEntries: NOOP,
-  breakerOpen: () => {},
+const HELP: Record<CountName, string> = {
+  sets: 'Values stored (set, getOrLoad fills)',
+  deletes: 'Keys deleted (delete, invalidate, deletePattern, clearAll)',
+  errors: 'Operations Redis did not serve (failure, timeout, breaker open, corrupt entry)',
+  loads: 'Loader calls made by getOrLoad',
+  leaseWaits: 'getOrLoad misses that found another loader holding the lease',
+  leaseWaitTimeouts: 'Lease waits that ran out (leaseWaitMs) and loaded without storing',
+  staleSetsRefused: 'Loaded values not stored because their lease was voided (invalidation or lease expiry)',
+  corruptEntries: 'Entries that did not parse as JSON (deleted, served as miss)',
 };
 
-/** Returns the metric already registered under `name` (a second cache in the process), or registers it. */
-function counter(registry: Registry, name: string, help: string, labelNames: string[]): Counter<string> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<string>;
-  return new Counter({ name, help, labelNames, registers: [registry] });
+interface RegistryState {
+  live: Set<MetricSource>;
+  /** Final counts of closed caches, per namespace, so counters never go down when a cache closes. */
+  retired: Map<string, MetricCounts>;
 }
 
-function gauge(registry: Registry, name: string, help: string): Gauge<string> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Gauge<string>;
-  return new Gauge({ name, help, labelNames: ['namespace'], registers: [registry] });
+const states = new WeakMap<Registry, RegistryState>();
+
+export function zeroCounts(): MetricCounts {
+  return {
+    hits: 0,
+    misses: 0,
+    sets: 0,
+    deletes: 0,
+    errors: 0,
+    loads: 0,
+    leaseWaits: 0,
+    leaseWaitTimeouts: 0,
+    staleSetsRefused: 0,
+    corruptEntries: 0,
+  };
+}
+
+function add(into: MetricCounts, from: MetricCounts): void {
+  for (const name of Object.keys(into) as (keyof MetricCounts)[]) into[name] += from[name];
+}
+
+/** Sums live and retired counts per namespace. */
+function totals(state: RegistryState): Map<string, MetricCounts> {
+  const byNamespace = new Map<string, MetricCounts>();
+  const of = (ns: string): MetricCounts => {
+    let counts = byNamespace.get(ns);
+    if (!counts) {
+      counts = zeroCounts();
+      byNamespace.set(ns, counts);
+    }
+    return counts;
+  };
+  for (const [ns, counts] of state.retired) add(of(ns), counts);
+  for (const source of state.live) add(of(source.namespace), source.counts());
+  return byNamespace;
+}
+
+function ensureMetrics(registry: Registry, state: RegistryState): void {
+  if (!registry.getSingleMetric(METRIC_NAMES.requests)) {
+    new Counter({
+      name: METRIC_NAMES.requests,
+      help: 'Cache reads (get, getOrLoad) by result: hit or miss (a Redis failure is a miss)',
+      labelNames: ['namespace', 'result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [namespace, counts] of totals(state)) {
+          this.inc({ namespace, result: 'hit' }, counts.hits);
+          this.inc({ namespace, result: 'miss' }, counts.misses);
+        }
+      },
+    });
+  }
+  for (const name of Object.keys(HELP) as CountName[]) {
+    if (registry.getSingleMetric(METRIC_NAMES[name])) continue;
+    new Counter({
+      name: METRIC_NAMES[name],
+      help: HELP[name],
+      labelNames: ['namespace'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [namespace, counts] of totals(state)) this.inc({ namespace }, counts[name]);
+      },
+    });
+  }
+  if (!registry.getSingleMetric(METRIC_NAMES.breakerOpen)) {
+    new Gauge({
+      name: METRIC_NAMES.breakerOpen,
+      help: '1 while the circuit breaker keeps the cache off Redis',
+      labelNames: ['namespace'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const open = new Map<string, number>();
+        for (const source of state.live) {
+          open.set(source.namespace, Math.max(open.get(source.namespace) ?? 0, source.breakerOpen() ? 1 : 0));
+        }
+        for (const [namespace, value] of open) this.set({ namespace }, value);
+      },
+    });
+  }
 }
 
 /**
- * Creates (or reuses) the cache metrics on `registry` (default: prom-client's global registry). Two caches in
- * one process share the metric objects; caches with the same namespace add up into the same series.
+ * Exposes a cache's counts on `registry` (default: prom-client's global registry; `false`: nowhere). The
+ * metrics are registered once per registry, so two caches in one process never clash; caches with the same
+ * namespace add up into the same series. Returns the function to call on close.
  */
-export function createCacheMetrics(namespace: string, registry: Registry | false | undefined): CacheMetrics {
-  if (registry === false) return NO_METRICS;
+export function registerCacheMetrics(registry: Registry | false | undefined, source: MetricSource): () => void {
+  if (registry === false) return () => {};
   const target = registry ?? register;
-  const ns = { namespace };
-  const requests = counter(
-    target,
-    METRIC_NAMES.requests,
-    'Cache reads (get, getOrLoad) by result: hit or miss (a Redis failure is a miss)',
-    ['namespace', 'result'],
-  );
-  const one = (name: string, help: string): Incrementable => counter(target, name, help, ['namespace']).labels(ns);
-  const breaker = gauge(target, METRIC_NAMES.breakerOpen, '1 while the circuit breaker keeps the cache off Redis');
-  breaker.set(ns, 0);
-  return {
-    hits: requests.labels({ namespace, result: 'hit' }),
-    misses: requests.labels({ namespace, result: 'miss' }),
-    sets: one(METRIC_NAMES.sets, 'Values stored (set, getOrLoad fills)'),
-    deletes: one(METRIC_NAMES.deletes, 'Keys deleted (delete, invalidate, deletePattern, clearAll)'),
-    errors: one(METRIC_NAMES.errors, 'Operations Redis did not serve (failure, timeout, breaker open, corrupt entry)'),
-    loads: one(METRIC_NAMES.loads, 'Loader calls made by getOrLoad'),
-    leaseWaits: one(METRIC_NAMES.leaseWaits, 'getOrLoad misses that found another loader holding the lease'),
-    leaseWaitTimeouts: one(
-      METRIC_NAMES.leaseWaitTimeouts,
-      'Lease waits that ran out (leaseWaitMs) and loaded without storing',
-    ),
-    staleSetsRefused: one(
-      METRIC_NAMES.staleSetsRefused,
-      'Loaded values not stored because their lease was voided (invalidation or lease expiry)',
-    ),
-    corruptEntries: one(METRIC_NAMES.corruptEntries, 'Entries that did not parse as JSON (deleted, served as miss)'),
-    breakerOpen: (open) => breaker.set(ns, open ? 1 : 0),
+  let state = states.get(target);
+  if (!state) {
+    state = { live: new Set(), retired: new Map() };
+    states.set(target, state);
+  }
+  ensureMetrics(target, state);
+  state.live.add(source);
+  const current = state;
+  return () => {
+    if (!current.live.delete(source)) return;
+    const retired = current.retired.get(source.namespace) ?? zeroCounts();
+    add(retired, source.counts());
+    current.retired.set(source.namespace, retired);
   };
 }

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createCacheMetrics, METRIC_NAMES } from '../../../src/cache/metrics.ts';
+import { METRIC_NAMES, registerCacheMetrics, zeroCounts } from '../../../src/cache/metrics.ts';
 import { addTally, emptyTally, isEmptyTally, tallyFromHash, toCounters } from '../../../src/cache/stats.ts';
 
 describe('stats', () => {
@@ -33,23 +33,37 @@ describe('stats', () => {
 });
 
 describe('metrics', () => {
-  it('two caches on one registry do not clash and add up', async () => {
+  function source(namespace: string, hits: number, open = false) {
+    const counts = { ...zeroCounts(), hits, misses: 1 };
+    return { namespace, counts: () => ({ ...counts }), breakerOpen: () => open, bump: () => counts.hits++ };
+  }
+
+  it('two caches on one registry do not clash and add up; counts are read at scrape time', async () => {
     const registry = new Registry();
-    const a = createCacheMetrics('fastnpc', registry);
-    const b = createCacheMetrics('fastnpc', registry);
-    a.hits.inc();
-    b.hits.inc();
-    b.misses.inc();
-    a.breakerOpen(true);
-    const text = await registry.metrics();
-    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="fastnpc",result="hit"} 2`);
-    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="fastnpc",result="miss"} 1`);
+    const a = source('fastnpc', 2);
+    const b = source('fastnpc', 3, true);
+    registerCacheMetrics(registry, a);
+    const unregisterB = registerCacheMetrics(registry, b);
+    a.bump();
+    let text = await registry.metrics();
+    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="fastnpc",result="hit"} 6`);
+    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="fastnpc",result="miss"} 2`);
     expect(text).toContain(`${METRIC_NAMES.breakerOpen}{namespace="fastnpc"} 1`);
+    // a closed cache's counts stay in the counter (counters never go down)
+    unregisterB();
+    text = await registry.metrics();
+    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="fastnpc",result="hit"} 6`);
+    expect(text).toContain(`${METRIC_NAMES.breakerOpen}{namespace="fastnpc"} 0`);
   });
 
-  it('registry: false counts nothing and registers nothing', async () => {
-    const m = createCacheMetrics('x', false);
-    m.hits.inc();
-    expect(m.hits).toBeDefined();
+  it('keeps namespaces apart and registers nothing for registry: false', async () => {
+    const registry = new Registry();
+    registerCacheMetrics(registry, source('a', 1));
+    registerCacheMetrics(registry, source('b', 4));
+    registerCacheMetrics(false, source('c', 9));
+    const text = await registry.metrics();
+    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="a",result="hit"} 1`);
+    expect(text).toContain(`${METRIC_NAMES.requests}{namespace="b",result="hit"} 4`);
+    expect(text).not.toContain('namespace="c"');
   });
 });
