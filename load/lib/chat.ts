@@ -47,8 +47,9 @@ export function chatScenario(profile: LoadProfile): Scenario {
 export type ExpectedCacheMode = 'on' | 'off';
 
 /**
- * setup(): target up, users logged in, each user's characters known, and each user's cached entries read once
- * (not recorded in the fastnpc_ metrics) so the hit-rate threshold measures the steady state the plan is about.
+ * setup(): target up, users logged in, each user's characters known, and each user's cached entries (settings, list,
+ * every character's id and profile) read once, not recorded in the fastnpc_ metrics, so the hit-rate threshold
+ * measures the steady state the plan is about.
  * Fails loudly when the target's cache mode is not the one the scenario is about.
  */
 export function chatSetup(expect: ExpectedCacheMode): ChatSetupData {
@@ -62,13 +63,14 @@ export function chatSetup(expect: ExpectedCacheMode): ChatSetupData {
     if (session.roles.length === 0) {
       throw new Error(`seeded user ${session.username} has no characters (status ${list.status}); seed characters`);
     }
+    const params = authParams(session, { type: 'warmup' });
     const warm = http.batch([
-      { method: 'GET', url: `${BASE_URL}/api/me/settings`, params: authParams(session, { type: 'warmup' }) },
-      {
+      { method: 'GET', url: `${BASE_URL}/api/me/settings`, params },
+      ...session.roles.map((role) => ({
         method: 'GET',
-        url: `${BASE_URL}/api/characters/${encodeURIComponent(session.roles[0] ?? '')}/structured`,
-        params: authParams(session, { type: 'warmup' }),
-      },
+        url: `${BASE_URL}/api/characters/${encodeURIComponent(role)}/structured`,
+        params: { ...params, tags: { type: 'warmup', name: `${BASE_URL}/api/characters/{role}/structured` } },
+      })),
     ]);
     for (const res of [list, ...warm]) seen.push(header(res, 'X-Cache') ?? '');
   }

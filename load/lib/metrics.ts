@@ -9,7 +9,7 @@ export type RequestType = 'settings' | 'settings_write' | 'character_list' | 'pr
 
 /** Share of responses answered entirely from the cache (X-Cache: hit). `miss` and `bypass` count as not hit. */
 export const cacheHit = new Rate('fastnpc_cache_hit');
-/** Per cached entry (X-Cache-Detail), tagged `entry`: settings, char_id, profile, char_list. */
+/** Per cached entry (X-Cache-Detail), tagged `entry`: settings, char_id, profile, list. */
 export const cacheEntryHit = new Rate('fastnpc_cache_entry_hit');
 /** SQL statements the service sent for these requests (X-DB-Queries), tagged `type`. */
 export const dbQueries = new Counter('fastnpc_db_queries');

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startService } from '../service/cluster.ts';
 import { startLocalStack } from '../stack/index.ts';
 import { findK6, K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
 import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
@@ -28,24 +29,6 @@ environment:
   USERS, RATES, WRITERS, READERS, WRITE_RATE, READ_RATE   scenario knobs (docs/load.md)
 reports: ${REPORT_DIR}/load-<scenario>.json, .junit.xml, .html`;
 
-/** The contract of src/service/cluster.ts (docs/CONTRACTS.md), declared here so this file does not depend on it. */
-interface StartedService {
-  baseUrl: string;
-  workerUrls: [string, string] | string[];
-  stop(): Promise<void>;
-}
-interface ServiceModule {
-  startService(options: {
-    port?: number;
-    workers?: number;
-    redisUrl?: string;
-    databaseUrl: string;
-    cacheMode?: 'on' | 'off';
-    env?: Record<string, string>;
-    seed?: { users: number; characters: number; memories: number } | false;
-  }): Promise<StartedService>;
-}
-
 /** A started target and how to stop it (nothing to stop when BASE_URL was given). */
 interface RunningTarget {
   target: LoadTarget;
@@ -53,15 +36,12 @@ interface RunningTarget {
 }
 
 /** Starts the local stack and the two-worker service for a scenario. */
-async function startLocalTarget(
+export async function startLocalTarget(
   scenario: ScenarioName,
   seedPassword: string,
   env: NodeJS.ProcessEnv,
 ): Promise<RunningTarget> {
   const cacheMode = SCENARIOS[scenario].cacheMode;
-  // Imported when needed: the service is its own part of the project (and unit tests of this runner need none of it).
-  const serviceModule = '../service/cluster.ts';
-  const { startService } = (await import(serviceModule)) as ServiceModule;
   // Redis runs in both modes: the baseline differs from the cached run by CACHE_MODE alone, as it would in production.
   const stack = await startLocalStack();
   try {
