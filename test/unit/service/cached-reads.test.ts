@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { keys } from '../../../src/cache/index.ts';
+import { CachedReads } from '../../../src/service/cached-reads.ts';
+import type { Database } from '../../../src/service/db.ts';
+import { newRequestContext, runWithContext, summarizeCache } from '../../../src/service/request-context.ts';
+import { FakeCache } from './fake-cache.ts';
+
+/** A database that answers every statement with `rows` picked by a matcher on the SQL text, and counts them. */
+function fakeDb(answer: (sql: string) => unknown[]): Database & { statements: string[] } {
+  const statements: string[] = [];
+  const query = async (sql: string) => {
+    statements.push(sql);
+    return { rows: answer(sql), rowCount: 0 } as never;
+  };
+  return {
+    statements,
+    query,
+    withConnection: (fn) => fn({ query }),
+    transaction: (fn) => fn({ query }),
+    ping: async () => true,
+    close: async () => {},
+    pool: undefined as never,
+  };
+}
+
+const db = fakeDb((sql) => {
+  if (sql.includes('FROM users u LEFT JOIN user_settings')) return [{ user_id: null }];
+  if (sql.startsWith('SELECT id FROM characters')) return [{ id: 7 }];
+  if (sql.startsWith('SELECT id, user_id, name')) return [{ id: 7, name: '李白', source: 'baike', updated_at: '1' }];
+  return [];
+});
+
+function reads(cache: FakeCache, enabled = true, redisUp = true): CachedReads {
+  return new CachedReads({ cache, db, enabled, redisUp: () => redisUp, ttlProfileSeconds: 300, ttlListSeconds: 60 });
+}
+
+describe('CachedReads', () => {
+  it('reads each entry through getOrLoad under the cache module’s key builders and the plan’s TTLs', async () => {
+    const cache = new FakeCache();
+    const r = reads(cache);
+    await r.settings(3);
+    await r.profile(3, '李白:*');
+    await r.list(3);
+    expect(cache.reads).toEqual([
+      { key: keys.userSettings(3) }, // no TTL
+      { key: keys.characterId(3, '李白:*') }, // no TTL
+      { key: keys.characterProfile(3, '李白:*'), ttlSeconds: 300 },
+      { key: keys.characterList(3), ttlSeconds: 60 },
+    ]);
+  });
+
+  it('reports miss on the first read and hit on the second (X-Cache / X-Cache-Detail)', async () => {
+    const cache = new FakeCache();
+    const r = reads(cache);
+    const first = newRequestContext();
+    await runWithContext(first, () => r.profile(1, '李白'));
+    expect(summarizeCache(first.cache)).toEqual({ summary: 'miss', detail: 'char_id=miss;profile=miss' });
+    const second = newRequestContext();
+    await runWithContext(second, async () => {
+      await r.settings(1);
+      await r.profile(1, '李白');
+    });
+    expect(summarizeCache(second.cache)).toEqual({ summary: 'miss', detail: 'settings=miss;char_id=hit;profile=hit' });
+    const third = newRequestContext();
+    await runWithContext(third, () => r.settings(1));
+    expect(summarizeCache(third.cache)).toEqual({ summary: 'hit', detail: 'settings=hit' });
+  });
+
+  it('reports bypass with the cache off, or when a load happened while Redis was down', async () => {
+    const off = newRequestContext();
+    await runWithContext(off, () => reads(new FakeCache(), false).settings(1));
+    expect(summarizeCache(off.cache).summary).toBe('bypass');
+    const down = newRequestContext();
+    await runWithContext(down, () => reads(new FakeCache(), true, false).settings(1));
+    expect(summarizeCache(down.cache).summary).toBe('bypass');
+  });
+
+  it('a missing character reads no profile (null id is cached under char_id)', async () => {
+    const cache = new FakeCache();
+    const none = new CachedReads({
+      cache,
+      db: fakeDb(() => []),
+      enabled: true,
+      redisUp: () => true,
+      ttlProfileSeconds: 300,
+      ttlListSeconds: 60,
+    });
+    expect(await none.profile(1, 'nobody')).toBeNull();
+    expect(cache.reads.map((r) => r.key)).toEqual([keys.characterId(1, 'nobody')]);
+    expect(cache.store.get(keys.characterId(1, 'nobody'))).toBeNull();
+  });
+
+  it('with nothing read, no X-Cache header is produced', () => {
+    expect(summarizeCache(new Map())).toEqual({});
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createInvalidator,
+  createLoggingFailureSink,
+  type InvalidationFailure,
+} from '../../../src/service/invalidation.ts';
+import { FakeCache } from './fake-cache.ts';
+
+const logger = () => ({ info: vi.fn(), warn: vi.fn(), error: vi.fn() });
+
+describe('Invalidator', () => {
+  it('invalidates exactly the keys of the write path', async () => {
+    const cache = new FakeCache();
+    const sink = { record: vi.fn() };
+    await createInvalidator(cache, sink).afterWrite('settings_update', ['user_settings:1']);
+    expect(cache.invalidated).toEqual([['user_settings:1']]);
+    expect(sink.record).not.toHaveBeenCalled();
+  });
+
+  it('an unconfirmed invalidation does not fail the write: it goes to the sink with path and keys', async () => {
+    const cache = new FakeCache();
+    cache.failInvalidate = true;
+    const failures: InvalidationFailure[] = [];
+    const invalidator = createInvalidator(cache, { record: (f) => void failures.push(f) });
+    await expect(
+      invalidator.afterWrite('structured_update', ['char_profile:1:x', 'char_list:1']),
+    ).resolves.toBeUndefined();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ path: 'structured_update', keys: ['char_profile:1:x', 'char_list:1'] });
+  });
+
+  it('a sink that throws still does not fail the write', async () => {
+    const cache = new FakeCache();
+    cache.failInvalidate = true;
+    const invalidator = createInvalidator(cache, {
+      record: () => {
+        throw new Error('sink down');
+      },
+    });
+    await expect(invalidator.afterWrite('memories_save', ['k'])).resolves.toBeUndefined();
+  });
+
+  it('the test seam skips only the named paths', async () => {
+    const cache = new FakeCache();
+    const invalidator = createInvalidator(cache, { record: vi.fn() }, new Set(['memories_save']));
+    await invalidator.afterWrite('memories_save', ['a']);
+    await invalidator.afterWrite('character_delete', ['b']);
+    expect(cache.invalidated).toEqual([['b']]);
+  });
+});
+
+describe('default failure sink', () => {
+  it('logs (keys, path, reason — no values) and counts', () => {
+    const log = logger();
+    const counter = { inc: vi.fn() };
+    const sink = createLoggingFailureSink(log, counter as never);
+    sink.record({ path: 'account_delete', keys: ['user_settings:9'], error: new Error('timeout'), at: 0 });
+    expect(sink.count).toBe(1);
+    expect(counter.inc).toHaveBeenCalledWith({ path: 'account_delete' });
+    expect(log.error).toHaveBeenCalledWith(
+      { path: 'account_delete', keys: ['user_settings:9'], err: 'timeout' },
+      expect.stringContaining('not confirmed'),
+    );
+  });
+});
