@@ -61,6 +61,11 @@ export class Client {
     return Boolean(this.jar.cookie);
   }
 
+  /** A client holding a copy of this session's cookie (kept even when the server later clears it). */
+  snapshot(baseUrl = this.baseUrl): Client {
+    return new Client(baseUrl, { cookie: this.jar.cookie });
+  }
+
   async login(username: string, password: string): Promise<Reply<{ ok?: boolean; user?: { id: number } }>> {
     const reply = await this.send<{ ok?: boolean; user?: { id: number } }>('POST', '/auth/login', {
       username,

@@ -18,6 +18,8 @@ export interface Recorder {
   readonly record: CriterionRecord;
   /** Records a figure and returns its pass flag (true for informational figures), for `expect(...)`. */
   figure(name: string, value: number | string, unit: string, bound: string, pass: boolean | null): boolean;
+  /** Moves a figure to the front: the verdict table shows the first gating figure. */
+  headline(name: string): void;
   samples(set: SampleSet): void;
   series(series: Series): void;
   note(text: string): void;
@@ -38,6 +40,11 @@ export function recorder(id: string, title: string): Recorder {
       const verdict = pass === null ? 'info' : pass ? 'PASS' : 'FAIL';
       console.log(`[${id}] ${name}: ${formatValue(fig)}${bound ? ` (bound ${bound})` : ''} ${verdict}`);
       return pass !== false;
+    },
+    headline(name) {
+      const i = record.figures.findIndex((f) => f.name === name);
+      if (i > 0) record.figures.unshift(...record.figures.splice(i, 1));
+      save();
     },
     samples(set) {
       record.samples = record.samples.filter((s) => s.name !== set.name).concat(set);

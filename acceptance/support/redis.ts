@@ -40,3 +40,15 @@ export async function commandCalls(redis: Redis, command: string): Promise<numbe
   const m = raw?.match(/calls=(\d+)/);
   return m ? Number(m[1]) : 0;
 }
+
+/** Keys matching a glob (SCAN, never KEYS), at most `limit`. */
+export async function scanKeys(redis: Redis, match: string, limit = 100): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0' && found.length < limit);
+  return found.slice(0, limit);
+}

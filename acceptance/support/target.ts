@@ -43,14 +43,17 @@ export async function adminSession(base = target().baseUrl): Promise<Client> {
 }
 
 /** A fresh user registered for one test (works on the real app too). */
-export async function freshUser(prefix: string, base = workers()[0]): Promise<{ client: Client; username: string }> {
+export async function freshUser(
+  prefix: string,
+  base = workers()[0],
+): Promise<{ client: Client; username: string; password: string }> {
   const username = `${prefix}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const client = new Client(base);
   const reply = await client.register(username, password);
   if (reply.status !== 200) throw new Error(`register ${username}: ${reply.status} ${reply.text.slice(0, 200)}`);
   if (!client.loggedIn) await client.login(username, password);
-  return { client, username };
+  return { client, username, password };
 }
 
 /** POST to the local stack control (kill/restart Redis); only the local target has it. */

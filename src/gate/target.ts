@@ -9,6 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { appAclRules } from '../../provisioning/lib/acl.ts';
+import { startService } from '../service/cluster.ts';
 import { type StartedPostgres, type StartedRedisServer, startPostgres, startRedisServer } from '../stack/index.ts';
 
 export type TargetKind = 'local' | 'containers' | 'external' | 'auto';
@@ -167,19 +169,12 @@ function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** The app ACL rule of provisioning (docs/CONTRACTS.md) with the password spliced in. */
-function appAclRule(password: string): string[] {
-  return `on >${password} resetkeys ~fastnpc:* resetchannels -@all +@read +@write +@keyspace +@scripting +@transaction +@connection -@dangerous +info +ping`.split(
-    ' ',
-  );
-}
-
 /** Gives a private Redis an admin password and the app's ACL user over a connection (never through argv). */
 async function applyRedisAuth(url: string, adminPassword: string, appPassword: string): Promise<void> {
   const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await admin.connect();
-    await admin.call('ACL', 'SETUSER', 'app', 'reset', ...appAclRule(appPassword));
+    await admin.call('ACL', 'SETUSER', 'app', 'reset', 'on', `>${appPassword}`, ...appAclRules());
     await admin.config('SET', 'requirepass', adminPassword);
   } finally {
     admin.disconnect();
@@ -198,38 +193,6 @@ async function ensureStatStatements(databaseUrl: string): Promise<boolean> {
   } finally {
     await client.end();
   }
-}
-
-interface ServiceModule {
-  startService(options: {
-    port?: number;
-    workers?: number;
-    redisUrl?: string;
-    databaseUrl: string;
-    cacheMode?: 'on' | 'off';
-    env?: Record<string, string>;
-    seed?: false | { users: number; characters: number; memories: number };
-  }): Promise<{ baseUrl: string; workerUrls: string[]; stop(): Promise<void> }>;
-}
-interface SeedModule {
-  seed(
-    databaseUrl: string,
-    options: { users: number; characters: number; memories: number },
-  ): Promise<{
-    users: Array<{ id: number; username: string; password: string; characters: string[] }>;
-    admin: { username: string; password: string };
-  }>;
-}
-
-/** The service and its seed are other parts of this repository; loaded lazily so the gate starts without them. */
-export async function loadServiceModules(): Promise<{ service: ServiceModule; seed: SeedModule }> {
-  const servicePath = '../service/cluster.ts';
-  const seedPath = '../service/store/seed.ts';
-  const [service, seed] = await Promise.all([
-    import(servicePath) as Promise<ServiceModule>,
-    import(seedPath) as Promise<SeedModule>,
-  ]);
-  return { service, seed };
 }
 
 async function startContainers(): Promise<{
@@ -307,26 +270,30 @@ async function embeddedTarget(kind: 'local' | 'containers'): Promise<StartedTarg
     const statStatements = postgres?.statStatements ?? (await ensureStatStatements(databaseUrl));
     if (!statStatements) notes.push('pg_stat_statements unavailable: statements counted from pg_stat_database');
 
-    const { service, seed } = await loadServiceModules();
-    const seeded = await seed.seed(databaseUrl, { ...SEED });
     const host = new URL(redisHostUrl);
-    const appRedisUrl = `redis://app@${host.host}`;
+    // The app's ACL user and its password in the URL: ioredis lets an empty URL password ("redis://app@…") win over
+    // the `password` option, so REDIS_URL=redis://app@… + REDIS_PASSWORD fails with WRONGPASS (reported to the cache).
+    const appRedisUrl = `redis://app:${encodeURIComponent(appPassword)}@${host.host}`;
     const serviceEnv: Record<string, string> = {
       REDIS_PASSWORD: appPassword,
       CACHE_TTL_LIST_SECONDS: String(SHORT_LIST_TTL_SECONDS),
       FASTNPC_SECRET: randomBytes(24).toString('hex'),
-      FASTNPC_ADMIN_USER: seeded.admin.username,
+      FASTNPC_ADMIN_USER: 'admin',
+      FASTNPC_ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
+      SEED_PASSWORD: randomBytes(12).toString('base64url'),
     };
-    const svc = await service.startService({
+    const svc = await startService({
       port: 0,
       workers: 2,
       redisUrl: appRedisUrl,
       databaseUrl,
       cacheMode: 'on',
       env: serviceEnv,
-      seed: false,
+      seed: { ...SEED },
     });
     cleanups.push(() => svc.stop());
+    const seeded = svc.seed;
+    if (!seeded) throw new Error('startService did not report its seed');
 
     let control: Server | undefined;
     let controlUrl: string | undefined;
@@ -371,7 +338,7 @@ async function embeddedTarget(kind: 'local' | 'containers'): Promise<StartedTarg
         databaseUrl,
         statStatements,
         users: seeded.users.map((u) => ({ username: u.username, password: u.password, characters: u.characters })),
-        admin: seeded.admin,
+        admin: { username: seeded.admin.username, password: seeded.admin.password },
         listTtlSeconds: SHORT_LIST_TTL_SECONDS,
         profileTtlSeconds: 300,
         controlUrl,
