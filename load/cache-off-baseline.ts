@@ -8,7 +8,7 @@
 // a second cache-on run with a misleading name. Only the thresholds that do not depend on the cache apply here.
 import type { Options } from 'k6/options';
 import { type ChatSetupData, chatIteration, chatScenario, chatSetup } from './lib/chat.ts';
-import { SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
+import { durationSeconds, SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
 import { type SummaryData, summaryWriter } from './lib/summary.ts';
 
 const profile = selectedProfile();
@@ -31,7 +31,10 @@ export default function (data: ChatSetupData): void {
   chatIteration(data);
 }
 
-const writeSummary = summaryWriter('cache-off-baseline', () => ({ profile: profile.name, duration: profile.duration }));
+const writeSummary = summaryWriter('cache-off-baseline', {
+  extra: () => ({ profile: profile.name, duration: profile.duration }),
+  loadSeconds: durationSeconds(profile.duration),
+});
 
 export function handleSummary(data: SummaryData): { [path: string]: string } {
   return writeSummary(data);

@@ -112,7 +112,7 @@ export function ladder(data: SummaryData) {
   };
 }
 
-const writeSummary = summaryWriter('cached-reads', ladder);
+const writeSummary = summaryWriter('cached-reads', { extra: ladder, loadSeconds: rates.length * stageSeconds });
 
 export function handleSummary(data: SummaryData): { [path: string]: string } {
   return writeSummary(data);

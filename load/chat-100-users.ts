@@ -7,7 +7,7 @@
 //   BASE_URL=http://host:8000 npm run load -- chat-100-users
 import type { Options } from 'k6/options';
 import { type ChatSetupData, chatIteration, chatScenario, chatSetup } from './lib/chat.ts';
-import { SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
+import { durationSeconds, SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
 import { type SummaryData, summaryWriter } from './lib/summary.ts';
 
 const profile = selectedProfile();
@@ -34,7 +34,10 @@ export default function (data: ChatSetupData): void {
   chatIteration(data);
 }
 
-const writeSummary = summaryWriter('chat-100-users', () => ({ profile: profile.name, duration: profile.duration }));
+const writeSummary = summaryWriter('chat-100-users', {
+  extra: () => ({ profile: profile.name, duration: profile.duration }),
+  loadSeconds: durationSeconds(profile.duration),
+});
 
 export function handleSummary(data: SummaryData): { [path: string]: string } {
   return writeSummary(data);

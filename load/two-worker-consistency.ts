@@ -16,7 +16,7 @@ import type { Options } from 'k6/options';
 import { getSettings, putSettings } from './lib/api.ts';
 import { loginSeededUsers, type Session } from './lib/auth.ts';
 import { readRegressions, staleReads } from './lib/metrics.ts';
-import { SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
+import { durationSeconds, SUMMARY_TREND_STATS, selectedProfile } from './lib/profiles.ts';
 import { type SummaryData, summaryWriter } from './lib/summary.ts';
 import { assertTargetUp, envInt, WORKER1_URL, WORKER2_URL } from './lib/target.ts';
 
@@ -123,14 +123,17 @@ export function reader(data: ConsistencyData): void {
   if (DISTINCT_WORKERS && read.worker !== 0) check(read, { 'read served by worker 2': (r) => r.worker === 2 });
 }
 
-const writeSummary = summaryWriter('two-worker-consistency', () => ({
-  writers: WRITERS,
-  readers: READERS,
-  writeRate: WRITE_RATE,
-  readRate: READ_RATE,
-  worker1: WORKER1_URL,
-  worker2: WORKER2_URL,
-}));
+const writeSummary = summaryWriter('two-worker-consistency', {
+  extra: () => ({
+    writers: WRITERS,
+    readers: READERS,
+    writeRate: WRITE_RATE,
+    readRate: READ_RATE,
+    worker1: WORKER1_URL,
+    worker2: WORKER2_URL,
+  }),
+  loadSeconds: durationSeconds(profile.duration),
+});
 
 export function handleSummary(data: SummaryData): { [path: string]: string } {
   return writeSummary(data);

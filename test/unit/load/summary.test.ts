@@ -26,6 +26,7 @@ const data = {
       thresholds: { 'rate>0.9': { ok: true } },
     },
     fastnpc_db_queries: { type: 'counter', contains: 'default', values: { count: 600, rate: 5 } },
+    iterations: { type: 'counter', contains: 'default', values: { count: 100, rate: 0.8 } },
     fastnpc_settings_duration: {
       type: 'trend',
       contains: 'time',
@@ -57,7 +58,9 @@ describe('load summary', () => {
   it('computes hit rate, DB statements per minute and per-type percentiles', () => {
     const figures = fastnpcFigures(structuredClone(data) as never);
     expect(figures.cacheHitRate).toBe(0.95);
-    expect(figures.dbStatements).toEqual({ total: 600, perMinute: 300 });
+    expect(figures.dbStatements).toEqual({ total: 600, perMinute: 300, perIteration: 6 });
+    // setup() time is not load time: per-minute figures use the scenario's own duration when given.
+    expect(fastnpcFigures(structuredClone(data) as never, 60).dbStatements.perMinute).toBe(600);
     expect(figures.latency).toEqual({ settings: { count: 1000, p50: 0.8, p95: 1.9, p99: 3.1 } });
     expect(figures.staleReads).toBe(0);
   });
@@ -73,7 +76,7 @@ describe('load summary', () => {
   });
 
   it('names its files reports/load-<scenario>.json and .junit.xml', () => {
-    const out = summaryWriter('cached-reads', () => ({ highest: 200 }))(structuredClone(data) as never);
+    const out = summaryWriter('cached-reads', { extra: () => ({ highest: 200 }) })(structuredClone(data) as never);
     expect(Object.keys(out).sort()).toEqual([
       'reports/load-cached-reads.json',
       'reports/load-cached-reads.junit.xml',
