@@ -9,6 +9,8 @@ export {
   type CacheStats,
   CONSOLE_LOGGER,
   type Counters,
+  cached,
+  cacheOptionsFromEnv,
   createCache,
   DEFAULT_CACHE_OPTIONS,
   encodeKeySegment,

@@ -177,3 +177,26 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   }
   return resolved;
 }
+
+/**
+ * The plan's configuration from the environment (step 8): REDIS_URL when set, else REDIS_HOST (localhost),
+ * REDIS_PORT (6379), REDIS_DB (0); REDIS_PASSWORD as `password` (kept out of the URL, never logged);
+ * CACHE_NAMESPACE and CACHE_COMMAND_TIMEOUT_MS when set. Other options come from `overrides`.
+ */
+export function cacheOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<CacheOptions> = {},
+): CacheOptions {
+  const port = env.REDIS_PORT ?? '6379';
+  const db = env.REDIS_DB ?? '0';
+  if (!/^\d+$/.test(port))
+    throw new CacheOptionError('redis', `REDIS_PORT must be a number, got ${JSON.stringify(port)}`);
+  if (!/^\d+$/.test(db)) throw new CacheOptionError('redis', `REDIS_DB must be a number, got ${JSON.stringify(db)}`);
+  const host = env.REDIS_HOST ?? 'localhost';
+  const url = env.REDIS_URL || `redis://${host.includes(':') ? `[${host}]` : host}:${port}/${db}`;
+  const options: CacheOptions = { redis: url };
+  if (env.REDIS_PASSWORD) options.password = env.REDIS_PASSWORD;
+  if (env.CACHE_NAMESPACE) options.namespace = env.CACHE_NAMESPACE;
+  if (env.CACHE_COMMAND_TIMEOUT_MS) options.commandTimeoutMs = Number(env.CACHE_COMMAND_TIMEOUT_MS);
+  return { ...options, ...overrides };
+}

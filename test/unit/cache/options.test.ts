@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CacheOptionError } from '../../../src/cache/errors.ts';
-import { DEFAULT_CACHE_OPTIONS, resolveCacheOptions } from '../../../src/cache/options.ts';
+import { cacheOptionsFromEnv, DEFAULT_CACHE_OPTIONS, resolveCacheOptions } from '../../../src/cache/options.ts';
 
 describe('resolveCacheOptions', () => {
   it('applies the documented defaults', () => {
@@ -45,5 +45,32 @@ describe('resolveCacheOptions', () => {
 
   it('rejects a missing redis option', () => {
     expect(() => resolveCacheOptions({} as never)).toThrow(CacheOptionError);
+  });
+});
+
+describe('cacheOptionsFromEnv', () => {
+  it('builds the URL from REDIS_HOST/PORT/DB and keeps the password out of it', () => {
+    const o = cacheOptionsFromEnv({
+      REDIS_HOST: 'cache.local',
+      REDIS_PORT: '6380',
+      REDIS_DB: '2',
+      REDIS_PASSWORD: 's3cret',
+    });
+    expect(o.redis).toBe('redis://cache.local:6380/2');
+    expect(o.password).toBe('s3cret');
+    expect(String(o.redis)).not.toContain('s3cret');
+  });
+
+  it('defaults to localhost:6379/0, prefers REDIS_URL, and applies overrides', () => {
+    expect(cacheOptionsFromEnv({}).redis).toBe('redis://localhost:6379/0');
+    expect(cacheOptionsFromEnv({ REDIS_URL: 'rediss://h:1', REDIS_HOST: 'x' }).redis).toBe('rediss://h:1');
+    expect(cacheOptionsFromEnv({ CACHE_NAMESPACE: 'n' }, { workerId: 'w' })).toMatchObject({
+      namespace: 'n',
+      workerId: 'w',
+    });
+  });
+
+  it('rejects a non-numeric port naming the variable', () => {
+    expect(() => cacheOptionsFromEnv({ REDIS_PORT: 'abc' })).toThrow(/REDIS_PORT/);
   });
 });

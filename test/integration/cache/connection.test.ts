@@ -1,0 +1,112 @@
+// How the cache connects: URL with password, `password` option (REDIS_PASSWORD), a client it does not own,
+// and the circuit breaker keeping it off Redis entirely while open.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCache } from '../../../src/cache/cache.ts';
+import { CacheOptionError } from '../../../src/cache/errors.ts';
+import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
+import { eventually, recordingLogger, testCache } from './helpers.ts';
+
+const PASSWORD = 'test-only-requirepass';
+
+let server: StartedRedisServer;
+
+beforeAll(async () => {
+  server = await startRedisServer({ extraArgs: ['--requirepass', PASSWORD] });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('connecting', () => {
+  it('takes the password from the URL or from the password option, and never logs it', async () => {
+    const logger = recordingLogger();
+    const inUrl = testCache(`redis://:${PASSWORD}@127.0.0.1:${server.port}`, { logger });
+    const asOption = testCache(server.url, { password: PASSWORD, logger });
+    const without = testCache(server.url, { logger });
+    try {
+      expect(await inUrl.set('pw', 1)).toBe(true);
+      expect(await asOption.get('pw')).toBe(1);
+      expect(await without.get('pw')).toBeUndefined();
+      expect(await without.ping()).toBe(false);
+      expect(logger.lines()).not.toContain(PASSWORD);
+    } finally {
+      await Promise.all([inUrl.close(), asOption.close(), without.close()]);
+    }
+  });
+
+  it('uses a client it is given and leaves it open on close()', async () => {
+    const client = new Redis(server.url, {
+      password: PASSWORD,
+      enableOfflineQueue: false,
+      commandTimeout: 100,
+      autoResendUnfulfilledCommands: false,
+    });
+    await eventually(async () => client.status === 'ready');
+    const logger = recordingLogger();
+    const cache = createCache({ redis: client, registry: false, logger });
+    expect(await cache.set('given', 'yes')).toBe(true);
+    await cache.close();
+    expect(client.status).toBe('ready');
+    expect(await client.get('fastnpc:given')).toBe('"yes"');
+    expect(logger.warn).not.toHaveBeenCalled(); // it was fail-fast: no advice logged
+    client.disconnect();
+  });
+
+  it('warns when the given client is not fail-fast, and refuses one with a keyPrefix', async () => {
+    const lax = new Redis(server.url, { password: PASSWORD, lazyConnect: true });
+    const logger = recordingLogger();
+    const cache = createCache({ redis: lax, registry: false, logger });
+    await cache.close();
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('enableOfflineQueue'));
+    lax.disconnect();
+    const prefixed = new Redis(server.url, { keyPrefix: 'x:', lazyConnect: true });
+    expect(() => createCache({ redis: prefixed, registry: false })).toThrow(CacheOptionError);
+    prefixed.disconnect();
+  });
+});
+
+describe('circuit breaker', () => {
+  it('once open, reads do not touch Redis at all until a probe succeeds', async () => {
+    const own = await startRedisServer();
+    const client = new Redis(own.url, {
+      enableOfflineQueue: false,
+      commandTimeout: 100,
+      autoResendUnfulfilledCommands: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 100,
+    });
+    const sent: string[] = [];
+    const sendCommand = client.sendCommand.bind(client);
+    client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return (sendCommand as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof client.sendCommand;
+    const cache = createCache({
+      redis: client,
+      registry: false,
+      logger: recordingLogger(),
+      breakerThreshold: 3,
+      breakerProbeIntervalMs: 300,
+    });
+    try {
+      await eventually(async () => client.status === 'ready');
+      expect(await cache.set('b', 1)).toBe(true);
+      await own.kill();
+      for (let i = 0; i < 3; i++) expect(await cache.get('b')).toBeUndefined();
+      const before = sent.filter((name) => name === 'get').length;
+      expect(before).toBeGreaterThanOrEqual(3); // the spy sees the reads that were tried
+      for (let i = 0; i < 100; i++) expect(await cache.get('b')).toBeUndefined();
+      expect(sent.filter((name) => name === 'get').length).toBe(before);
+
+      await own.restart();
+      expect(await eventually(async () => (await cache.set('b', 2)) === true)).toBe(true);
+      expect(sent).toContain('ping'); // the probe
+      expect(await cache.get('b')).toBe(2);
+    } finally {
+      await cache.close();
+      client.disconnect();
+      await own.stop();
+    }
+  });
+});
