@@ -1,5 +1,9 @@
+/** JSON bodies in tests are checked by assertions, not by types. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted at run time
+export type Json = any;
+
 /** A tiny HTTP client with one cookie jar (the session cookie), for the service tests. */
-export interface Reply<T = any> {
+export interface Reply<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -12,7 +16,7 @@ export class Client {
   /** `base` is used when a path (not a full URL) is given. */
   constructor(public base: string) {}
 
-  async request<T = any>(method: string, pathOrUrl: string, body?: unknown, raw?: string): Promise<Reply<T>> {
+  async request<T = Json>(method: string, pathOrUrl: string, body?: unknown, raw?: string): Promise<Reply<T>> {
     const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.base}${pathOrUrl}`;
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = this.cookie;
@@ -42,16 +46,16 @@ export class Client {
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   }
 
-  get<T = any>(path: string) {
+  get<T = Json>(path: string) {
     return this.request<T>('GET', path);
   }
-  post<T = any>(path: string, body?: unknown) {
+  post<T = Json>(path: string, body?: unknown) {
     return this.request<T>('POST', path, body);
   }
-  put<T = any>(path: string, body?: unknown) {
+  put<T = Json>(path: string, body?: unknown) {
     return this.request<T>('PUT', path, body);
   }
-  delete<T = any>(path: string, body?: unknown) {
+  delete<T = Json>(path: string, body?: unknown) {
     return this.request<T>('DELETE', path, body);
   }
 

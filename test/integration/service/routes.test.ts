@@ -81,7 +81,7 @@ describe('auth', () => {
       body: JSON.stringify({ username, password: 'pw-123456' }),
     });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { user: { id: number } };
     expect(body).toEqual({ ok: true, user: { id: expect.any(Number), username, is_admin: 0 } });
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('fastnpc_auth='))!;
     expect(cookie).toMatch(/HttpOnly/i);
