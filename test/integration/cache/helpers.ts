@@ -19,13 +19,18 @@ export function recordingLogger(): CacheLogger & { lines: () => string } {
   return logger;
 }
 
-/** A cache on its own prom registry with a recording logger; closed by the caller. */
+/**
+ * A cache on its own prom registry with a recording logger; closed by the caller. Its command timeout is
+ * 500 ms so that a busy CI machine cannot turn a slow reply into a spurious miss; the fail-fast tests
+ * (outage.test.ts) pass the 100 ms default explicitly.
+ */
 export function testCache(redisUrl: string, options: Partial<CacheOptions> = {}): Cache {
   return createCache({
     redis: redisUrl,
     registry: new Registry(),
     logger: recordingLogger(),
     statsFlushIntervalMs: 100,
+    commandTimeoutMs: 500,
     ...options,
   });
 }
