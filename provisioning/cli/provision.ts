@@ -13,7 +13,7 @@ import { installPackages } from '../lib/packages.ts';
 import { makePlan, type Plan, renderFor, type Secrets } from '../lib/plan.ts';
 import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/report.ts';
 import { readSecret } from '../lib/secrets.ts';
-import { enableAtBoot, startOrRestart } from '../lib/service.ts';
+import { daemonReload, enableAtBoot, startOrRestart, UNIT_DROP_IN } from '../lib/service.ts';
 import { kernelPath, writeKernel } from '../lib/sysctl.ts';
 import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/target.ts';
 import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/thp.ts';
@@ -168,8 +168,15 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
     }
   }
 
+  if (kinds.has('unit-drop-in')) {
+    await writeFileAtomic(target, layout.unitDropIn, UNIT_DROP_IN, { owner: 'root', group: 'root', mode: '0644' });
+    await daemonReload(target);
+    ok(`${layout.unitDropIn}: LimitNOFILE=65536 (systemd reloaded)`);
+  }
+
   let pid = plan.service.pid;
-  const needStart = !plan.service.running || configChanged || plan.service.supervisorOutdated;
+  const needStart =
+    !plan.service.running || configChanged || plan.service.supervisorOutdated || kinds.has('unit-drop-in');
   if (needStart) {
     const what = plan.service.running ? `restarting redis-server (pid ${plan.service.pid})` : 'starting redis-server';
     step(

@@ -23,6 +23,8 @@ export interface Layout {
   readonly procSys: string;
   readonly thpDir: string;
   readonly systemdMarker: string;
+  /** systemd drop-in raising the open-files limit of redis-server.service. */
+  readonly unitDropIn: string;
 }
 
 export function layoutFor(root = '/', osRelease?: string): Layout {
@@ -46,5 +48,6 @@ export function layoutFor(root = '/', osRelease?: string): Layout {
     procSys: at('/proc/sys'),
     thpDir: at('/sys/kernel/mm/transparent_hugepage'),
     systemdMarker: at('/run/systemd/system'),
+    unitDropIn: at('/etc/systemd/system/redis-server.service.d/fastnpc-limits.conf'),
   };
 }

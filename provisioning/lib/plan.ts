@@ -7,14 +7,23 @@ import type { ProvisionOptions } from './options.ts';
 import { type PackageState, packageStates } from './packages.ts';
 import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from './render-config.ts';
 import { mask } from './secrets.ts';
-import { type ServiceState, serviceState } from './service.ts';
+import { type ServiceState, serviceState, UNIT_DROP_IN } from './service.ts';
 import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from './sysctl.ts';
 import { readText, type Target } from './target.ts';
 import { readThp, THP_FILES, THP_TMPFILES } from './thp.ts';
 
 /** One thing `--yes` would do; `--check` prints them. */
 export interface Change {
-  kind: 'packages' | 'config' | 'config-mode' | 'sysctl-file' | 'sysctl-live' | 'thp-file' | 'thp-live' | 'service';
+  kind:
+    | 'packages'
+    | 'config'
+    | 'config-mode'
+    | 'sysctl-file'
+    | 'sysctl-live'
+    | 'thp-file'
+    | 'thp-live'
+    | 'unit-drop-in'
+    | 'service';
   summary: string;
   /** A unified diff (secrets masked). */
   diff?: string;
@@ -128,6 +137,22 @@ export async function makePlan(
     const have = thpLive[file];
     if (have !== undefined && have !== 'never') {
       changes.push({ kind: 'thp-live', summary: `transparent_hugepage/${file}: ${have} → never` });
+    }
+  }
+
+  let dropInChanged = false;
+  if (host.systemd) {
+    const dropIn = await readText(target, layout.unitDropIn);
+    dropInChanged = dropIn !== UNIT_DROP_IN;
+    if (dropInChanged) {
+      changes.push({
+        kind: 'unit-drop-in',
+        summary: `${dropIn === undefined ? 'create' : 'update'} ${layout.unitDropIn} (LimitNOFILE=65536), daemon-reload`,
+        diff: unifiedDiff(dropIn ?? '', UNIT_DROP_IN, [
+          `${layout.unitDropIn} (live)`,
+          `${layout.unitDropIn} (candidate)`,
+        ]),
+      });
     }
   }
 

@@ -5,6 +5,10 @@ import { must, type Target } from './target.ts';
 
 export const UNIT = 'redis-server';
 
+/** Open-files limit for redis-server (maxclients 10000 + ~32 own descriptors; voxpupuli/puppet-redis uses 65536). */
+export const UNIT_DROP_IN =
+  "# Installed by `npm run provision`: room for maxclients 10000 plus Redis's own descriptors.\n[Service]\nLimitNOFILE=65536\n";
+
 export interface ServiceState {
   manager: 'systemd' | 'supervise';
   running: boolean;
@@ -57,6 +61,10 @@ export async function startOrRestart(target: Target, layout: Layout, state: Serv
       `${(error as Error).message}; see ${layout.logFile} and ${layout.supervisorLog}`,
     );
   }
+}
+
+export async function daemonReload(target: Target): Promise<void> {
+  await must(target, 'systemctl daemon-reload', ['systemctl', 'daemon-reload']);
 }
 
 export async function enableAtBoot(target: Target): Promise<void> {

@@ -12,6 +12,8 @@ export const SUPERVISOR_SCRIPT = `#!/bin/sh
 set -u
 conf=$1; pidfile=$2; user=$3
 echo $$ > "$pidfile"
+# maxclients 10000 needs about 10032 descriptors (the systemd path sets LimitNOFILE=65536 the same way).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 child=""; stopping=0; failures=0
 stop() { stopping=1; if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; fi; }
 trap stop TERM INT HUP
