@@ -1,0 +1,90 @@
+/**
+ * auditRedis as the acceptance gate uses it (criterion 1): against a private redis-server running the repository's
+ * redis.conf on a random port, with a temp dir. No root needed.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRedis } from '../../../provisioning/lib/audit.ts';
+import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
+
+describe('auditRedis against a private redis-server on the repository redis.conf', () => {
+  let server: StartedRedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url, { lazyConnect: true });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  it('passes with no expectations beyond the repository file (port taken from the URL)', async () => {
+    const report = await auditRedis({ redisUrl: server.url });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.target).toBe(`redis://127.0.0.1:${server.port}`);
+    const listening = report.checks.find((c) => c.setting === 'listening addresses');
+    expect(listening?.actual).toContain('127.0.0.1');
+    expect(report.checks.map((c) => c.setting)).toEqual([
+      'connection',
+      'maxmemory',
+      'maxmemory-policy',
+      'save',
+      'appendonly',
+      'bind',
+      'protected-mode',
+      'timeout',
+      'tcp-keepalive',
+      'tcp-backlog',
+      'port',
+      'rdb_last_bgsave_status',
+      'listening addresses',
+    ]);
+  });
+
+  it('names the drifted setting', async () => {
+    await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+    try {
+      const report = await auditRedis({ redisUrl: server.url });
+      expect(report.ok).toBe(false);
+      expect(report.checks.filter((c) => !c.ok)).toEqual([
+        { setting: 'maxmemory-policy', expected: 'allkeys-lru', actual: 'volatile-lru', ok: false },
+      ]);
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    }
+  });
+
+  it('honours expected overrides', async () => {
+    const report = await auditRedis({ redisUrl: server.url, expected: { maxmemory: '100mb' } });
+    expect(report.checks.find((c) => c.setting === 'maxmemory')).toMatchObject({ ok: false, expected: '104857600' });
+  });
+
+  it('with a password: passes with it, reports auth required; without it the connection check fails', async () => {
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    await admin.config('SET', 'requirepass', password);
+    try {
+      const report = await auditRedis({ redisUrl: server.url, password });
+      expect(report.ok).toBe(true);
+      expect(report.checks.find((c) => c.setting === 'auth')).toMatchObject({ ok: true, actual: 'required' });
+      const anonymous = await auditRedis({ redisUrl: server.url });
+      expect(anonymous.ok).toBe(false);
+      expect(anonymous.checks[0]).toMatchObject({ setting: 'connection', ok: false });
+      expect(anonymous.checks[0]?.actual).toMatch(/NOAUTH/);
+      expect(JSON.stringify(report)).not.toContain(password);
+    } finally {
+      await admin.call('AUTH', password);
+      await admin.config('SET', 'requirepass', '');
+    }
+  });
+
+  it('reports an unreachable server as a failed connection check, not an exception', async () => {
+    await expect(auditRedis({ redisUrl: 'redis://127.0.0.1:1', timeoutMs: 1000 })).resolves.toMatchObject({
+      ok: false,
+      checks: [{ setting: 'connection', ok: false }],
+    });
+  });
+});
