@@ -278,6 +278,23 @@ class RedisCache implements Cache {
     return true;
   }
 
+  /**
+   * True when `key` has no unconfirmed invalidation, or when re-sending the pending ones just succeeded. A key
+   * whose invalidation Redis did not confirm must not be served from Redis (it may hold the old value, e.g.
+   * restored from the RDB file after a restart) until the deletion is confirmed.
+   */
+  async #confirmed(key: string): Promise<boolean> {
+    if (!this.#pendingInvalidations.has(key)) return true;
+    try {
+      await this.#replayInvalidations();
+      this.#breaker.success();
+      return true;
+    } catch (error) {
+      this.#failed('replay invalidations', error);
+      return false;
+    }
+  }
+
   #removeKeys(keys: readonly string[]): string[] {
     const list: string[] = [];
     for (const key of keys) list.push(this.#valueKey(key), this.#leaseKey(key));
@@ -326,6 +343,10 @@ class RedisCache implements Cache {
       }
       return undefined;
     }
+    if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) {
+      this.#count('misses');
+      return undefined;
+    }
     let raw: string | null;
     try {
       raw = await this.#client.get(this.#prefix + key);
@@ -365,6 +386,7 @@ class RedisCache implements Cache {
     }
     try {
       await this.#run(STORE, [this.#valueKey(key), this.#leaseKey(key)], [payload, ttlMs]);
+      this.#pendingInvalidations.delete(key); // the old value it was meant to remove is overwritten
       this.#count('sets');
       return true;
     } catch (error) {
@@ -387,6 +409,7 @@ class RedisCache implements Cache {
     }
     try {
       await this.#run(REMOVE, this.#removeKeys([key]), []);
+      this.#pendingInvalidations.delete(key);
       this.#count('deletes');
       return true;
     } catch (error) {
@@ -398,6 +421,7 @@ class RedisCache implements Cache {
 
   async exists(key: string): Promise<boolean> {
     if (!RedisCache.#validKey(key) || !(await this.#usable())) return false;
+    if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) return false;
     try {
       const n = await this.#client.exists(this.#valueKey(key));
       this.#breaker.success();
@@ -452,6 +476,10 @@ class RedisCache implements Cache {
         this.#count('misses');
         this.#count('errors');
       }
+      return await this.#load(loader);
+    }
+    if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) {
+      this.#count('misses');
       return await this.#load(loader);
     }
     let raw: string | null;
@@ -576,6 +604,7 @@ class RedisCache implements Cache {
       this.#rememberInvalidation(keys);
       throw new CacheInvalidationError(keys, errorMessage(error), { cause: error });
     }
+    for (const key of keys) this.#pendingInvalidations.delete(key);
     this.#count('deletes', keys.length);
   }
 

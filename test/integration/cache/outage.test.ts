@@ -129,3 +129,34 @@ describe('Redis paused (CLIENT PAUSE)', () => {
     expect(await cache.get('paused:warm')).toBeUndefined();
   });
 });
+
+describe('an invalidation that failed while Redis was down (defect 8)', () => {
+  it('is not lost: the entry restored from the RDB file is never served and is deleted on first access', async () => {
+    const patient = testCache(server.url, {
+      commandTimeoutMs: DEFAULT_CACHE_OPTIONS.commandTimeoutMs,
+      breakerThreshold: 1_000, // keep the breaker closed: this is the path without a probe
+      statsFlushIntervalMs: 60_000, // and without the periodic replay
+    });
+    try {
+      expect(await eventually(async () => patient.set('settings:1', 'old'))).toBe(true);
+      await withRaw(async (raw) => {
+        await raw.save(); // persistence, as the plan configures it
+      });
+      await server.kill();
+      await expect(patient.invalidate('settings:1')).rejects.toBeInstanceOf(CacheInvalidationError);
+      await server.restart();
+      await withRaw(async (raw) => {
+        expect(await raw.get('fastnpc:settings:1')).toBe('"old"'); // restored: the danger
+      });
+      // once the connection is back, the first read re-sends the deletion before reading
+      expect(await eventually(async () => patient.ping())).toBe(true);
+      expect(await patient.get('settings:1')).toBeUndefined();
+      await withRaw(async (raw) => {
+        expect(await raw.exists('fastnpc:settings:1')).toBe(0);
+      });
+      expect(await patient.getOrLoad('settings:1', async () => 'new')).toBe('new');
+    } finally {
+      await patient.close();
+    }
+  });
+});
