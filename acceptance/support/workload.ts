@@ -7,6 +7,30 @@ import type { TargetUser } from '../../src/gate/target.ts';
 import { Client, type Reply, seg } from './http.ts';
 import { pool } from './stats.ts';
 
+/** Messages in flight at once (of all users together). */
+export const DEFAULT_IN_FLIGHT = 16;
+
+function semaphore(limit: number): () => Promise<() => void> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    active--;
+    const next = waiting.shift();
+    if (next) {
+      active++;
+      next();
+    }
+  };
+  return async () => {
+    if (active < limit) {
+      active++;
+      return release;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+    return release;
+  };
+}
+
 /** Width of one point of the hit-rate series. */
 const SLOT_MS = 500;
 
@@ -56,9 +80,12 @@ export interface WorkloadResult {
 export async function chatWorkload(
   sessions: Session[],
   messagesPerUser: number,
-  options: { base?: string; label?: string } = {},
+  options: { base?: string; concurrency?: number } = {},
 ): Promise<WorkloadResult> {
   const started = performance.now();
+  // 100 users online do not all send at the same instant (the plan: 10 messages per user per minute): at most
+  // `concurrency` messages are in flight, which keeps the run short without turning it into a stress test.
+  const gate = semaphore(options.concurrency ?? DEFAULT_IN_FLIGHT);
   const buckets = new Map<number, { hit: number; miss: number }>();
   const result: WorkloadResult = {
     messages: 0,
@@ -102,6 +129,7 @@ export async function chatWorkload(
     sessions.map(async (session, u) => {
       const client = options.base ? session.client.on(options.base) : session.client;
       for (let m = 0; m < messagesPerUser; m++) {
+        const release = await gate();
         try {
           const reply = await client.post(`/api/chat/${seg(session.role)}/messages`, {
             content: `message ${m} from user ${u}: 你好，今天过得怎么样？`,
@@ -111,6 +139,8 @@ export async function chatWorkload(
           result.messages++;
           result.failed++;
           if (result.errors.length < 5) result.errors.push((error as Error).message);
+        } finally {
+          release();
         }
       }
     }),

@@ -1,0 +1,67 @@
+/**
+ * FastNPC defect 6: 5-second socket timeouts — with Redis unresponsive every request could wait seconds before it
+ * degraded. Redis is paused (CLIENT PAUSE ALL, 2.5 s); reads on both workers must answer correctly within 500 ms,
+ * a write must succeed, and once Redis answers again the write must be visible (no stale entry left behind).
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { REGRESSIONS } from '../../src/gate/verdict.ts';
+import { recorder } from '../support/record.ts';
+import { adminRedis } from '../support/redis.ts';
+import { round, sleep } from '../support/stats.ts';
+import { userSession, workers } from '../support/target.ts';
+
+const rec = recorder('R6', REGRESSIONS[5]!.title);
+const PAUSE_MS = 2_500;
+const BOUND_MS = 500;
+const redis = adminRedis();
+afterAll(() => redis.quit());
+
+describe('R6 Redis unresponsive', () => {
+  test(`reads answer within ${BOUND_MS} ms while Redis is paused`, async () => {
+    const [u1, u2] = workers();
+    const { client: w1 } = await userSession(8, u1);
+    const w2 = w1.on(u2);
+    expect((await w1.put('/api/me/settings', { profile: 'before-pause' })).status).toBe(200);
+    for (const c of [w1, w2]) {
+      await c.get('/api/me/settings');
+      await c.get('/api/me/settings');
+    }
+    await redis.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
+    const pausedAt = performance.now();
+    const times: number[] = [];
+    let wrong = 0;
+    for (const c of [w1, w2, w1, w2]) {
+      const r = await c.get<{ settings: { profile: string } }>('/api/me/settings');
+      times.push(r.ms);
+      if (r.status !== 200 || r.body.settings?.profile !== 'before-pause') wrong++;
+    }
+    const write = await w1.put('/api/me/settings', { profile: 'during-pause' });
+    times.push(write.ms);
+    const duringPause = performance.now() - pausedAt < PAUSE_MS;
+    const afterWrite = await w2.get<{ settings: { profile: string } }>('/api/me/settings');
+    times.push(afterWrite.ms);
+    if (afterWrite.body.settings?.profile !== 'during-pause') wrong++;
+    rec.samples({ name: 'request latency while Redis is paused', unit: 'ms', values: times.map((t) => round(t, 3)) });
+    const slowest = Math.max(...times);
+    const fast = rec.figure(
+      'slowest request while Redis is paused',
+      round(slowest),
+      'ms',
+      `< ${BOUND_MS} ms`,
+      slowest < BOUND_MS,
+    );
+    rec.figure('requests made inside the pause window', duringPause ? 'all' : 'not all (slow machine)', '', '', null);
+    const writeOk = rec.figure('write during the pause', write.status, '', '= 200', write.status === 200);
+    // After the pause: the entry must not hold the value from before the write.
+    await sleep(Math.max(0, PAUSE_MS - (performance.now() - pausedAt)) + 1_500);
+    let staleAfter = 0;
+    for (const c of [w1, w2, w1, w2]) {
+      const r = await c.get<{ settings: { profile: string } }>('/api/me/settings');
+      if (r.body.settings?.profile !== 'during-pause') staleAfter++;
+    }
+    const fresh = rec.figure('stale reads after Redis answers again', staleAfter, '', '= 0', staleAfter === 0);
+    const right = rec.figure('wrong answers during the pause', wrong, '', '= 0', wrong === 0);
+    rec.headline('slowest request while Redis is paused');
+    expect(fast && writeOk && fresh && right).toBe(true);
+  });
+});
