@@ -196,7 +196,10 @@ class RedisCache implements Cache {
       const timer = setTimeout(done, this.#options.commandTimeoutMs);
       client.once('ready', done);
     });
-    return (client.status as string) === 'ready';
+    if ((client.status as string) === 'ready') return true;
+    // Redis down from the start counts like any failure, so the breaker opens instead of every call waiting.
+    this.#breaker.failure();
+    return false;
   }
 
   /** Counts a Redis failure; a timed-out command is cut off so the server drops it instead of running it later. */

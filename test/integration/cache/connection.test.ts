@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../../src/cache/cache.ts';
 import { CacheOptionError } from '../../../src/cache/errors.ts';
-import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
+import { freePort, type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
 import { eventually, recordingLogger, testCache } from './helpers.ts';
 
 const PASSWORD = 'test-only-requirepass';
@@ -67,6 +67,28 @@ describe('connecting', () => {
 });
 
 describe('circuit breaker', () => {
+  it('with Redis down from the start, reads stop waiting once the breaker opens, and it connects later', async () => {
+    const port = await freePort();
+    const cache = testCache(`redis://127.0.0.1:${port}`, {
+      commandTimeoutMs: 100,
+      breakerThreshold: 3,
+      breakerProbeIntervalMs: 100,
+    });
+    const late = await startRedisServer({ port }).catch(() => undefined);
+    try {
+      await late?.kill();
+      const start = performance.now();
+      for (let i = 0; i < 20; i++) expect(await cache.get('x')).toBeUndefined();
+      // 3 waits of ≤ 100 ms open the breaker; the other 17 reads return at once (generous bound)
+      expect(performance.now() - start).toBeLessThan(1_500);
+      await late?.restart();
+      if (late) expect(await eventually(async () => cache.set('x', 1))).toBe(true);
+    } finally {
+      await cache.close();
+      await late?.stop();
+    }
+  });
+
   it('once open, reads do not touch Redis at all until a probe succeeds', async () => {
     const own = await startRedisServer();
     const client = new Redis(own.url, {
