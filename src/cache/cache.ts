@@ -112,6 +112,9 @@ class RedisCache implements Cache {
   #everReady = false;
   #closed = false;
   #flushing: Promise<void> | undefined;
+  readonly #onReady = (): void => {
+    this.#everReady = true;
+  };
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -131,9 +134,7 @@ class RedisCache implements Cache {
         options.logger.debug('redis connection error', { error: errorMessage(error) }),
       );
     }
-    client.on('ready', () => {
-      this.#everReady = true;
-    });
+    client.on('ready', this.#onReady);
     this.#breaker = new CircuitBreaker({
       threshold: options.breakerThreshold,
       probeIntervalMs: options.breakerProbeIntervalMs,
@@ -668,6 +669,7 @@ class RedisCache implements Cache {
     this.#closed = true;
     this.#breaker.stop();
     this.#unregisterMetrics();
+    this.#client.off('ready', this.#onReady);
     if (!this.#owned) return;
     try {
       await Promise.race([this.#client.quit(), sleep(this.#options.commandTimeoutMs * 5, undefined, { ref: false })]);
