@@ -3,8 +3,8 @@ import { must, readText, type Target, writeFileAtomic } from './target.ts';
 
 /**
  * The no-systemd path (containers, CI): a small POSIX sh supervisor runs redis-server in the foreground on the same
- * file as the systemd unit would, as the redis user, restarts it when it exits (giving up after 5 exits within 10 s
- * each) and stops it on SIGTERM. Installed on the target, so it works over SSH too.
+ * file as the systemd unit would, as the redis user, restarts it when it exits (giving up after 5 failed starts in a
+ * row) and stops it on SIGTERM. Installed on the target, so it works over SSH too.
  */
 export const SUPERVISOR_SCRIPT = `#!/bin/sh
 # fastnpc-redis-supervise CONFIG SUPERVISOR_PIDFILE USER — installed by \`npm run provision\` where there is no systemd.
@@ -28,8 +28,10 @@ while [ "$stopping" = 0 ]; do
   echo "$(date -u +%FT%TZ) supervise: redis-server (pid $child) exited with status $status"
   child=""
   [ "$stopping" = 1 ] && break
-  if [ $(( $(date +%s) - started )) -lt 10 ]; then failures=$((failures + 1)); else failures=0; fi
-  if [ "$failures" -ge 5 ]; then echo "$(date -u +%FT%TZ) supervise: 5 quick exits in a row, giving up"; break; fi
+  # A clean exit (status 0: SIGTERM from provisioning's restart, SHUTDOWN) is restarted without counting; a failure
+  # within 10 s of its start counts, and 5 in a row mean a config or host problem: give up like systemd would.
+  if [ "$status" -ne 0 ] && [ $(( $(date +%s) - started )) -lt 10 ]; then failures=$((failures + 1)); else failures=0; fi
+  if [ "$failures" -ge 5 ]; then echo "$(date -u +%FT%TZ) supervise: 5 failed starts in a row, giving up"; break; fi
   sleep 1
 done
 rm -f "$pidfile"

@@ -73,7 +73,7 @@ function scanCmdlines(secrets: string[], hits: string[]): void {
 }
 
 /** A fake kernel under the root: /proc/sys and THP files provisioning tunes (the real ones stay untouched). */
-function fakeKernel(root: string): void {
+export function fakeKernel(root: string): void {
   const files: Record<string, string> = {
     'proc/sys/vm/overcommit_memory': '0\n',
     'proc/sys/net/core/somaxconn': '128\n',

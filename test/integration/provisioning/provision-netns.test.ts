@@ -4,10 +4,10 @@
  * /proc/sys + THP, so this machine's /etc/redis, kernel settings and its own Redis on 127.0.0.1:6379 stay untouched.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, netnsUnavailable, probeTcp, type Sandbox } from './netns.ts';
+import { createSandbox, fakeKernel, netnsUnavailable, probeTcp, type Sandbox } from './netns.ts';
 
 const unavailable = netnsUnavailable();
 if (unavailable) console.warn(`provisioning namespace tests skipped: ${unavailable}`);
@@ -104,6 +104,16 @@ describe.skipIf(unavailable !== undefined)('provisioning in a network namespace 
     expect(lines[3]).toMatch(/NOPERM/);
   });
 
+  it('the supervisor restarts redis-server after a crash (SIGKILL)', async () => {
+    const old = redisPid();
+    await sb.run(sb.a, ['kill', '-KILL', String(old)]);
+    await expect
+      .poll(() => (existsSync(join(sb.root, 'run/redis/redis-server.pid')) ? redisPid() : old), { timeout: 10_000 })
+      .not.toBe(old);
+    await expect.poll(ping, { timeout: 10_000 }).toMatch(/PONG/);
+    expect(readFileSync(join(sb.root, 'var/log/redis/supervisor.log'), 'utf8')).toMatch(/exited with status 137/);
+  });
+
   it('a hand edit of the live config → --check shows the drift (exit 2), audit fails naming the setting', async () => {
     const text = readFileSync(conf, 'utf8');
     writeFileSync(conf, text.replace('maxmemory-policy allkeys-lru', 'maxmemory-policy volatile-lru'));
@@ -174,6 +184,51 @@ describe.skipIf(unavailable !== undefined)('provisioning in a network namespace 
     expect((statSync(conf).mode & 0o777).toString(8)).toBe('640');
     expect(redisPid()).not.toBe(pid);
     expect((await audit()).code).toBe(0);
+  });
+
+  it('--host user@server --sudo runs every step through ssh (a fake ssh that runs the command in the second namespace)', async () => {
+    const remoteRoot = join(sb.root, 'remote');
+    mkdirSync(remoteRoot, { mode: 0o755 });
+    fakeKernel(remoteRoot);
+    const fakeBin = join(sb.root, 'fake-bin');
+    mkdirSync(fakeBin);
+    const log = join(sb.root, 'ssh.log');
+    // ssh [-o opt]... -- DEST COMMAND: log DEST COMMAND on one line, then run COMMAND with sh (stdin passes through)
+    writeFileSync(
+      join(fakeBin, 'ssh'),
+      '#!/bin/sh\nwhile [ $# -gt 0 ]; do case "$1" in -o) shift 2;; --) shift; break;; *) break;; esac; done\n' +
+        'dest=$1; shift\nprintf "%s %s\\n" "$dest" "$(printf %s "$*" | tr "\\n" " ")" >> "$FAKE_SSH_LOG"\nexec sh -c "$*"\n',
+    );
+    writeFileSync(join(fakeBin, 'sudo'), '#!/bin/sh\n[ "$1" = -n ] && shift\n[ "$1" = -- ] && shift\nexec "$@"\n');
+    chmodSync(join(fakeBin, 'ssh'), 0o755);
+    chmodSync(join(fakeBin, 'sudo'), 0o755);
+    const remoteEnv = { ...env, PATH: `${fakeBin}:${process.env.PATH}`, FAKE_SSH_LOG: log };
+    const args = [
+      'node',
+      '--import',
+      'tsx',
+      'provisioning/cli/provision.ts',
+      '--yes',
+      '--host',
+      'ops@cache1',
+      '--sudo',
+    ];
+    const first = await sb.run(sb.b, [...args, '--root', remoteRoot, ...APP], { env: remoteEnv });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/on ops@cache1/);
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.every((l) => l.startsWith('ops@cache1 sudo -n -- '))).toBe(true);
+    expect(lines.some((l) => l.includes('redis-cli'))).toBe(true);
+    const pong = await sb.run(sb.b, ['redis-cli', '--no-auth-warning', '-p', '6379'], {
+      input: `AUTH ${password}\nPING\n`,
+    });
+    expect(pong.stdout).toMatch(/PONG/);
+    const again = await sb.run(sb.b, [...args, '--root', remoteRoot, ...APP], { env: remoteEnv });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/no changes; redis-server \(pid \d+\) not restarted/);
+    const logText = readFileSync(log, 'utf8');
+    expect(logText.includes(password) || logText.includes(appPassword)).toBe(false);
   });
 
   it('the passwords appear in no process argument list, log or output', () => {
