@@ -474,6 +474,11 @@ class RedisCache implements Cache {
 
   async getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
     const ttlMs = this.#ttlMs(options?.ttlSeconds);
+    if (!RedisCache.#validKey(key) || ttlMs === undefined) {
+      this.#options.logger.warn('getOrLoad bypassed the cache: invalid key or ttlSeconds not > 0', {
+        key: typeof key === 'string' ? key : typeof key,
+      });
+    }
     const usable = this.#usable();
     if (!RedisCache.#validKey(key) || ttlMs === undefined || (usable !== true && !(await usable))) {
       if (!this.#closed) {
