@@ -87,6 +87,7 @@ describe('statistics after the plan sequence', () => {
     const w2 = testCache(server.url, { namespace: 'twostats', workerId: 'w2', statsFlushIntervalMs: 60_000 });
     try {
       await w1.set('k', 1);
+      expect(await w2.ping()).toBe(true); // both connected: no handshake inside the measured window
       const before = Number((await raw.info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
       for (let i = 0; i < 10; i++) await w1.get('k');
       const after = Number((await raw.info('stats')).match(/total_commands_processed:(\d+)/)?.[1]);
