@@ -28,6 +28,8 @@ export default defineConfig({
           include: ['acceptance/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['acceptance/global-setup.ts'],
+          // After the unit and integration projects, never beside them: its figures are timings and rates.
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

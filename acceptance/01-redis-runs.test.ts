@@ -24,6 +24,13 @@ describe('01 Redis runs', () => {
     const server = await info(redis, 'server');
     const version = server.redis_version ?? '';
     const uptime = Number(server.uptime_in_seconds ?? -1);
+    rec.figure(
+      'Redis answers',
+      `PONG, ${version}, up ${uptime} s`,
+      '',
+      'PONG, >= 6.0',
+      pong === 'PONG' && Number(version.split('.')[0]) >= 6 && uptime >= 0,
+    );
     const ok = rec.figure('PING', pong, '', '= PONG', pong === 'PONG');
     rec.figure('PING round trip', round(pingMs), 'ms', '', null);
     const versionOk = rec.figure('redis_version', version, '', '>= 6.0', Number(version.split('.')[0]) >= 6);

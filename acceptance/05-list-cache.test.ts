@@ -106,6 +106,14 @@ describe('05 character-list cache', () => {
     } else {
       rec.note(`TTL ${ttl} s not waited out (set ACCEPTANCE_WAIT_TTL=1 to wait); PTTL checked instead`);
     }
+    rec.figure(
+      'list cache',
+      `${hits}/${rounds} second reads hit${canWait ? `, ${expiredMisses}/${ROUNDS - 1} reloaded after the ${ttl} s TTL` : ''}`,
+      '',
+      canWait ? 'all hit, all expire' : 'all hit',
+      hitOk && dbOk && ttlOk && expiryOk,
+    );
+    rec.headline('list cache');
     expect(hitOk && dbOk && ttlOk && expiryOk).toBe(true);
   });
 });

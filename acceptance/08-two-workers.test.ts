@@ -75,7 +75,7 @@ describe('08 two workers stay consistent', () => {
     const ok = rec.figure(
       'stale reads (write on worker 1 → read on worker 2)',
       directStale,
-      '',
+      'stale reads',
       '= 0',
       directStale === 0,
     );

@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     clearRecords();
     const request = targetFromEnv();
     try {
-      own = await startTarget(request, (line) => console.log(`[acceptance] ${line}`));
+      own = await startTarget(request, (line) => console.error(`[acceptance] ${line}`));
     } catch (error) {
       if (error instanceof TargetError && error.code === 'E_NO_CONTAINER_RUNTIME') {
         // One line, and a non-zero exit because `containers` was asked for explicitly.
@@ -36,10 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
   }
   const target = (handed ?? own) as StartedTarget;
-  console.log(
+  console.error(
     `[acceptance] target ${target.info.kind}: ${target.info.baseUrl} workers ${target.info.workerUrls.join(' ') || '(none exposed)'}`,
   );
-  for (const note of target.info.notes) console.log(`[acceptance] note: ${note}`);
+  for (const note of target.info.notes) console.error(`[acceptance] note: ${note}`);
   project.provide('target', target.info);
   return async () => {
     await own?.stop();

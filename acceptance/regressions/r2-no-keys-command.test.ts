@@ -29,7 +29,7 @@ describe('R2 pattern delete without KEYS', () => {
     const noKeys = rec.figure(
       'KEYS calls during the pattern delete',
       keysAfter - keysBefore,
-      '',
+      'KEYS calls',
       '= 0',
       keysAfter === keysBefore,
     );

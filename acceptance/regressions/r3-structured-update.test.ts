@@ -36,7 +36,9 @@ describe('R3 structured update invalidates the profile', () => {
         if (got.body?.基础身份信息?.职业 !== occupation) stale++;
       }
     }
-    expect(rec.figure('stale profile reads after a structured update', stale, '', '= 0', stale === 0)).toBe(true);
+    expect(rec.figure('stale profile reads after a structured update', stale, 'stale reads', '= 0', stale === 0)).toBe(
+      true,
+    );
     rec.figure('rounds × workers', ROUNDS * 2, '', '', null);
   });
 });

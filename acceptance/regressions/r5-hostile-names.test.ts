@@ -60,7 +60,7 @@ describe('R5 hostile names', () => {
     const noCollision = rec.figure(
       'hostile names that collided',
       collisions.length,
-      '',
+      'collisions',
       '= 0',
       collisions.length === 0,
     );

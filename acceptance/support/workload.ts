@@ -8,7 +8,7 @@ import { Client, type Reply, seg } from './http.ts';
 import { pool } from './stats.ts';
 
 /** Messages in flight at once (of all users together). */
-export const DEFAULT_IN_FLIGHT = 16;
+export const DEFAULT_IN_FLIGHT = 8;
 
 function semaphore(limit: number): () => Promise<() => void> {
   let active = 0;

@@ -1,0 +1,148 @@
+import { describe, expect, test } from 'vitest';
+import {
+  buildVerdict,
+  CRITERIA,
+  formatTable,
+  idOfFile,
+  judge,
+  REGRESSIONS,
+  rowCounts,
+  type VerdictInput,
+} from '../../../src/gate/verdict.ts';
+import { gating, record, suite } from './fixtures.ts';
+
+function allPassing(): VerdictInput {
+  const ids = [...CRITERIA, ...REGRESSIONS].map((c) => c.id);
+  return {
+    target: 'local',
+    startedAt: new Date(0),
+    finishedAt: new Date(5_000),
+    audit: { status: 'pass', figure: '14/14 checks', detail: '' },
+    suites: ids.map((id) => suite(id)),
+    records: ids.map((id) => record(id, [gating('figure', 1, 'ms', '< 5 ms', true)])),
+    load: { status: 'skip', figure: '—', bound: 'k6 thresholds', detail: 'k6 not installed: load step skipped' },
+  };
+}
+
+describe('idOfFile', () => {
+  test('maps criterion and regression files to their ids', () => {
+    expect(idOfFile('/x/acceptance/03-settings-latency.test.ts')).toBe('03');
+    expect(idOfFile('acceptance/regressions/r7-stale-set-race.test.ts')).toBe('R7');
+    expect(idOfFile('acceptance/support/http.ts')).toBeUndefined();
+  });
+});
+
+describe('judge', () => {
+  const def = { id: '03', title: 'settings' };
+  test('passes when the suite passed and every gating figure is within its bound', () => {
+    const row = judge(def, 'criterion', suite('03'), record('03', [gating('p95', 1.2, 'ms', '< 5 ms', true)]));
+    expect(row.status).toBe('pass');
+    expect(row.figure).toBe('1.200 ms');
+    expect(row.bound).toBe('< 5 ms');
+  });
+  test('fails on a figure outside its bound even if the suite passed', () => {
+    const row = judge(def, 'criterion', suite('03'), record('03', [gating('p95', 6.6, 'ms', '< 5 ms', false)]));
+    expect(row.status).toBe('fail');
+    expect(row.detail).toContain('p95 6.600 ms not < 5 ms');
+  });
+  test('fails when the suite failed, with its first error', () => {
+    const row = judge(
+      def,
+      'criterion',
+      suite('03', 'failed', ['boom\nstack']),
+      record('03', [gating('p95', 1, 'ms', '< 5 ms', true)]),
+    );
+    expect(row.status).toBe('fail');
+    expect(row.detail).toBe('boom');
+  });
+  test('fails when nothing ran or no gating figure was recorded', () => {
+    expect(judge(def, 'criterion', undefined, undefined).detail).toBe('not run');
+    const info = judge(
+      def,
+      'criterion',
+      suite('03'),
+      record('03', [{ name: 'x', value: 1, unit: '', bound: '', pass: null }]),
+    );
+    expect(info.status).toBe('fail');
+    expect(info.detail).toBe('no gating figure recorded');
+  });
+  test('the headline is the first gating figure, not an informational one', () => {
+    const row = judge(
+      def,
+      'criterion',
+      suite('03'),
+      record('03', [
+        { name: 'info', value: 9, unit: 'ms', bound: '', pass: null },
+        gating('p95', 2, 'ms', '< 5 ms', true),
+      ]),
+    );
+    expect(row.figure).toBe('2 ms');
+  });
+  test('a skipped suite is a skip', () => {
+    expect(judge(def, 'regression', suite('03', 'skipped'), undefined).status).toBe('skip');
+  });
+});
+
+describe('buildVerdict', () => {
+  test('passes when the audit, all nine criteria and the regressions pass; k6 missing is no failure', () => {
+    const verdict = buildVerdict(allPassing());
+    expect(verdict.pass).toBe(true);
+    expect(verdict.rows.map((r) => r.id)).toEqual([
+      'audit',
+      ...CRITERIA.map((c) => c.id),
+      ...REGRESSIONS.map((r) => r.id),
+      'load',
+    ]);
+    expect(verdict.durationMs).toBe(5_000);
+  });
+  test('one failing criterion fails the gate', () => {
+    const input = allPassing();
+    input.records = input.records.map((r) =>
+      r.id === '06' ? record('06', [gating('hit rate', 85, '%', '> 90 %', false)]) : r,
+    );
+    const verdict = buildVerdict(input);
+    expect(verdict.pass).toBe(false);
+    expect(formatTable(verdict)).toContain('GATE FAILED: 06');
+  });
+  test('a missing criterion fails the gate', () => {
+    const input = allPassing();
+    input.suites = input.suites.filter((s) => s.id !== '09');
+    input.records = input.records.filter((r) => r.id !== '09');
+    expect(buildVerdict(input).pass).toBe(false);
+  });
+  test('a failed audit fails the gate', () => {
+    const input = allPassing();
+    input.audit = { status: 'fail', figure: '13/14 checks', detail: 'maxmemory drift' };
+    expect(buildVerdict(input).pass).toBe(false);
+  });
+  test('a skipped criterion fails, a skipped regression does not', () => {
+    const skippedCriterion = allPassing();
+    skippedCriterion.suites = skippedCriterion.suites.map((s) => (s.id === '09' ? suite('09', 'skipped') : s));
+    expect(buildVerdict(skippedCriterion).pass).toBe(false);
+    const skippedRegression = allPassing();
+    skippedRegression.suites = skippedRegression.suites.map((s) => (s.id === 'R8' ? suite('R8', 'skipped') : s));
+    expect(buildVerdict(skippedRegression).pass).toBe(true);
+  });
+  test('a failed k6 run fails the gate', () => {
+    const input = allPassing();
+    input.load = { status: 'fail', figure: 'exit 99', bound: 'k6 thresholds', detail: 'a k6 threshold failed' };
+    expect(buildVerdict(input).pass).toBe(false);
+  });
+});
+
+describe('formatTable', () => {
+  test('one line per row with figure, bound and result, then the overall verdict', () => {
+    const text = formatTable(buildVerdict(allPassing()));
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^# +\| criterion +\| figure +\| bound +\| result$/);
+    expect(text).toMatch(/\n03 +\| User-settings cache: second read < 5 ms +\| 1 ms +\| < 5 ms +\| PASS/);
+    expect(text).toContain('load: k6 not installed: load step skipped');
+    expect(lines.at(-1)).toMatch(/^GATE PASSED: all 9 criteria pass/);
+  });
+  test('rowCounts: only pass counts, except skipped regressions and load', () => {
+    const base = { id: 'x', title: '', figure: '', bound: '', detail: '', figures: [] };
+    expect(rowCounts({ ...base, kind: 'criterion', status: 'skip' })).toBe(false);
+    expect(rowCounts({ ...base, kind: 'load', status: 'skip' })).toBe(true);
+    expect(rowCounts({ ...base, kind: 'audit', status: 'fail' })).toBe(false);
+  });
+});
