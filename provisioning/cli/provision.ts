@@ -105,6 +105,7 @@ async function ensureLayout(target: Target, layout: Layout): Promise<void> {
 }
 
 async function apply(target: Target, layout: Layout, options: ProvisionOptions, secrets: Secrets, plan: Plan) {
+  if (plan.blocker) throw new ProvisionError('E_STEP_FAILED', `nothing changed: ${plan.blocker}`);
   const kinds = new Set(plan.changes.map((c) => c.kind));
   let candidate = plan.candidate;
   let version = plan.host.installedRedis ?? plan.host.redisVersion;
@@ -225,6 +226,7 @@ async function main(argv: string[]): Promise<number> {
   const plan = await makePlan(target, layout, options, secrets);
   describeHost(plan, target);
   printChanges(plan);
+  if (plan.blocker) warn(plan.blocker);
   if (options.check) return plan.changes.length > 0 ? EXIT.CHANGES : EXIT.OK;
   await apply(target, layout, options, secrets, plan);
   return EXIT.OK;

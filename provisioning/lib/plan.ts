@@ -45,6 +45,8 @@ export interface Plan {
   thp: { file?: string; live: Record<string, string | undefined> };
   service: ServiceState;
   changes: Change[];
+  /** Why `--yes` must not start: the port is held by a server provisioning did not start (supervise path). */
+  blocker?: string;
 }
 
 export function renderFor(options: ProvisionOptions, secrets: Secrets, host: HostInfo, layout: Layout): RenderedConfig {
@@ -164,6 +166,22 @@ export async function makePlan(
   else if (service.supervisorOutdated) {
     changes.push({ kind: 'service', summary: 'update the supervisor script and restart redis-server under it' });
   }
+  let blocker: string | undefined;
+  if (service.manager === 'supervise' && !service.running) {
+    const busy = await target.exec([
+      'sh',
+      '-c',
+      'ss -Hltnp "sport = :$1" 2>/dev/null | head -1',
+      'sh',
+      String(options.port),
+    ]);
+    const line = busy.stdout.trim().replace(/\s+/g, ' ');
+    if (line) {
+      blocker =
+        `port ${options.port} on ${target.name} is already held by a server provisioning did not start (${line}): ` +
+        'stop it (or choose another --port) and provision again';
+    }
+  }
   if (service.manager === 'systemd' && !service.enabled) {
     changes.push({ kind: 'service', summary: 'systemctl enable redis-server (start at boot)' });
   }
@@ -178,5 +196,6 @@ export async function makePlan(
     thp: { file: thpFile, live: thpLive },
     service,
     changes,
+    blocker,
   };
 }

@@ -186,6 +186,34 @@ describe.skipIf(unavailable !== undefined)('provisioning in a network namespace 
     expect((await audit()).code).toBe(0);
   });
 
+  it('a port held by a server provisioning did not start → refused before anything changes', async () => {
+    const other = join(sb.root, 'other');
+    mkdirSync(other, { mode: 0o755 });
+    fakeKernel(other);
+    const squatter = sb.background(sb.b, [
+      'node',
+      '-e',
+      "require('net').createServer(s=>s.end()).listen(6379,'127.0.0.1',()=>console.log('LISTENING'))",
+    ]);
+    await new Promise<void>((resolve) => squatter.stdout?.on('data', () => resolve()));
+    try {
+      const result = await sb.run(
+        sb.b,
+        ['node', '--import', 'tsx', 'provisioning/cli/provision.ts', '--yes', '--root', other, ...APP],
+        { env },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /nothing changed: port 6379 .* already held by a server provisioning did not start/,
+      );
+      expect(existsSync(join(other, 'etc/redis/redis.conf'))).toBe(false);
+      expect(readFileSync(join(other, 'proc/sys/vm/overcommit_memory'), 'utf8').trim()).toBe('0');
+    } finally {
+      squatter.kill('SIGKILL');
+      await new Promise((r) => squatter.once('close', r));
+    }
+  });
+
   it('--host user@server --sudo runs every step through ssh (a fake ssh that runs the command in the second namespace)', async () => {
     const remoteRoot = join(sb.root, 'remote');
     mkdirSync(remoteRoot, { mode: 0o755 });
