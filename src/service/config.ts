@@ -32,6 +32,8 @@ export interface ServiceConfig {
   bodyLimitBytes: number;
   /** pg pool size per worker. @default 10 */
   poolMax: number;
+  /** Upper bound of each Redis command of the cache. @default undefined = the cache module's default (100 ms) */
+  cacheCommandTimeoutMs: number | undefined;
   production: boolean;
   /**
    * Test seam: write paths whose invalidation is skipped (comma list of WRITE_PATHS, or 'all'). Proves the
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     sessionMaxAgeSeconds: int(env, 'SESSION_MAX_AGE_SECONDS', DEFAULTS.sessionMaxAgeSeconds, 60),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', DEFAULTS.bodyLimitBytes, 1024),
     poolMax: int(env, 'PG_POOL_MAX', DEFAULTS.poolMax, 1),
+    cacheCommandTimeoutMs: env.CACHE_COMMAND_TIMEOUT_MS ? int(env, 'CACHE_COMMAND_TIMEOUT_MS', 100, 1) : undefined,
     production,
     skipInvalidation: skip,
   };

@@ -59,21 +59,46 @@ export interface Invalidator {
   afterWrite(path: WritePath, keys: readonly string[]): Promise<void>;
 }
 
+export interface InvalidatorOptions {
+  /** Write paths whose invalidation is skipped (test seam). */
+  skip?: ReadonlySet<string>;
+  /**
+   * Extra attempts before an unconfirmed invalidation goes to the sink (a stalled Redis or a starved process often
+   * answers the second time). @default 1
+   */
+  retries?: number;
+  /** Pause before a retry. @default 20 */
+  retryDelayMs?: number;
+}
+
 export function createInvalidator(
   cache: Cache,
   sink: InvalidationFailureSink,
-  skip: ReadonlySet<string> = new Set(),
+  options: InvalidatorOptions = {},
 ): Invalidator {
+  const skip = options.skip ?? new Set<string>();
+  const retries = options.retries ?? 1;
+  const retryDelayMs = options.retryDelayMs ?? 20;
   return {
     async afterWrite(path, keys) {
       if (keys.length === 0 || skip.has(path)) return;
-      try {
-        await cache.invalidate(...keys);
-      } catch (error) {
+      let attempt = 0;
+      for (;;) {
         try {
-          await sink.record({ path, keys, error, at: Date.now() });
-        } catch {
-          // A sink that fails must not fail the write either.
+          await cache.invalidate(...keys);
+          return;
+        } catch (error) {
+          if (attempt < retries) {
+            attempt += 1;
+            await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+            continue;
+          }
+          try {
+            await sink.record({ path, keys, error, at: Date.now() });
+          } catch {
+            // A sink that fails must not fail the write either.
+          }
+          return;
         }
       }
     },

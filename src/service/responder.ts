@@ -14,7 +14,7 @@ export function createLocalResponder(latencyMs: number): Responder {
   return {
     async reply({ profile, history, content }) {
       if (latencyMs > 0) await sleep(latencyMs);
-      const intro = profile.structured['基础身份信息']?.['人物简介'];
+      const intro = profile.structured.基础身份信息?.人物简介;
       const memory = profile.shortTerm.at(-1);
       return [
         `【${profile.name}】`,

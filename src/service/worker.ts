@@ -69,6 +69,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         redis: config.redisUrl,
         password: config.redisPassword,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
+        ...(config.cacheCommandTimeoutMs ? { commandTimeoutMs: config.cacheCommandTimeoutMs } : {}),
         registry: metrics.registry,
         logger: {
           debug: () => {},
@@ -142,7 +143,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       ttlListSeconds: config.ttlListSeconds,
       onOutcome: (entry, outcome) => metrics.cacheReads.inc({ entry, outcome }),
     }),
-    invalidator: createInvalidator(cache, sink, config.skipInvalidation),
+    invalidator: createInvalidator(cache, sink, { skip: config.skipInvalidation }),
     responder: createLocalResponder(config.llmLatencyMs),
     metrics,
     redisInfo,

@@ -99,7 +99,12 @@ beforeAll(async () => {
   const common = { databaseUrl: stack.databaseUrl, redisUrl: stack.redisUrl, seed: false as const };
   [normal, broken] = await Promise.all([
     startService({ ...common, env: { LOG_LEVEL: 'error' } }),
-    startService({ ...common, env: { LOG_LEVEL: 'error', FASTNPC_TEST_SKIP_INVALIDATION: 'all' } }),
+    // A generous Redis timeout: on a loaded CI machine a timed-out GET would degrade to a (fresh) load and hide
+    // the staleness this cluster must show.
+    startService({
+      ...common,
+      env: { LOG_LEVEL: 'error', FASTNPC_TEST_SKIP_INVALIDATION: 'all', CACHE_COMMAND_TIMEOUT_MS: '2000' },
+    }),
   ]);
 });
 afterAll(async () => {

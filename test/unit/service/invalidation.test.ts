@@ -29,6 +29,20 @@ describe('Invalidator', () => {
     expect(failures[0]).toMatchObject({ path: 'structured_update', keys: ['char_profile:1:x', 'char_list:1'] });
   });
 
+  it('a retry that Redis confirms does not reach the sink', async () => {
+    const cache = new FakeCache();
+    let calls = 0;
+    cache.invalidate = async (...keys: string[]) => {
+      cache.invalidated.push(keys);
+      calls += 1;
+      if (calls === 1) throw new Error('stalled');
+    };
+    const sink = { record: vi.fn() };
+    await createInvalidator(cache, sink, { retryDelayMs: 1 }).afterWrite('character_copy', ['k']);
+    expect(cache.invalidated).toEqual([['k'], ['k']]);
+    expect(sink.record).not.toHaveBeenCalled();
+  });
+
   it('a sink that throws still does not fail the write', async () => {
     const cache = new FakeCache();
     cache.failInvalidate = true;
@@ -42,7 +56,7 @@ describe('Invalidator', () => {
 
   it('the test seam skips only the named paths', async () => {
     const cache = new FakeCache();
-    const invalidator = createInvalidator(cache, { record: vi.fn() }, new Set(['memories_save']));
+    const invalidator = createInvalidator(cache, { record: vi.fn() }, { skip: new Set(['memories_save']) });
     await invalidator.afterWrite('memories_save', ['a']);
     await invalidator.afterWrite('character_delete', ['b']);
     expect(cache.invalidated).toEqual([['b']]);
