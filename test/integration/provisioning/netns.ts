@@ -118,6 +118,7 @@ export function createSandbox(secrets: string[]): Sandbox {
       for (const pid of pids) spawnSync('kill', ['-KILL', pid]);
       spawnSync('ip', ['netns', 'del', ns]);
     }
+    spawnSync('ip', ['link', 'del', vethA], { stdio: 'ignore' }); // only left in the root namespace by a failed setup
     rmSync(root, { recursive: true, force: true });
   };
   const unregister = onProcessExit(cleanup);
