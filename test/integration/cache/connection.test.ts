@@ -1,6 +1,7 @@
 // How the cache connects: URL with password, `password` option (REDIS_PASSWORD), a client it does not own,
 // and the circuit breaker keeping it off Redis entirely while open.
 import { Redis } from 'ioredis';
+import { register } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../../src/cache/cache.ts';
 import { CacheOptionError } from '../../../src/cache/errors.ts';
@@ -32,6 +33,20 @@ describe('connecting', () => {
       expect(logger.lines()).not.toContain(PASSWORD);
     } finally {
       await Promise.all([inUrl.close(), asOption.close(), without.close()]);
+    }
+  });
+
+  it('two caches on the default (global) prom registry do not clash', async () => {
+    const a = createCache({ redis: server.url, password: PASSWORD, logger: recordingLogger() });
+    const b = createCache({ redis: server.url, password: PASSWORD, logger: recordingLogger(), namespace: 'other' });
+    try {
+      await a.get('m');
+      await b.get('m');
+      const text = await register.metrics();
+      expect(text).toContain('fastnpc_cache_requests_total{namespace="fastnpc",result="miss"}');
+      expect(text).toContain('fastnpc_cache_requests_total{namespace="other",result="miss"}');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -48,6 +48,18 @@ describe('the plan test script', () => {
     expect(await cache.get('t:ttl')).toBeUndefined();
   });
 
+  it('pattern delete walks the whole keyspace with SCAN (many batches) and removes only the matches', async () => {
+    const pipeline = raw.pipeline();
+    for (let i = 0; i < 5_000; i++) {
+      pipeline.set(`plan:bulk:a:${i}`, '1');
+      pipeline.set(`plan:bulk:b:${i}`, '1');
+    }
+    await pipeline.exec();
+    expect(await cache.deletePattern('bulk:a:*')).toBe(5_000);
+    expect(await raw.exists('plan:bulk:a:0', 'plan:bulk:a:4999')).toBe(0);
+    expect(await cache.deletePattern('bulk:*')).toBe(5_000);
+  });
+
   it('pattern delete removes only the matches', async () => {
     await cache.set('t:pattern:1', 1);
     await cache.set('t:pattern:2', 2);
