@@ -18,7 +18,7 @@ import { kernelPath, writeKernel } from '../lib/sysctl.ts';
 import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/target.ts';
 import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/thp.ts';
 import { rejectCandidate, validateCandidate } from '../lib/validate-candidate.ts';
-import { verifyLive } from '../lib/verify.ts';
+import { summariseCheckSystem, verifyLive } from '../lib/verify.ts';
 
 export const HELP = `Usage: npm run provision -- (--check | --yes) [options]
 
@@ -102,6 +102,22 @@ async function ensureLayout(target: Target, layout: Layout): Promise<void> {
   await ensureDir(target, layout.dataDir, { owner: 'redis', group: 'redis', mode: '0750' });
   await ensureDir(target, layout.logDir, { owner: 'redis', group: 'adm', mode: '2750' });
   await ensureDir(target, layout.runDir, { owner: 'redis', group: 'redis', mode: '2755' });
+}
+
+/**
+ * Redis 7.0's own host check (clocksource, overcommit, THP). It reads the real kernel, so it runs only when the root is
+ * `/`; a warning is reported, not fatal (a container may not be allowed to change the kernel).
+ */
+async function checkSystem(target: Target, layout: Layout, plan: Plan): Promise<void> {
+  if (plan.host.redisVersion === '6.0') {
+    say('  redis-server --check-system: not in Redis 6.0, skipped');
+    return;
+  }
+  if (layout.root !== '/') return;
+  const result = await target.exec(['redis-server', '--check-system'], { timeoutMs: 30_000 });
+  const summary = summariseCheckSystem(result.stdout);
+  if (result.exitCode === 0) say(`  ${chalk.green('ok  ')} redis-server --check-system: ${summary}`);
+  else warn(`redis-server --check-system: ${summary} (run it for the details)`);
 }
 
 async function apply(target: Target, layout: Layout, options: ProvisionOptions, secrets: Secrets, plan: Plan) {
@@ -207,6 +223,7 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
       `verification failed: ${bad.map((c) => `${c.setting} expected ${c.expected}, got ${c.actual}`).join('; ')}`,
     );
   }
+  await checkSystem(target, layout, plan);
   if (plan.changes.length === 0) ok(`no changes; redis-server (pid ${pid}) not restarted`);
   else ok(`applied ${plan.changes.length} change(s); redis-server pid ${pid}`);
 }

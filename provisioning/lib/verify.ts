@@ -76,3 +76,13 @@ export async function verifyLive(target: Target, configText: string): Promise<Ch
   }
   return checks;
 }
+
+/** `[overcommit]...WARNING: …` lines of `redis-server --check-system` (7.0+) → "overcommit WARNING, THP OK". */
+export function summariseCheckSystem(stdout: string): string {
+  return stdout
+    .split('\n')
+    .map((l) => /^\[([a-z0-9-]+)\]\.\.\.(OK|WARNING|ERROR|SKIPPED)?/i.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]} ${m[2] ?? '?'}`)
+    .join(', ');
+}

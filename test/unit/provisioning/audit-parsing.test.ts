@@ -4,7 +4,7 @@ import { parseConfig } from '../../../provisioning/lib/render-config.ts';
 import { desiredSysctl, renderSysctlFile } from '../../../provisioning/lib/sysctl.ts';
 import { selectedMode } from '../../../provisioning/lib/thp.ts';
 import { forThrowaway, summariseRejection } from '../../../provisioning/lib/validate-candidate.ts';
-import { appUsersOf } from '../../../provisioning/lib/verify.ts';
+import { appUsersOf, summariseCheckSystem } from '../../../provisioning/lib/verify.ts';
 
 describe('audit helpers', () => {
   it('decodes /proc/net/tcp{,6} addresses', () => {
@@ -63,5 +63,13 @@ describe('candidate validation helpers', () => {
     expect(appUsersOf(parseConfig('user app on >pw-123456789 resetkeys ~fastnpc:* -@all\n'))).toEqual([
       { name: 'app', password: 'pw-123456789', keyPattern: 'fastnpc:*' },
     ]);
+  });
+});
+
+describe('redis-server --check-system summary', () => {
+  it('names each check and its verdict', () => {
+    const out =
+      '[slow-clocksource]...OK\n[xen-clocksource]...OK\n[overcommit]...WARNING:\nMemory overcommit must be enabled! …\n[THP]...OK\n';
+    expect(summariseCheckSystem(out)).toBe('slow-clocksource OK, xen-clocksource OK, overcommit WARNING, THP OK');
   });
 });

@@ -2,7 +2,7 @@
  * The systemd path of the plan on a machine without systemd: a temp root that looks like a systemd host
  * (<root>/run/systemd/system) and a fake `systemctl` on PATH that reports an inactive, disabled unit.
  */
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
