@@ -3,7 +3,8 @@ import { type StartedService, startService } from '../../../src/service/cluster.
 import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { Client, enc } from './http.ts';
 
-// Graceful shutdown: a request in flight when SIGTERM arrives still gets its answer; then nothing listens.
+// Worker restart, and graceful shutdown: a request in flight when SIGTERM arrives still gets its answer; then
+// nothing listens.
 let stack: StartedLocalStack;
 let service: StartedService;
 
@@ -19,6 +20,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop();
   await stack?.stop();
+});
+
+it('a worker that dies is restarted on its ports by the primary', async () => {
+  const before = await new Client(service.workerUrls[0]!).get('/health');
+  process.kill(before.body.pid, 'SIGKILL');
+  let after = before;
+  for (let i = 0; i < 100 && after.body?.pid === before.body.pid; i += 1) {
+    await new Promise((r) => setTimeout(r, 200));
+    after = await new Client(service.workerUrls[0]!).get('/health').catch(() => before);
+  }
+  expect(after.status).toBe(200);
+  expect(after.body.worker).toBe(1);
+  expect(after.body.pid).not.toBe(before.body.pid);
 });
 
 it('SIGTERM lets in-flight requests finish, closes the workers and frees the ports', async () => {
