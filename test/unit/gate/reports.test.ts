@@ -74,7 +74,10 @@ describe('gate.html', () => {
     const v = verdict();
     const records = [
       record('03', [gating('p95', 1.5, 'ms', '< 5 ms', true)], {
-        samples: [{ name: 'HTTP settings', unit: 'ms', values: [1, 1.2, 1.3, 2, 4.5] }],
+        samples: [
+          { name: 'HTTP settings', unit: 'ms', values: [1, 1.2, 1.3, 2, 4.5, 1, 1, 1.1, 0.9, 0.8, 1.4, 1.2] },
+          { name: 'three reads', unit: 'ms', values: [1.5, 1.6, 6.1] },
+        ],
       }),
       record('06', [gating('hit rate', 95, '%', '> 90 %', true)], {
         series: [
@@ -92,7 +95,8 @@ describe('gate.html', () => {
     ];
     const html = gateHtml(v, records);
     expect(html.match(/<svg /g)).toHaveLength(2);
-    expect(html).toContain('histogram of 5 measured values');
+    expect(html).toContain('histogram of 12 measured values');
+    expect(html).toContain('three reads: 1.5, 1.6, 6.1 ms');
     expect(html).toContain('bound 5.00 ms');
     expect(html).toContain('bound 90.0 %');
   });
@@ -108,6 +112,7 @@ describe('gate.html', () => {
   test('boundNumber and escapeHtml', () => {
     expect(boundNumber('< 5 ms')).toBe(5);
     expect(boundNumber('>= 80 %')).toBe(80);
+    expect(boundNumber('0 < PTTL <= 2000')).toBeUndefined();
     expect(boundNumber('all')).toBeUndefined();
     expect(escapeHtml('<a href="x">&')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;');
   });
