@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, enc, registerUser, uniqueName } from './http.ts';
 import { type ServiceFixture, startFixture } from './setup.ts';
@@ -7,8 +8,10 @@ import { type ServiceFixture, startFixture } from './setup.ts';
 let fx: ServiceFixture;
 let admin: Client;
 
+const SECRET = 'routes-test-session-secret-0123456789';
+
 beforeAll(async () => {
-  fx = await startFixture();
+  fx = await startFixture({ env: { FASTNPC_SECRET: SECRET } });
   admin = new Client(fx.w1);
   await admin.login(fx.service.seed!.admin.username, fx.service.seed!.admin.password);
 });
@@ -24,6 +27,18 @@ describe('system routes and headers', () => {
       expect(reply.body).toMatchObject({ ok: true, worker: i + 1, db: 'up', redis: 'up', degraded: false });
       expect(reply.headers.get('x-worker')).toBe(String(i + 1));
     }
+  });
+
+  it('the session secret reaches the workers through the environment, never argv or a response', async () => {
+    const pids = [fx.service.pid];
+    for (const url of [fx.w1, fx.w2]) pids.push((await new Client(url).get('/health')).body.pid);
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      expect(argv).toContain('src/service/');
+      expect(argv).not.toContain(SECRET);
+    }
+    const me = await admin.get('/admin/cache/stats');
+    expect(me.text).not.toContain(SECRET);
   });
 
   it('the shared port answers too', async () => {

@@ -61,3 +61,17 @@ describe('loadConfig', () => {
     ).toThrow(/refused in production/);
   });
 });
+
+describe('runPrimary', () => {
+  it('refuses to start in production without FASTNPC_SECRET, before starting anything', async () => {
+    const { runPrimary } = await import('../../../src/service/cluster.ts');
+    await expect(
+      runPrimary({
+        workers: 1,
+        port: 1,
+        seedMode: 'never',
+        env: { NODE_ENV: 'production', DATABASE_URL: 'postgres://x' },
+      }),
+    ).rejects.toThrow(/FASTNPC_SECRET/);
+  });
+});
