@@ -50,7 +50,7 @@ function errorMessage(error: unknown): string {
 
 /**
  * ioredis options that make every command fail fast and never replay a write after a reconnect. The command
- * timeout is not ioredis' `commandTimeout` (one timer per command, ≈ 5 µs of a 60 µs hit) but the cache's
+ * timeout is not ioredis' `commandTimeout` (one timer per command, 2–6 µs of a ≈ 60 µs hit) but the cache's
  * watchdog: one timer for all commands in flight (see `#watch`).
  */
 function failFastOptions(options: ResolvedCacheOptions): RedisOptions {

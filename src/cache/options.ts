@@ -29,7 +29,8 @@ export interface CacheOptions {
    */
   namespace?: string;
   /**
-   * Upper bound of every Redis command; past it the operation degrades (miss / false). At most 100 ms by
+   * Upper bound of every Redis command; past it the operation degrades (miss / false) and the connection is
+   * reset (one watchdog timer for all commands in flight, on a client the cache created). At most 100 ms by
    * default so a dead or paused Redis never holds a request for long.
    * @default 100
    */
