@@ -90,6 +90,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   cluster.setupPrimary({ exec: WORKER_MAIN, execArgv: withTsx(process.execArgv), silent: false });
   let stopping = false;
   const workers = new Map<number, Worker>();
+  const restarts = new Map<number, number>();
   const workerEnv = (index: number): NodeJS.ProcessEnv => ({
     ...env,
     WORKER_INDEX: String(index),
@@ -104,16 +105,20 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
       worker.on('message', (message: { type?: string; urls?: string[] }) => {
         if (message?.type === 'ready') {
           ready = true;
+          restarts.delete(index);
           resolve(message.urls ?? []);
         }
       });
       worker.on('exit', (code, signal) => {
         if (!ready) reject(new Error(`worker ${index} exited during start-up (code ${code}, signal ${signal})`));
         if (stopping || workers.get(index) !== worker) return;
-        consoleLogger.warn({ worker: index, code, signal }, 'worker died; restarting it');
+        // Back off while a worker keeps dying (e.g. PostgreSQL gone): 0.5 s, 1 s, 2 s … 10 s; reset once one is ready.
+        const delay = Math.min(10_000, 500 * 2 ** (restarts.get(index) ?? 0));
+        restarts.set(index, (restarts.get(index) ?? 0) + 1);
+        consoleLogger.warn({ worker: index, code, signal, restartInMs: delay }, 'worker died; restarting it');
         setTimeout(() => {
           if (!stopping) fork(index).catch(() => {});
-        }, 500).unref();
+        }, delay).unref();
       });
     });
 
