@@ -32,6 +32,9 @@ const WORKER_STATS_TTL_SECONDS = 7 * 24 * 3600;
 const SCAN_COUNT = 1_000;
 /** Failed invalidations remembered for replay; past this the oldest are forgotten (and logged). */
 const MAX_PENDING_INVALIDATIONS = 10_000;
+/** First retry of an unconfirmed invalidation (time for a reset connection to come back), then the interval. */
+const REPLAY_FIRST_DELAY_MS = 50;
+const REPLAY_RETRY_MS = 200;
 /** Corrupt keys remembered so each is logged once. */
 const MAX_LOGGED_CORRUPT_KEYS = 1_000;
 
@@ -122,6 +125,7 @@ class RedisCache implements Cache {
   readonly #inflight = new Map<number, number>();
   #nextOp = 0;
   #watchdog: NodeJS.Timeout | undefined;
+  #replayTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -323,6 +327,34 @@ class RedisCache implements Cache {
       }
       this.#pendingInvalidations.add(key);
     }
+    this.#scheduleReplay(REPLAY_FIRST_DELAY_MS);
+  }
+
+  /**
+   * Re-sends unconfirmed invalidations soon (other workers read those keys from Redis meanwhile), retrying every
+   * REPLAY_RETRY_MS while the breaker is closed; once it is open, its probe does the replay.
+   */
+  #scheduleReplay(delayMs: number): void {
+    if (this.#replayTimer !== undefined || this.#closed) return;
+    this.#replayTimer = setTimeout(() => {
+      this.#replayTimer = undefined;
+      void this.#replayTick();
+    }, delayMs);
+    this.#replayTimer.unref();
+  }
+
+  async #replayTick(): Promise<void> {
+    if (this.#pendingInvalidations.size === 0 || this.#closed || !this.#breaker.closed) return;
+    if (this.#client.status === 'ready') {
+      try {
+        await this.#replayInvalidations();
+        this.#breaker.success();
+        return;
+      } catch (error) {
+        this.#failed('replay invalidations', error);
+      }
+    }
+    this.#scheduleReplay(REPLAY_RETRY_MS);
   }
 
   /** Re-sends the deletions Redis did not confirm earlier. True when nothing is pending any more. */
@@ -729,6 +761,7 @@ class RedisCache implements Cache {
   async close(): Promise<void> {
     if (this.#closed) return;
     clearInterval(this.#flushTimer);
+    if (this.#replayTimer) clearTimeout(this.#replayTimer);
     await this.#flush().catch(() => {});
     this.#closed = true;
     this.#breaker.stop();

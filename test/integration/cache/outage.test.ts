@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheInvalidationError } from '../../../src/cache/errors.ts';
+import { keys } from '../../../src/cache/keys.ts';
 import { DEFAULT_CACHE_OPTIONS } from '../../../src/cache/options.ts';
 import type { Cache } from '../../../src/cache/types.ts';
 import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
@@ -157,6 +158,35 @@ describe('an invalidation that failed while Redis was down (defect 8)', () => {
       expect(await patient.getOrLoad('settings:1', async () => 'new')).toBe('new');
     } finally {
       await patient.close();
+    }
+  });
+});
+
+describe('an unconfirmed invalidation reaches the other workers', () => {
+  it('is re-sent on its own as soon as Redis is back, without this worker touching the key', async () => {
+    const writer = testCache(server.url, {
+      commandTimeoutMs: DEFAULT_CACHE_OPTIONS.commandTimeoutMs,
+      breakerThreshold: 1_000, // no probe
+      statsFlushIntervalMs: 60_000, // no periodic flush
+    });
+    const reader = testCache(server.url, { workerId: 'other-worker' });
+    try {
+      expect(await eventually(async () => writer.set(keys.userSettings(77), 'old'))).toBe(true);
+      await withRaw(async (raw) => {
+        await raw.save();
+      });
+      await server.kill();
+      await expect(writer.invalidate(keys.userSettings(77))).rejects.toBeInstanceOf(CacheInvalidationError);
+      await server.restart();
+      const deleted = await withRaw((raw) =>
+        eventually(async () => (await raw.exists(`fastnpc:${keys.userSettings(77)}`)) === 0, 5_000),
+      );
+      expect(deleted).toBe(true);
+      expect(await eventually(async () => reader.ping())).toBe(true);
+      expect(await reader.get(keys.userSettings(77))).toBeUndefined();
+    } finally {
+      await writer.close();
+      await reader.close();
     }
   });
 });
