@@ -119,6 +119,11 @@ export function judge(
     row.detail = 'not run';
     return row;
   }
+  if (suite?.state === 'failed' && suite.tests.failed === 0 && suite.tests.passed === 0) {
+    // the file did not even load (syntax error, failing import, failing beforeAll)
+    row.detail = (suite.errors[0] ?? 'suite failed to load').split('\n')[0]?.slice(0, 300) ?? 'suite failed to load';
+    return row;
+  }
   if (suite?.state === 'skipped' || (suite && suite.tests.passed === 0 && suite.tests.failed === 0)) {
     row.status = 'skip';
     row.detail = record?.notes.at(-1) ?? 'skipped on this target';

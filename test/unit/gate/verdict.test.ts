@@ -78,6 +78,12 @@ describe('judge', () => {
     );
     expect(row.figure).toBe('2 ms');
   });
+  test('a suite that failed to load is a failure, not a skip', () => {
+    const broken = { ...suite('03', 'failed', ['SyntaxError: x']), tests: { passed: 0, failed: 0, skipped: 0 } };
+    const row = judge(def, 'criterion', broken, undefined);
+    expect(row.status).toBe('fail');
+    expect(row.detail).toBe('SyntaxError: x');
+  });
   test('a skipped suite is a skip', () => {
     expect(judge(def, 'regression', suite('03', 'skipped'), undefined).status).toBe('skip');
   });
