@@ -96,7 +96,7 @@ describe('gate.html', () => {
     const html = gateHtml(v, records);
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html).toContain('histogram of 12 measured values');
-    expect(html).toContain('three reads: 1.5, 1.6, 6.1 ms');
+    expect(html).toContain('three reads: 1.50, 1.60, 6.10 ms');
     expect(html).toContain('bound 5.00 ms');
     expect(html).toContain('bound 90.0 %');
   });
