@@ -40,7 +40,11 @@ describe('01 Redis runs', () => {
 
   test('the config audit (provisioning auditRedis) passes on the live server', async () => {
     const auditRedis = await loadAuditRedis();
-    const report = await auditRedis({ redisUrl: target().redisUrl, password: target().redisPassword });
+    const report = await auditRedis({
+      redisUrl: target().redisUrl,
+      password: target().redisPassword,
+      expected: target().auditExpected,
+    });
     const passed = report.checks.filter((c) => c.ok);
     const drift = report.checks.filter((c) => !c.ok);
     for (const c of drift) {

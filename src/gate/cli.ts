@@ -80,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (target) {
       targetName = `${target.info.kind} (${target.info.baseUrl})`;
       progress.update('config audit of the live Redis…');
-      audit = await runAudit(target.info.redisUrl, target.info.redisPassword);
+      audit = await runAudit(target.info.redisUrl, target.info.redisPassword, target.info.auditExpected);
       progress.update(`config audit: ${audit.status} (${audit.figure}); acceptance suites…`);
       const run = await runAcceptance({ target, filters: args.filters, reportsDir, progress });
       suites = run.suites;

@@ -13,7 +13,11 @@ export interface AuditReport {
   target?: string;
   checks: AuditCheck[];
 }
-type AuditRedis = (options: { redisUrl: string; password?: string }) => Promise<AuditReport>;
+type AuditRedis = (options: {
+  redisUrl: string;
+  password?: string;
+  expected?: { bind?: string; protectedMode?: 'yes' | 'no'; loopbackOnly?: boolean };
+}) => Promise<AuditReport>;
 
 /** Loads provisioning's auditRedis (another part of this repository) lazily, so a missing part is a clear message. */
 export async function loadAuditRedis(): Promise<AuditRedis> {
@@ -38,6 +42,7 @@ export function auditOutcome(report: AuditReport): AuditOutcome {
 export async function runAudit(
   redisUrl: string,
   password: string | undefined,
+  expected?: { bind?: string; protectedMode?: 'yes' | 'no'; loopbackOnly?: boolean },
 ): Promise<AuditOutcome & { report?: AuditReport }> {
   let auditRedis: AuditRedis;
   try {
@@ -46,7 +51,7 @@ export async function runAudit(
     return { status: 'fail', figure: '—', detail: `audit unavailable: ${(error as Error).message.split('\n')[0]}` };
   }
   try {
-    const report = await auditRedis({ redisUrl, password });
+    const report = await auditRedis({ redisUrl, password, expected });
     return { ...auditOutcome(report), report };
   } catch (error) {
     return { status: 'fail', figure: '—', detail: `audit failed to run: ${(error as Error).message.split('\n')[0]}` };

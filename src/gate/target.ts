@@ -57,6 +57,11 @@ export interface TargetInfo {
   admin?: { username: string; password: string };
   listTtlSeconds: number;
   profileTtlSeconds: number;
+  /**
+   * Expectations of the config audit that differ from the repository's redis.conf on this target (containers: the
+   * server must listen on the container network, so bind and protected mode are opened there on purpose).
+   */
+  auditExpected?: { bind?: string; protectedMode?: 'yes' | 'no'; loopbackOnly?: boolean };
   /** Stack control (local only): POST /redis/kill, /redis/restart. */
   controlUrl?: string;
   /** Environment the service of this target was started with (so a cache-off twin can be started alike). */
@@ -342,6 +347,8 @@ async function embeddedTarget(kind: 'local' | 'containers'): Promise<StartedTarg
         listTtlSeconds: SHORT_LIST_TTL_SECONDS,
         profileTtlSeconds: 300,
         controlUrl,
+        auditExpected:
+          kind === 'containers' ? { bind: '0.0.0.0', protectedMode: 'no', loopbackOnly: false } : undefined,
         serviceEnv: { ...serviceEnv, REDIS_URL: appRedisUrl },
         notes,
       },
