@@ -20,6 +20,8 @@ export interface VerdictRow {
   /** Why it failed or was skipped; other figures. */
   detail: string;
   figures: Figure[];
+  /** How long its suite ran (0 for rows without one). */
+  durationMs?: number;
 }
 
 export interface Verdict {
@@ -112,6 +114,7 @@ export function judge(
     status: 'fail',
     detail: '',
     figures,
+    durationMs: suite?.durationMs ?? 0,
   };
   const failedFigures = figures.filter((f) => f.pass === false);
   const gating = figures.filter((f) => f.pass !== null);
