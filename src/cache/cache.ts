@@ -66,6 +66,17 @@ function failFastOptions(options: ResolvedCacheOptions): RedisOptions {
   };
 }
 
+/**
+ * ioredis lets a URL's (empty) password win over the `password` option (`redis://app@host` + REDIS_PASSWORD
+ * would authenticate with ''), so the option is written into the URL handed to ioredis — in memory only.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined || !/^rediss?:\/\//i.test(url)) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
 function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean } {
   const source = options.redis;
   if (isRedisClient(source)) {
@@ -90,7 +101,7 @@ function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean
   }
   const password = options.password === undefined ? {} : { password: options.password };
   if (typeof source === 'string') {
-    return { client: new Redis(source, { ...failFastOptions(options), ...password }), owned: true };
+    return { client: new Redis(withPassword(source, options.password), failFastOptions(options)), owned: true };
   }
   if (source.keyPrefix) {
     throw new CacheOptionError('redis', 'keyPrefix is not supported; use the namespace option');
@@ -125,6 +136,8 @@ class RedisCache implements Cache {
   readonly #inflight = new Map<number, number>();
   #nextOp = 0;
   #watchdog: NodeJS.Timeout | undefined;
+  /** Set while the watchdog waits one turn of the event loop before judging (see `#onWatchdog`). */
+  #judging = false;
   #replayTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ResolvedCacheOptions) {
@@ -226,7 +239,7 @@ class RedisCache implements Cache {
     const id = this.#nextOp++;
     if (this.#owned) {
       this.#inflight.set(id, performance.now());
-      if (this.#watchdog === undefined) this.#watch();
+      if (this.#watchdog === undefined && !this.#judging) this.#watch();
     }
     return id;
   }
@@ -261,17 +274,40 @@ class RedisCache implements Cache {
 
   readonly #onWatchdog = (): void => {
     this.#watchdog = undefined;
+    this.#judgeAfterNextPoll();
+  };
+
+  /**
+   * On a starved CPU timers fire late, and a reply that arrived meanwhile is read only in the next poll phase:
+   * judge in the check phase that follows it (setImmediate), so a blocked event loop is not mistaken for a
+   * slow Redis. A command may be expired only by a judgement queued after its deadline.
+   */
+  #judgeAfterNextPoll(): void {
+    this.#judging = true;
+    const queuedAt = performance.now();
+    setImmediate(() => this.#judge(queuedAt));
+  }
+
+  #judge(queuedAt: number): void {
+    this.#judging = false;
+    if (this.#closed) return;
     const oldest = this.#inflight.values().next();
     if (oldest.done) return;
-    const age = performance.now() - oldest.value;
-    if (age >= this.#options.commandTimeoutMs) {
+    const deadline = oldest.value + this.#options.commandTimeoutMs;
+    if (deadline > queuedAt && deadline <= performance.now()) {
+      // expired while the loop was busy, after this judgement was queued: its reply may still be unread
+      this.#judgeAfterNextPoll();
+      return;
+    }
+    if (deadline <= queuedAt) {
+      const age = performance.now() - oldest.value;
       this.#options.logger.debug('redis command timed out: connection reset', { ageMs: Math.round(age) });
       const stalled = [...this.#inflight.keys()];
       for (const id of stalled) this.#inflight.delete(id); // they settle (rejected) as the connection closes
       this.#client.stream?.destroy();
     }
     this.#watch();
-  };
+  }
 
   #count(field: keyof Tally, by = 1): void {
     this.#events[field] += by;

@@ -36,6 +36,46 @@ describe('connecting', () => {
     }
   });
 
+  it("an ACL user named in the URL takes its password from the password option (not the URL's empty one)", async () => {
+    // ioredis alone lets `redis://app@host`'s empty password win over { password }: WRONGPASS.
+    const admin = new Redis(server.url, { password: PASSWORD });
+    await admin.call('ACL', 'SETUSER', 'urluser', 'on', '>url-user-pw', '~fastnpc:*', '+@all');
+    const logger = recordingLogger();
+    const cache = testCache(`redis://urluser@127.0.0.1:${server.port}`, { password: 'url-user-pw', logger });
+    try {
+      expect(await eventually(async () => cache.set('acl-url', 'ok'))).toBe(true);
+      expect(await admin.call('ACL', 'WHOAMI')).toBe('default');
+      expect(await cache.get('acl-url')).toBe('ok');
+      expect(logger.lines()).not.toContain('url-user-pw');
+    } finally {
+      await cache.close();
+      await admin.call('ACL', 'DELUSER', 'urluser');
+      admin.disconnect();
+    }
+  });
+
+  it('a blocked event loop is not mistaken for a slow Redis: a reply that arrived meanwhile is used', async () => {
+    // Reproduce the failure of a watchdog that judges in the timers phase: block the loop past the timeout
+    // while the reply sits in the socket; the timer then runs before the poll phase would read it.
+    // Statistics flushes are kept out of the window: only single-round-trip reads are in flight. (A command of
+    // two round trips — EVALSHA → NOSCRIPT → EVAL — blocked twice in a row can still be judged expired.)
+    const cache = testCache(server.url, { password: PASSWORD, commandTimeoutMs: 100, statsFlushIntervalMs: 60_000 });
+    try {
+      expect(await eventually(async () => cache.set('lag', 'value'))).toBe(true);
+      for (let round = 0; round < 5; round++) {
+        const pending = cache.get('lag');
+        const until = performance.now() + 250;
+        while (performance.now() < until) {
+          // busy: the CPU is starved, Redis answers within microseconds
+        }
+        expect(await pending).toBe('value');
+      }
+      expect((await cache.stats()).process.errors).toBe(0);
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('two caches on the default (global) prom registry do not clash', async () => {
     const a = createCache({ redis: server.url, password: PASSWORD, logger: recordingLogger() });
     const b = createCache({ redis: server.url, password: PASSWORD, logger: recordingLogger(), namespace: 'other' });
