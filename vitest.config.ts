@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // (and network namespaces for provisioning), `acceptance` proves the plan's nine criteria against a target.
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    reporters: ['default', './test/support/closing-line-reporter.ts'],
     projects: [
       {
         test: {
