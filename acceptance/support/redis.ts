@@ -1,5 +1,6 @@
 /** An admin connection to the target's Redis for INFO / CONFIG / keyspace checks (password never printed). */
 import { Redis } from 'ioredis';
+import { parseRedisInfo } from '../../src/redis/info.ts';
 import { target } from './target.ts';
 
 export function adminRedis(): Redis {
@@ -12,19 +13,8 @@ export function adminRedis(): Redis {
   });
 }
 
-/** Parses `INFO` output into a flat map. */
-export function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.indexOf(':');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
 export async function info(redis: Redis, section?: string): Promise<Record<string, string>> {
-  return parseInfo(section ? await redis.info(section) : await redis.info());
+  return parseRedisInfo(section ? await redis.info(section) : await redis.info());
 }
 
 /** keyspace_hits / keyspace_misses of the whole server. */

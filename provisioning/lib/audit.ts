@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { parseRedisInfo } from '../../src/redis/info.ts';
 import { parseMemory } from './budget.ts';
 import { parseConfig, readTemplate, saveRulesOf } from './render-config.ts';
 import type { Check } from './verify.ts';
@@ -111,15 +112,6 @@ export function listeningAddresses(port: number, procNet = '/proc/net'): string[
   return [...new Set(out)];
 }
 
-function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
-}
-
 /** The last error event of each client: "Connection is closed." hides why (e.g. WRONGPASS during connect). */
 const lastErrors = new WeakMap<Redis, string>();
 
@@ -203,7 +195,7 @@ export async function auditRedis(options: AuditOptions): Promise<AuditReport> {
     if (expected.tcpBacklog !== undefined) add('tcp-backlog', expected.tcpBacklog, await config('tcp-backlog'));
     if (expected.port !== undefined) add('port', expected.port, await config('port'));
 
-    const persistence = parseInfo(await client.info('persistence'));
+    const persistence = parseRedisInfo(await client.info('persistence'));
     add(
       'rdb_last_bgsave_status',
       'ok',

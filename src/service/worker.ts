@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { createCache } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
+import { parseRedisInfo } from '../redis/info.ts';
 import { buildApp } from './app.ts';
 import { createCacheOff } from './cache-off.ts';
 import { CachedReads } from './cached-reads.ts';
@@ -38,15 +39,6 @@ export interface StartWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** Replace the default log+count sink (e.g. a durable outbox later). */
   failureSink?: InvalidationFailureSink;
-}
-
-function parseInfo(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
-  }
-  return out;
 }
 
 const num = (v: string | undefined): number | null => (v === undefined || v === '' ? null : Number(v));
@@ -114,7 +106,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     };
     if (!infoClient) return none;
     try {
-      const info = parseInfo(`${await infoClient.info('memory')}\r\n${await infoClient.info('stats')}`);
+      const info = parseRedisInfo(`${await infoClient.info('memory')}\r\n${await infoClient.info('stats')}`);
       return {
         used_memory: num(info.used_memory),
         used_memory_peak: num(info.used_memory_peak),
