@@ -47,6 +47,11 @@ function isRedisClient(source: RedisSource): source is Redis {
   );
 }
 
+/** What one read of a key found (see `#read`). */
+type Read<T> = { outcome: 'hit'; value: T } | { outcome: 'fill' } | { outcome: 'bypass' };
+const FILL_READ = { outcome: 'fill' } as const;
+const BYPASS_READ = { outcome: 'bypass' } as const;
+
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -459,18 +464,22 @@ class RedisCache implements Cache {
 
   // ---- API --------------------------------------------------------------------------------------------------
 
-  async get<T>(key: string): Promise<T | undefined> {
+  /**
+   * One counted read of `key`: a hit; a miss that a load may fill (absent or corrupt entry); or a bypass that a
+   * load must not fill (invalid key, Redis unusable or failing, or the key's invalidation not yet confirmed).
+   */
+  async #read<T>(key: string): Promise<Read<T>> {
     const usable = this.#usable();
     if (!RedisCache.#validKey(key) || (usable !== true && !(await usable))) {
       if (!this.#closed) {
         this.#count('misses');
         this.#count('errors');
       }
-      return undefined;
+      return BYPASS_READ;
     }
     if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) {
       this.#count('misses');
-      return undefined;
+      return BYPASS_READ;
     }
     let raw: string | null;
     const op = this.#begin();
@@ -482,20 +491,23 @@ class RedisCache implements Cache {
       this.#end(op);
       this.#failed('get', error);
       this.#count('misses');
-      return undefined;
+      return BYPASS_READ;
     }
-    if (raw === null) {
-      this.#count('misses');
-      return undefined;
-    }
-    const value = decode<T>(raw);
-    if (value === CORRUPT) {
-      this.#count('misses');
+    if (raw !== null) {
+      const value = decode<T>(raw);
+      if (value !== CORRUPT) {
+        this.#count('hits');
+        return { outcome: 'hit', value };
+      }
       await this.#dropCorrupt(key, raw);
-      return undefined;
     }
-    this.#count('hits');
-    return value;
+    this.#count('misses');
+    return FILL_READ;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const read = await this.#read<T>(key);
+    return read.outcome === 'hit' ? read.value : undefined;
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
@@ -602,40 +614,15 @@ class RedisCache implements Cache {
       this.#options.logger.warn('getOrLoad bypassed the cache: invalid key or ttlSeconds not > 0', {
         key: typeof key === 'string' ? key : typeof key,
       });
-    }
-    const usable = this.#usable();
-    if (!RedisCache.#validKey(key) || ttlMs === undefined || (usable !== true && !(await usable))) {
       if (!this.#closed) {
         this.#count('misses');
         this.#count('errors');
       }
       return await this.#load(loader);
     }
-    if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) {
-      this.#count('misses');
-      return await this.#load(loader);
-    }
-    let raw: string | null;
-    const op = this.#begin();
-    try {
-      raw = await this.#client.get(this.#prefix + key);
-      this.#end(op);
-      this.#breaker.success();
-    } catch (error) {
-      this.#end(op);
-      this.#failed('get', error);
-      this.#count('misses');
-      return await this.#load(loader);
-    }
-    if (raw !== null) {
-      const value = decode<T>(raw);
-      if (value !== CORRUPT) {
-        this.#count('hits');
-        return value;
-      }
-      await this.#dropCorrupt(key, raw);
-    }
-    this.#count('misses');
+    const read = await this.#read<T>(key);
+    if (read.outcome === 'hit') return read.value;
+    if (read.outcome === 'bypass') return await this.#load(loader);
     return await this.#loadWithLease(key, loader, ttlMs);
   }
 
