@@ -13,8 +13,10 @@ export interface GateArgs {
   reportsDir: string;
   /** Skip the k6 step even when k6 is installed. */
   skipLoad: boolean;
-  /** Only these acceptance files (vitest filters), e.g. "03" or "regressions". */
+  /** Only these rows: acceptance files (vitest filters), e.g. "03" or "regressions", or "audit" / "load". */
   filters: string[];
+  /** Rows whose SKIP / NOT MEASURABLE fails the gate: --require-load adds "load"; GATE_REQUIRE=load,R8,regressions. */
+  required: string[];
 }
 
 export class UsageError extends Error {
@@ -24,8 +26,11 @@ export class UsageError extends Error {
 export const USAGE = `Usage: npm start -- [options]      (same as: npm run gate -- [options])
 
 Proves the Redis cache of FastNPC: config audit -> acceptance suites (nine criteria + regressions) -> short k6 load
-run when k6 is installed -> one verdict table. Writes reports/gate.json, reports/junit.xml, reports/gate.html.
-Exit 0 only when every criterion passes; 1 when one fails; 2 on a usage error.
+run where k6 can run -> one verdict table (every row PASS, FAIL, SKIP or NOT MEASURABLE, with its reason).
+Writes reports/runs/<time>/ (gate.json, junit.xml, gate.html, raw files), points reports/latest at it and copies
+gate.json, junit.xml, gate.html to reports/.
+Exit codes (docs/exit-codes.md): 0 the gate passed; 1 it failed; 2 usage error (bad flag or target setting, nothing
+run or written); 3 the target (app or Redis) or the container runtime cannot be reached.
 
 Options:
   --target <local|containers|external|auto>  where to run (default: ACCEPTANCE_TARGET or local)
@@ -35,11 +40,13 @@ Options:
   --redis-url <url>      external: Redis, e.g. redis://10.0.0.5:6379 (REDIS_URL); password via REDIS_PASSWORD only
   --database-url <url>   external, optional: PostgreSQL for statement counts (DATABASE_URL)
   --reports-dir <dir>    where to write the reports (default: reports)
-  --only <filter>        run only acceptance files matching (repeatable), e.g. --only 03 --only regressions
-  --skip-load            do not run k6 even when installed
+  --only <filter>        judge only these rows (repeatable): acceptance files matching, e.g. --only 03
+                         --only regressions, or the steps "audit" / "load"
+  --skip-load            do not run k6 even when it could run (the load row reads SKIP)
+  --require-load         a skipped or unmeasurable load step fails the gate (also: GATE_REQUIRE=load,…)
   -h, --help             this text
 
-Environment: ACCEPTANCE_TARGET, BASE_URL, WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
+Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R8), ACCEPTANCE_TARGET, BASE_URL, WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
 FASTNPC_ADMIN_USER / FASTNPC_ADMIN_PASSWORD (external admin), ACCEPTANCE_USERS_FILE (external seeded users).`;
 
 const VALUE_FLAGS: Record<string, keyof GateArgs> = {
@@ -70,7 +77,7 @@ function checkUrl(flag: string, value: string, protocols: string[]): void {
 }
 
 export function parseArgs(argv: readonly string[]): GateArgs {
-  const args: GateArgs = { help: false, reportsDir: 'reports', skipLoad: false, filters: [] };
+  const args: GateArgs = { help: false, reportsDir: 'reports', skipLoad: false, filters: [], required: [] };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
@@ -87,6 +94,8 @@ export function parseArgs(argv: readonly string[]): GateArgs {
       args.help = true;
     } else if (flag === '--skip-load') {
       args.skipLoad = true;
+    } else if (flag === '--require-load') {
+      if (!args.required.includes('load')) args.required.push('load');
     } else if (flag === '--only') {
       args.filters.push(takeValue());
     } else if (flag === '--redis-password' || flag === '--password') {
@@ -116,7 +125,27 @@ export function parseArgs(argv: readonly string[]): GateArgs {
     );
   }
   if (externalFlags && !args.target) args.target = 'external';
+  if (args.skipLoad && args.required.includes('load')) {
+    throw new UsageError('--skip-load and --require-load contradict each other');
+  }
   return args;
+}
+
+/** Rows that GATE_REQUIRE may name. */
+export const REQUIRABLE = ['load', 'regressions', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8'] as const;
+
+/** GATE_REQUIRE=load,R8 → ["load", "R8"], merged with the flags; an unknown name is a usage error. */
+export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.env): string[] {
+  const out = new Set(args.required);
+  for (const raw of (env.GATE_REQUIRE ?? '').split(',')) {
+    const name = raw.trim();
+    if (!name) continue;
+    const known = REQUIRABLE.find((r) => r.toLowerCase() === name.toLowerCase());
+    if (!known) throw new UsageError(`GATE_REQUIRE: unknown row "${name}" (one of ${REQUIRABLE.join(', ')})`);
+    out.add(known);
+  }
+  if (args.skipLoad && out.has('load')) throw new UsageError('--skip-load contradicts GATE_REQUIRE=load');
+  return [...out];
 }
 
 /** Turns flags into the environment the target switch and the suites read (flags win over the environment). */

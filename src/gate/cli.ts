@@ -1,121 +1,94 @@
 /**
  * The deploy gate: config audit -> acceptance suites -> optional k6 load -> one verdict table.
  * `npm start` proves the embedded local stack; `npm run gate -- --target external --base-url … --redis-url …`
- * proves a deployment. Exit 0 only when every criterion passes, 1 otherwise, 2 on a usage error.
+ * proves a deployment. Exit codes (docs/exit-codes.md): 0 passed, 1 failed, 2 usage error (nothing run, no report
+ * touched), 3 the target or the container runtime cannot be reached.
  */
-import { join, resolve } from 'node:path';
-import { applyToEnv, type GateArgs, parseArgs, USAGE, UsageError } from './args.ts';
-import { clearRecords, readRecords } from './figures.ts';
+import { resolve } from 'node:path';
+import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { checkReachable, checkTargetSettings, UnreachableError } from './preflight.ts';
 import { Progress } from './progress.ts';
-import { writeGateHtml } from './reports/html.ts';
-import { writeGateJson } from './reports/json.ts';
-import { writeJunit } from './reports/junit.ts';
-import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
-import { runAudit } from './run-audit.ts';
-import { runLoad } from './run-load.ts';
-import { type StartedTarget, startTarget, TargetError, targetFromEnv } from './target.ts';
-import { type AuditOutcome, buildVerdict, formatTable, type LoadOutcome, type SuiteResult } from './verdict.ts';
+import { Redactor, secretsFromEnv } from './redact.ts';
+import { openRunDir } from './reports/run-dir.ts';
+import { REPOSITORY_ROOT } from './run-acceptance.ts';
+import { type GateSteps, runGateSteps } from './run-steps.ts';
+import { acceptanceFiles, type Selection, selectRows } from './selection.ts';
+import { type TargetRequest, targetFromEnv } from './target.ts';
+import { formatTable } from './verdict-table.ts';
 
-export const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
+export { EXIT };
 
-export async function main(argv: readonly string[]): Promise<number> {
-  let args: GateArgs;
+interface Prepared {
+  args: GateArgs;
+  request: TargetRequest;
+  selection: Selection;
+  required: string[];
+}
+
+/** Everything that can be checked without running anything; a problem is a UsageError (exit 2). */
+function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'help' {
+  const args = parseArgs(argv);
+  if (args.help) return 'help';
+  applyToEnv(args, env);
+  let request: TargetRequest;
   try {
-    args = parseArgs(argv);
+    request = targetFromEnv(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  checkTargetSettings(request, env);
+  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT));
+  const required = requiredRows(args, env);
+  if (required.includes('load') && !selection.load) {
+    throw new UsageError('the load step is required (--require-load / GATE_REQUIRE) but --only does not select it');
+  }
+  return { args, request, selection, required };
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const redactor = new Redactor(secretsFromEnv(env));
+  const say = (text: string): void => void process.stdout.write(redactor.redact(text));
+  const warn = (text: string): void => void process.stderr.write(redactor.redact(text));
+  let prepared: Prepared | 'help';
+  try {
+    prepared = prepare(argv, env);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`gate: ${error.message}\n`);
+      warn(`gate: ${error.message}\n`);
       return EXIT.usage;
     }
     throw error;
   }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
+  if (prepared === 'help') {
+    say(`${USAGE}\n`);
     return EXIT.pass;
   }
-  applyToEnv(args);
-  const reportsDir = resolve(args.reportsDir);
-  process.env.ACCEPTANCE_REPORTS_DIR = join(reportsDir, 'acceptance');
+  redactor.add(...secretsFromEnv(env));
+  const { args, request, selection, required } = prepared;
+  try {
+    await checkReachable(request);
+  } catch (error) {
+    if (error instanceof UnreachableError) {
+      warn(`gate: ${error.message}\n`);
+      return EXIT.unreachable;
+    }
+    throw error;
+  }
 
   const startedAt = new Date();
-  const progress = new Progress();
-  let request: ReturnType<typeof targetFromEnv>;
-  try {
-    request = targetFromEnv();
-  } catch (error) {
-    process.stderr.write(`gate: ${(error as Error).message}\n`);
-    return EXIT.usage;
+  const run = openRunDir(resolve(args.reportsDir), startedAt);
+  const progress = new Progress(process.stderr, (text) => redactor.redact(text));
+  const steps: GateSteps = { args, request, selection, required, run, progress, redactor, startedAt, env };
+  const outcome = await runGateSteps(steps);
+  if (outcome.kind === 'unreachable') {
+    warn(`gate: ${outcome.message}\n`);
+    return EXIT.unreachable;
   }
-  clearRecords();
-
-  let target: StartedTarget | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    progress.done(`interrupted by ${signal}: stopping the target`);
-    void (target?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  let audit: AuditOutcome = { status: 'fail', figure: '—', detail: 'not run' };
-  let suites: SuiteResult[] = [];
-  let load: LoadOutcome = { status: 'skip', figure: '—', bound: 'k6 thresholds', detail: 'not run' };
-  let targetName: string = request.kind;
-  let startFailure: string | undefined;
-  try {
-    progress.update(
-      request.kind === 'external'
-        ? `target external: ${request.baseUrl ?? '(no BASE_URL)'}`
-        : `starting the ${request.kind} target: redis-server, PostgreSQL, seeded two-worker service…`,
-    );
-    try {
-      target = await startTarget(request, (line) => progress.update(line));
-    } catch (error) {
-      startFailure = (error as Error).message.split('\n')[0] ?? String(error);
-      if (error instanceof TargetError && error.code === 'E_NO_CONTAINER_RUNTIME') {
-        progress.done();
-        process.stderr.write(`gate: ${startFailure}\n`);
-        return EXIT.fail;
-      }
-    }
-    if (target) {
-      targetName = `${target.info.kind} (${target.info.baseUrl})`;
-      progress.update('config audit of the live Redis…');
-      audit = await runAudit(target.info.redisUrl, target.info.redisPassword, target.info.auditExpected);
-      progress.update(`config audit: ${audit.status} (${audit.figure}); acceptance suites…`);
-      const run = await runAcceptance({ target, filters: args.filters, reportsDir, progress });
-      suites = run.suites;
-      progress.update('load step…');
-      load = await runLoad({ root: REPOSITORY_ROOT, target: target.info, reportsDir, skip: args.skipLoad });
-    } else {
-      audit.detail = `target did not start: ${startFailure}`;
-    }
-  } finally {
-    progress.update('stopping the target…');
-    await target?.stop().catch(() => {});
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  progress.done('done');
-
-  const records = readRecords();
-  const verdict = buildVerdict({
-    target: targetName,
-    startedAt,
-    finishedAt: new Date(),
-    audit,
-    suites,
-    records,
-    load,
-  });
-  if (startFailure) process.stdout.write(`target did not start: ${startFailure}\n\n`);
-  process.stdout.write(`${formatTable(verdict)}\n`);
-  const written = [
-    writeGateJson(reportsDir, verdict, records),
-    writeJunit(reportsDir, verdict),
-    writeGateHtml(reportsDir, verdict, records),
-  ];
-  process.stdout.write(`reports: ${written.map((p) => p.replace(`${process.cwd()}/`, '')).join(', ')}\n`);
-  return verdict.pass ? EXIT.pass : EXIT.fail;
+  if (outcome.kind === 'interrupted') return EXIT.interrupted;
+  say(`${formatTable(outcome.verdict)}\n`);
+  say(`reports: ${outcome.published.replace(`${process.cwd()}/`, '')}/ (reports/latest; gate.html links every file)\n`);
+  return outcome.verdict.pass ? EXIT.pass : EXIT.fail;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
@@ -123,7 +96,8 @@ if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`gate: ${(error as Error)?.stack ?? String(error)}\n`);
+      const redactor = new Redactor(secretsFromEnv(process.env));
+      process.stderr.write(redactor.redact(`gate: ${(error as Error)?.stack ?? String(error)}\n`));
       process.exit(EXIT.fail);
     },
   );

@@ -41,6 +41,8 @@ export interface CriterionRecord {
   samples: SampleSet[];
   series: Series[];
   notes: string[];
+  /** Set when the target cannot provide what the criterion needs: the reason (the row reads NOT MEASURABLE). */
+  notMeasurable?: string;
   recordedAt: string;
 }
 

@@ -3,14 +3,20 @@ export class Progress {
   private readonly tty: boolean;
   private readonly started = Date.now();
   private last = '';
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Applied to every line before it is written (masks secrets). */
+    private readonly clean: (text: string) => string = (text) => text,
+  ) {
     this.tty = Boolean(stream.isTTY) && process.env.CI === undefined;
   }
 
   update(text: string): void {
-    const line = `[gate ${Math.round((Date.now() - this.started) / 1000)
-      .toString()
-      .padStart(3)} s] ${text}`;
+    const line = this.clean(
+      `[gate ${Math.round((Date.now() - this.started) / 1000)
+        .toString()
+        .padStart(3)} s] ${text}`,
+    );
     if (this.tty) {
       const width = (this.stream.columns ?? 120) - 1;
       this.stream.write(`\r\x1b[K${line.slice(0, width)}`);

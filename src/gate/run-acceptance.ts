@@ -99,6 +99,7 @@ export async function runAcceptance(options: {
     },
   };
   handOverTarget(options.target);
+  let startError: string | undefined;
   try {
     const vitest = await startVitest(
       'test',
@@ -114,8 +115,12 @@ export async function runAcceptance(options: {
       { test: { sequence: { sequencer: FileOrderSequencer } } },
     );
     await vitest.close();
+  } catch (error) {
+    // vitest itself failed (bad config, no file matched): the run has no trustworthy result
+    startError = `vitest did not run the acceptance suites: ${(error as Error).message.split('\n')[0]}`;
   } finally {
     handOverTarget(undefined);
   }
+  if (startError) result.unhandledErrors.push(startError);
   return result;
 }

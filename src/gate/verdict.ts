@@ -1,13 +1,16 @@
 /**
- * One verdict from everything the gate ran: the config audit, the nine criteria, the regression tests of
- * FastNPC's defects and the optional k6 load run. A criterion passes only when its suite passed AND every gating
- * figure it recorded is within its bound; a criterion that did not run fails.
+ * One verdict from everything the gate ran: the config audit, the acceptance run itself, the nine criteria, the
+ * regression tests of FastNPC's defects and the optional k6 load run. Every row is PASS, FAIL, SKIP (with a reason)
+ * or NOT MEASURABLE (with a reason). A criterion passes only when its suite ran and passed AND every gating figure it
+ * recorded is within its bound; a record without a suite result, a file that did not load or an unhandled error
+ * fails. A regression or the load step may be skipped / not measurable without failing the gate (the final line
+ * names it) unless it is required (`--require-load`, `GATE_REQUIRE`).
  */
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
-export type RowStatus = 'pass' | 'fail' | 'skip';
-export type RowKind = 'audit' | 'criterion' | 'regression' | 'load';
+export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
+export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'load';
 
 export interface VerdictRow {
   id: string;
@@ -17,11 +20,13 @@ export interface VerdictRow {
   figure: string;
   bound: string;
   status: RowStatus;
-  /** Why it failed or was skipped; other figures. */
+  /** Why it failed, was skipped or could not be measured; other figures. */
   detail: string;
   figures: Figure[];
   /** How long its suite ran (0 for rows without one). */
   durationMs?: number;
+  /** true when a SKIP / NOT MEASURABLE of this row does not fail the gate (regressions, load; not when required). */
+  optional?: boolean;
 }
 
 export interface Verdict {
@@ -31,6 +36,8 @@ export interface Verdict {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** The --only filters this verdict was limited to ([] = every row). */
+  only: string[];
 }
 
 /** The plan's nine criteria, in order; ids match the file names acceptance/01-… to 09-…. */
@@ -96,6 +103,10 @@ function headline(figures: Figure[]): Figure | undefined {
   return figures.find((f) => f.pass !== null) ?? figures[0];
 }
 
+function firstLine(text: string | undefined, fallback: string): string {
+  return (text ?? fallback).split('\n')[0]?.slice(0, 300) || fallback;
+}
+
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
@@ -118,26 +129,35 @@ export function judge(
   };
   const failedFigures = figures.filter((f) => f.pass === false);
   const gating = figures.filter((f) => f.pass !== null);
-  if (!suite && !record) {
-    row.detail = 'not run';
+  if (!suite) {
+    // A record alone proves nothing: it may be left over, or its file may have failed after writing it.
+    row.detail = record ? 'no suite result (a record without its suite is not trusted)' : 'not run';
     return row;
   }
-  if (suite?.state === 'failed' && suite.tests.failed === 0 && suite.tests.passed === 0) {
-    // the file did not even load (syntax error, failing import, failing beforeAll)
-    row.detail = (suite.errors[0] ?? 'suite failed to load').split('\n')[0]?.slice(0, 300) ?? 'suite failed to load';
-    return row;
-  }
-  if (suite?.state === 'skipped' || (suite && suite.tests.passed === 0 && suite.tests.failed === 0)) {
-    row.status = 'skip';
-    row.detail = record?.notes.at(-1) ?? 'skipped on this target';
+  if (suite.state === 'failed' && suite.tests.failed === 0 && suite.tests.passed === 0) {
+    row.detail = `did not load: ${firstLine(suite.errors[0], 'suite failed to load')}`;
     return row;
   }
   if (failedFigures.length > 0) {
     row.detail = failedFigures.map((f) => `${f.name} ${formatValue(f)} not ${f.bound}`).join('; ');
     return row;
   }
-  if (suite && suite.state === 'failed') {
-    row.detail = (suite.errors[0] ?? 'suite failed').split('\n')[0]?.slice(0, 300) ?? 'suite failed';
+  if (suite.state === 'failed') {
+    row.detail = firstLine(suite.errors[0], 'suite failed');
+    return row;
+  }
+  if (record?.notMeasurable) {
+    row.status = 'not-measurable';
+    row.detail = record.notMeasurable;
+    return row;
+  }
+  if (suite.state === 'skipped' || (suite.tests.passed === 0 && suite.tests.failed === 0)) {
+    row.status = 'skip';
+    row.detail = record?.notes.at(-1) ?? 'every check skipped on this target';
+    return row;
+  }
+  if (!record) {
+    row.detail = 'the suite passed but recorded no figures';
     return row;
   }
   if (gating.length === 0) {
@@ -145,25 +165,67 @@ export function judge(
     return row;
   }
   row.status = 'pass';
-  row.detail = suite && suite.tests.skipped > 0 ? `${suite.tests.skipped} check(s) skipped on this target` : '';
+  row.detail = suite.tests.skipped > 0 ? `${suite.tests.skipped} check(s) skipped on this target` : '';
   return row;
 }
+
+/** Which rows a run judges: undefined = every row; otherwise the ids --only selected. */
+export type RowSelection = ReadonlySet<string> | undefined;
 
 export interface VerdictInput {
   target: string;
   startedAt: Date;
   finishedAt: Date;
-  audit: AuditOutcome;
+  /** undefined when the audit was not selected (--only without "audit"). */
+  audit?: AuditOutcome;
+  /** Whether the acceptance step ran (false when --only selected no acceptance file). */
+  acceptanceRan: boolean;
   suites: SuiteResult[];
+  /** Errors vitest caught outside any test; any one fails the gate. */
+  unhandledErrors: string[];
   records: CriterionRecord[];
-  load: LoadOutcome;
+  /** undefined when the load step was not selected. */
+  load?: LoadOutcome;
+  selection?: RowSelection;
+  /** Row ids (or "regressions") whose SKIP / NOT MEASURABLE fails the gate, e.g. ["load"]. */
+  required?: readonly string[];
+  only?: string[];
+}
+
+/** The acceptance run as a whole: every file loaded, none outside the known rows failed, no unhandled error. */
+export function judgeRun(input: VerdictInput, knownIds: ReadonlySet<string>): VerdictRow {
+  const problems: string[] = [];
+  if (input.unhandledErrors.length > 0) {
+    problems.push(
+      `${input.unhandledErrors.length} unhandled error(s): ${firstLine(input.unhandledErrors[0], 'unhandled error')}`,
+    );
+  }
+  if (input.suites.length === 0) problems.push('the acceptance run reported no suite result');
+  for (const suite of input.suites) {
+    if (!knownIds.has(suite.id) && suite.state === 'failed') {
+      problems.push(`${suite.file}: ${firstLine(suite.errors[0], 'failed')}`);
+    }
+  }
+  return {
+    id: 'run',
+    kind: 'run',
+    title: 'Acceptance run: every file loaded, no unhandled error',
+    figure: `${input.suites.length} files, ${input.unhandledErrors.length} unhandled`,
+    bound: '0 unhandled',
+    status: problems.length ? 'fail' : 'pass',
+    detail: problems.join('; '),
+    figures: [],
+  };
 }
 
 export function buildVerdict(input: VerdictInput): Verdict {
   const suiteById = new Map(input.suites.map((s) => [s.id, s]));
   const recordById = new Map(input.records.map((r) => [r.id, r]));
-  const rows: VerdictRow[] = [
-    {
+  const selected = (id: string): boolean => !input.selection || input.selection.has(id);
+  const required = new Set(input.required ?? []);
+  const rows: VerdictRow[] = [];
+  if (input.audit) {
+    rows.push({
       id: 'audit',
       kind: 'audit',
       title: 'Config audit of the live Redis (auditRedis)',
@@ -172,67 +234,50 @@ export function buildVerdict(input: VerdictInput): Verdict {
       status: input.audit.status,
       detail: input.audit.detail,
       figures: [],
-    },
-  ];
-  for (const def of CRITERIA) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
-  for (const def of REGRESSIONS) rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
-  rows.push({
-    id: 'load',
-    kind: 'load',
-    title: 'k6 chat-100-users (short)',
-    figure: input.load.figure,
-    bound: input.load.bound,
-    status: input.load.status,
-    detail: input.load.detail,
-    figures: [],
-  });
+    });
+  }
+  if (input.acceptanceRan) {
+    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS].map((d) => d.id))));
+    for (const def of CRITERIA) {
+      if (selected(def.id)) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
+    }
+    for (const def of REGRESSIONS) {
+      if (!selected(def.id)) continue;
+      const row = judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id));
+      row.optional = !required.has(def.id) && !required.has('regressions');
+      rows.push(row);
+    }
+  }
+  if (input.load) {
+    rows.push({
+      id: 'load',
+      kind: 'load',
+      title: 'k6 chat-100-users (short)',
+      figure: input.load.figure,
+      bound: input.load.bound,
+      status: input.load.status,
+      detail: input.load.detail,
+      figures: [],
+      optional: !required.has('load'),
+    });
+  }
   return {
-    pass: rows.every((r) => rowCounts(r)),
+    pass: rows.length > 0 && rows.every((r) => rowCounts(r)),
     rows,
     target: input.target,
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    only: input.only ?? [],
   };
 }
 
 /**
- * Whether a row lets the gate pass: audit and criteria must pass; a regression may be skipped where the target
- * cannot host it (e.g. restarting an external Redis); the load step may be skipped when k6 is not installed.
+ * Whether a row lets the gate pass: a PASS always; a SKIP or NOT MEASURABLE only on an optional row (a regression
+ * the target cannot host, the load step without k6) — never on the audit, the run or a criterion.
  */
 export function rowCounts(row: VerdictRow): boolean {
   if (row.status === 'pass') return true;
-  if (row.status === 'skip') return row.kind === 'regression' || row.kind === 'load';
+  if (row.status === 'skip' || row.status === 'not-measurable') return row.optional === true;
   return false;
-}
-
-const STATUS_TEXT: Record<RowStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'skip' };
-
-/** The verdict table for a terminal: fixed columns, one line per row, the overall verdict last. */
-export function formatTable(verdict: Verdict): string {
-  const header = ['#', 'criterion', 'figure', 'bound', 'result'];
-  const body = verdict.rows.map((r) => [r.id, r.title, r.figure, r.bound, STATUS_TEXT[r.status]]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  widths[1] = Math.min(widths[1] as number, 70);
-  const fmt = (cells: string[]): string =>
-    cells
-      .map((c, i) => {
-        const w = widths[i] as number;
-        const text = c.length > w ? `${c.slice(0, w - 1)}…` : c;
-        return text.padEnd(w);
-      })
-      .join(' | ')
-      .trimEnd();
-  const lines = [fmt(header), widths.map((w) => '-'.repeat(w)).join('-+-')];
-  for (const row of body) lines.push(fmt(row));
-  const failing = verdict.rows.filter((r) => !rowCounts(r));
-  const notes = verdict.rows.filter((r) => r.detail && r.status !== 'pass').map((r) => `  ${r.id}: ${r.detail}`);
-  if (notes.length) lines.push('', ...notes);
-  lines.push(
-    '',
-    verdict.pass
-      ? `GATE PASSED: all ${CRITERIA.length} criteria pass on target ${verdict.target} (${Math.round(verdict.durationMs / 1000)} s)`
-      : `GATE FAILED: ${failing.map((r) => r.id).join(', ')} on target ${verdict.target}`,
-  );
-  return lines.join('\n');
 }

@@ -1,6 +1,4 @@
 /** reports/junit.xml: one testcase per verdict row, for CI test-report views. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatValue } from '../figures.ts';
 import { rowCounts, type Verdict } from '../verdict.ts';
 
@@ -20,7 +18,7 @@ export function escapeXml(text: string): string {
 
 export function junitXml(verdict: Verdict): string {
   const failures = verdict.rows.filter((r) => !rowCounts(r)).length;
-  const skipped = verdict.rows.filter((r) => r.status === 'skip' && rowCounts(r)).length;
+  const skipped = verdict.rows.filter((r) => r.status !== 'pass' && rowCounts(r)).length;
   const seconds = (verdict.durationMs / 1000).toFixed(3);
   const cases = verdict.rows.map((row) => {
     const name = escapeXml(`${row.id} ${row.title}`);
@@ -36,8 +34,9 @@ export function junitXml(verdict: Verdict): string {
       inner = `      <failure message="${escapeXml(row.detail || 'failed')}" type="${row.kind}">${escapeXml(
         `${row.figure} (bound ${row.bound}) ${row.detail}`,
       )}</failure>\n`;
-    } else if (row.status === 'skip') {
-      inner = `      <skipped message="${escapeXml(row.detail || 'skipped')}"/>\n`;
+    } else if (row.status !== 'pass') {
+      const label = row.status === 'skip' ? 'skipped' : 'not measurable';
+      inner = `      <skipped message="${escapeXml(`${label}: ${row.detail || label}`)}"/>\n`;
     }
     const properties = props ? `      <properties>\n${props}\n      </properties>\n` : '';
     return `    <testcase classname="gate.${row.kind}" name="${name}" time="${((row.durationMs ?? 0) / 1000).toFixed(3)}">\n${properties}${inner}${out}\n    </testcase>`;
@@ -49,11 +48,4 @@ ${cases.join('\n')}
   </testsuite>
 </testsuites>
 `;
-}
-
-export function writeJunit(dir: string, verdict: Verdict): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'junit.xml');
-  writeFileSync(path, junitXml(verdict));
-  return path;
 }

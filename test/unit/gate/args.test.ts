@@ -6,7 +6,13 @@ import { targetFromEnv } from '../../../src/gate/target.ts';
 
 describe('parseArgs', () => {
   test('defaults', () => {
-    expect(parseArgs([])).toEqual({ help: false, reportsDir: 'reports', skipLoad: false, filters: [] });
+    expect(parseArgs([])).toEqual({
+      help: false,
+      reportsDir: 'reports',
+      skipLoad: false,
+      filters: [],
+      required: [],
+    });
   });
   test('external target flags, both spellings', () => {
     const args = parseArgs([

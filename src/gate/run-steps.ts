@@ -1,0 +1,151 @@
+/**
+ * The gate's steps once its input is known to be good: start the target, audit its Redis, run the selected
+ * acceptance suites, the load step, judge, then write every report into the run's own directory and publish it.
+ */
+import { join } from 'node:path';
+import type { GateArgs } from './args.ts';
+import { compareRuns } from './compare.ts';
+import { clearRecords, readRecords } from './figures.ts';
+import type { Progress } from './progress.ts';
+import type { Redactor } from './redact.ts';
+import { type GateReport, writeReports } from './reports/gate-report.ts';
+import { previousRunOn } from './reports/previous.ts';
+import { discardRunDir, publishRunDir, type RunDir } from './reports/run-dir.ts';
+import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
+import { type AuditCheck, runAudit } from './run-audit.ts';
+import { runLoad } from './run-load.ts';
+import { endLoad, postgresVersion, type RunMetadata, redisVersion, startMetadata } from './run-metadata.ts';
+import type { Selection } from './selection.ts';
+import { type StartedTarget, startTarget, TargetError, type TargetRequest } from './target.ts';
+import { type AuditOutcome, buildVerdict, type LoadOutcome, type SuiteResult, type Verdict } from './verdict.ts';
+
+export interface GateSteps {
+  args: GateArgs;
+  request: TargetRequest;
+  selection: Selection;
+  required: string[];
+  run: RunDir;
+  progress: Progress;
+  redactor: Redactor;
+  startedAt: Date;
+  env: NodeJS.ProcessEnv;
+}
+
+export type GateOutcome =
+  | { kind: 'done'; verdict: Verdict; published: string }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'interrupted' };
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
+  const { request, selection, run, progress, redactor } = steps;
+  const records = join(run.dir, 'acceptance');
+  steps.env.ACCEPTANCE_REPORTS_DIR = records;
+  clearRecords(records);
+  const start = startMetadata(REPOSITORY_ROOT);
+
+  let target: StartedTarget | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.done(`interrupted by ${signal}: stopping the target, discarding ${run.name}`);
+    void (target?.stop() ?? Promise.resolve()).finally(() => {
+      discardRunDir(run);
+      process.exit(130);
+    });
+  };
+  for (const s of SIGNALS) process.once(s, onSignal);
+
+  let audit: (AuditOutcome & { checks?: AuditCheck[] }) | undefined;
+  let suites: SuiteResult[] = [];
+  let unhandledErrors: string[] = [];
+  let load: LoadOutcome | undefined;
+  let versions = { redis: 'not reached', postgres: 'not reached' };
+  let targetName: string = request.kind;
+  try {
+    progress.update(
+      request.kind === 'external'
+        ? `target external: ${request.baseUrl}`
+        : `starting the ${request.kind} target: redis-server, PostgreSQL, seeded two-worker service…`,
+    );
+    try {
+      target = await startTarget(request, (line) => progress.update(line));
+    } catch (error) {
+      progress.done();
+      discardRunDir(run);
+      const message = (error as Error).message.split('\n')[0] ?? String(error);
+      if (error instanceof TargetError && error.code === 'E_NO_CONTAINER_RUNTIME') {
+        return { kind: 'unreachable', message };
+      }
+      return { kind: 'unreachable', message: `the ${request.kind} target did not start: ${message}` };
+    }
+    const info = target.info;
+    redactor.add(info.redisPassword, info.admin?.password, ...info.users.map((u) => u.password));
+    targetName = `${info.kind} (${info.baseUrl})`;
+    versions = {
+      redis: await redisVersion(info.redisUrl, info.redisPassword),
+      postgres: await postgresVersion(info.databaseUrl),
+    };
+    if (selection.audit) {
+      progress.update('config audit of the live Redis…');
+      const outcome = await runAudit(info.redisUrl, info.redisPassword, info.auditExpected);
+      audit = { ...outcome, checks: outcome.report?.checks };
+      progress.update(`config audit: ${audit.status} (${audit.figure})`);
+    }
+    if (selection.acceptance) {
+      progress.update('acceptance suites…');
+      const result = await runAcceptance({
+        target,
+        filters: selection.vitestFilters,
+        reportsDir: run.dir,
+        progress,
+      });
+      suites = result.suites;
+      unhandledErrors = result.unhandledErrors;
+    }
+    if (selection.load) {
+      progress.update('load step…');
+      load = await runLoad({ root: REPOSITORY_ROOT, target: info, reportsDir: run.dir, skip: steps.args.skipLoad });
+    }
+  } finally {
+    progress.update('stopping the target…');
+    await target?.stop().catch(() => {});
+    for (const s of SIGNALS) process.off(s, onSignal);
+  }
+  progress.done('done');
+
+  const recorded = readRecords(records);
+  const verdict = buildVerdict({
+    target: redactor.redact(targetName),
+    startedAt: steps.startedAt,
+    finishedAt: new Date(),
+    audit,
+    acceptanceRan: selection.acceptance,
+    suites,
+    unhandledErrors,
+    records: recorded,
+    load,
+    selection: selection.ids,
+    required: steps.required,
+    only: steps.args.filters,
+  });
+  const metadata: RunMetadata = {
+    ...start,
+    ...versions,
+    target: verdict.target,
+    targetKey: request.kind === 'external' ? redactor.redact(`external ${request.baseUrl}`) : targetName.split(' ')[0]!,
+    loadEnd: endLoad(),
+  };
+  const previous = previousRunOn(run.root, metadata.targetKey, run.name);
+  const report: GateReport = {
+    verdict,
+    records: recorded,
+    auditChecks: audit?.checks ?? [],
+    metadata,
+    comparison: previous ? compareRuns(verdict.rows, previous) : undefined,
+    runName: run.name,
+  };
+  writeReports(run.dir, report, redactor);
+  redactor.redactTree(run.dir);
+  const published = publishRunDir(run);
+  return { kind: 'done', verdict, published };
+}
