@@ -1,59 +1,95 @@
-import { parseArgs } from 'node:util';
+/**
+ * `npm run serve`: the reference service as N workers on one port. It stops its workers and the stack it started
+ * (private redis-server / PostgreSQL) on SIGTERM, SIGINT and SIGHUP — also when the signal arrives during start-up —
+ * and when the process that started it (npm, a shell) dies. Exit codes: 0 stopped cleanly, 1 failed to start or
+ * stop, 2 usage error (docs/exit-codes.md).
+ */
+
+import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, DEFAULTS } from './config.ts';
 import { DEFAULT_SEED } from './store/seed.ts';
+import { watchParents } from './watch-parents.ts';
 
-const HELP = `npm run serve -- [--workers 2] [--port 8000] [--seed] [--no-seed] [--users N --characters N --memories N]
+const HELP = `usage: npm run serve -- [--workers 2] [--port 8000] [--seed | --no-seed] [--users N] [--characters N] [--memories N]
 
 Runs the FastNPC-compatible reference service: N workers sharing --port, worker i also on port + i.
-Without REDIS_URL / DATABASE_URL it starts a private redis-server / PostgreSQL and seeds it.
-Environment: see docs/service.md (DATABASE_URL, REDIS_URL, CACHE_MODE, FASTNPC_SECRET, FASTNPC_ADMIN_USER, …).`;
+Without REDIS_URL / DATABASE_URL it starts a private redis-server / PostgreSQL and seeds it (--users, --characters,
+--memories: whole numbers; defaults ${DEFAULT_SEED.users} / ${DEFAULT_SEED.characters} / ${DEFAULT_SEED.memories}).
+Stops everything it started on SIGTERM, SIGINT, SIGHUP or when its parent process dies.
+Environment: see docs/service.md (DATABASE_URL, REDIS_URL, CACHE_MODE, FASTNPC_SECRET, FASTNPC_ADMIN_USER, …).
+Exit codes: 0 stopped cleanly, 1 failed, 2 usage error (docs/exit-codes.md).`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      workers: { type: 'string', default: process.env.WORKERS ?? '2' },
-      port: { type: 'string', default: process.env.PORT ?? String(DEFAULTS.port) },
-      seed: { type: 'boolean', default: false },
-      'no-seed': { type: 'boolean', default: false },
-      users: { type: 'string' },
-      characters: { type: 'string' },
-      memories: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+async function main(argv: string[]): Promise<number> {
+  const values = parseFlags(argv, {
+    workers: { type: 'string' },
+    port: { type: 'string' },
+    seed: { type: 'boolean' },
+    'no-seed': { type: 'boolean' },
+    users: { type: 'string' },
+    characters: { type: 'string' },
+    memories: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(HELP);
-    return;
+    return CLI_EXIT.ok;
   }
-  const workers = Number(values.workers);
-  const port = Number(values.port);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 32) throw new ConfigError('--workers must be 1–32');
-  if (!Number.isInteger(port) || port < 1 || port > 65_535 - workers)
-    throw new ConfigError('--port must be a free TCP port');
+  if (values.seed && values['no-seed']) throw new CliUsageError('--seed and --no-seed contradict each other');
+  const workers = wholeNumber('--workers', values.workers ?? process.env.WORKERS, 2, 1, 32);
+  const port = wholeNumber('--port', values.port ?? process.env.PORT, DEFAULTS.port, 1, 65_535 - workers);
   const counts = {
-    users: Number(values.users ?? DEFAULT_SEED.users),
-    characters: Number(values.characters ?? DEFAULT_SEED.characters),
-    memories: Number(values.memories ?? DEFAULT_SEED.memories),
+    users: wholeNumber('--users', values.users, DEFAULT_SEED.users, 0, 100_000),
+    characters: wholeNumber('--characters', values.characters, DEFAULT_SEED.characters, 0, 1_000),
+    memories: wholeNumber('--memories', values.memories, DEFAULT_SEED.memories, 0, 10_000),
   };
   // --no-seed: never; --seed: always; neither: only a database this process started itself.
   const seedMode = values['no-seed'] ? 'never' : values.seed ? 'always' : 'auto';
-  const primary = await runPrimary({ workers, port, seedMode, seedCounts: counts });
-  console.log(`FastNPC reference service: ${primary.baseUrl} (${workers} workers)`);
-  for (const [i, url] of primary.workerUrls.entries()) console.log(`  worker ${i + 1}: ${url}`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`${signal}: stopping workers…`);
-    await primary.stop();
-    process.exit(0);
+
+  // Signals are handled from the first moment: one arriving during start-up stops what has started so far.
+  let stopRequested: string | undefined;
+  let stopNow: ((reason: string) => void) | undefined;
+  const request = (reason: string): void => {
+    if (stopRequested) return;
+    stopRequested = reason;
+    stopNow?.(reason);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  for (const s of SIGNALS) process.on(s, () => request(s));
+  const unwatch = watchParents(() => request('parent process died'));
+
+  const primary = await runPrimary({ workers, port, seedMode, seedCounts: counts });
+  const stopped = new Promise<number>((resolve) => {
+    stopNow = (reason) => {
+      console.log(`${reason}: stopping workers and the local stack…`);
+      unwatch();
+      primary.stop().then(
+        () => resolve(CLI_EXIT.ok),
+        (error: unknown) => {
+          console.error(`fastnpc serve: stop failed: ${(error as Error).message}`);
+          resolve(CLI_EXIT.fail);
+        },
+      );
+    };
+  });
+  if (stopRequested) stopNow?.(stopRequested);
+  else {
+    console.log(`FastNPC reference service: ${primary.baseUrl} (${workers} workers)`);
+    for (const [i, url] of primary.workerUrls.entries()) console.log(`  worker ${i + 1}: ${url}`);
+  }
+  return await stopped;
 }
 
-main().catch((error: unknown) => {
-  console.error(`fastnpc serve: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliUsageError) {
+      console.error(`fastnpc serve: ${error.message} (see --help)`);
+      process.exit(CLI_EXIT.usage);
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`fastnpc serve: ${message}`);
+    process.exit(error instanceof ConfigError ? CLI_EXIT.usage : CLI_EXIT.fail);
+  },
+);

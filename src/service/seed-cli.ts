@@ -1,39 +1,74 @@
-import { parseArgs } from 'node:util';
+/**
+ * `npm run seed -- --users 100 --characters 10 --memories 20`: a deterministic seed of the database at DATABASE_URL.
+ * Exit codes: 0 seeded, 1 failed, 2 usage error, 3 the database cannot be reached (docs/exit-codes.md).
+ */
+import { writeFileSync } from 'node:fs';
+import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
 import { DEFAULT_SEED, seed } from './store/seed.ts';
 
-/** npm run seed -- --users 100 --characters 10 --memories 20 (DATABASE_URL required). */
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: String(DEFAULT_SEED.users) },
-      characters: { type: 'string', default: String(DEFAULT_SEED.characters) },
-      memories: { type: 'string', default: String(DEFAULT_SEED.memories) },
-      out: { type: 'string' },
-    },
+const HELP = `usage: DATABASE_URL=postgres://… npm run seed -- [--users N] [--characters N] [--memories N] [--out FILE]
+
+Seeds the database at DATABASE_URL (migrated first) with N users × characters × memories, deterministically.
+  --users N        whole number (default ${DEFAULT_SEED.users})
+  --characters N   per user (default ${DEFAULT_SEED.characters})
+  --memories N     per character (default ${DEFAULT_SEED.memories})
+  --out FILE       write the seeded users' credentials (test data) to FILE, mode 0600
+Exit codes: 0 seeded, 1 failed, 2 usage error, 3 the database cannot be reached (docs/exit-codes.md).`;
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+async function main(argv: string[]): Promise<number> {
+  const values = parseFlags(argv, {
+    users: { type: 'string' },
+    characters: { type: 'string' },
+    memories: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('DATABASE_URL is required (postgres://user@host:port/db)');
+  if (values.help) {
+    console.log(HELP);
+    return CLI_EXIT.ok;
+  }
   const counts = {
-    users: Number(values.users),
-    characters: Number(values.characters),
-    memories: Number(values.memories),
+    users: wholeNumber('--users', values.users, DEFAULT_SEED.users, 0, 100_000),
+    characters: wholeNumber('--characters', values.characters, DEFAULT_SEED.characters, 0, 1_000),
+    memories: wholeNumber('--memories', values.memories, DEFAULT_SEED.memories, 0, 10_000),
   };
-  for (const [name, value] of Object.entries(counts)) {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be an integer >= 0`);
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new CliUsageError('DATABASE_URL is required (postgres://user@host:port/db)');
+  try {
+    new URL(databaseUrl);
+  } catch {
+    throw new CliUsageError('DATABASE_URL is not a URL (postgres://user@host:port/db)');
   }
   const started = Date.now();
-  const result = await seed(databaseUrl, counts);
-  if (values.out) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(values.out, JSON.stringify(result, null, 2), { mode: 0o600 });
+  let result: Awaited<ReturnType<typeof seed>>;
+  try {
+    result = await seed(databaseUrl, counts);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code && UNREACHABLE.has(code)) {
+      console.error(`fastnpc seed: cannot reach the database at DATABASE_URL (${code})`);
+      return CLI_EXIT.unreachable;
+    }
+    throw error;
   }
+  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 2), { mode: 0o600 });
   console.log(
     `seeded ${result.users.length} users × ${counts.characters} characters × ${counts.memories} memories in ${Date.now() - started} ms` +
       (values.out ? `; credentials (test data) in ${values.out}` : ''),
   );
+  return CLI_EXIT.ok;
 }
 
-main().catch((error: unknown) => {
-  console.error(`fastnpc seed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliUsageError) {
+      console.error(`fastnpc seed: ${error.message} (see --help)`);
+      process.exit(CLI_EXIT.usage);
+    }
+    console.error(`fastnpc seed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(CLI_EXIT.fail);
+  },
+);

@@ -1,0 +1,127 @@
+// `npm run serve` / `npm run seed` as a user runs them: usage errors exit 2 with one line, --help works, and a serve
+// whose parent dies (npm killed with SIGKILL) stops its workers and the redis-server / PostgreSQL it started. The
+// control: while the parent lives, the service's processes are there.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { freePort } from '../../../src/stack/index.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+function cli(script: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(TSX, [join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Pids of the processes whose parent chain includes `root`. */
+function descendants(root: number): number[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  const children = new Map<number, number[]>();
+  for (const line of ps.trim().split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** PostgreSQL runs detached (pg_ctl): find its postmaster by the port in the workers' DATABASE_URL. */
+function postgresOf(pids: number[]): number[] {
+  const ports = new Set<string>();
+  for (const pid of pids) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const url = env.find((e) => e.startsWith('DATABASE_URL='))?.slice('DATABASE_URL='.length);
+      if (url) ports.add(new URL(url).port);
+    } catch {}
+  }
+  const ps = spawnSync('ps', ['-eo', 'pid=,cmd='], { encoding: 'utf8' }).stdout;
+  return ps
+    .trim()
+    .split('\n')
+    .filter((line) => [...ports].some((port) => line.includes('postgres -D') && line.includes(` -p ${port} `)))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('serve and seed command lines', () => {
+  test.each([
+    [['--users', 'abc'], '--users must be a whole number, got "abc"'],
+    [['--workers', '0'], '--workers must be between 1 and 32, got 0'],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--seed', '--no-seed'], '--seed and --no-seed contradict each other'],
+  ])('serve %j: exit 2, one line', (args, message) => {
+    const r = cli('src/service/cli.ts', args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`fastnpc serve: ${message} (see --help)`);
+  });
+  test('seed --help works; a bad count or a missing DATABASE_URL is exit 2', () => {
+    const help = cli('src/service/seed-cli.ts', ['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('usage: DATABASE_URL=postgres://… npm run seed');
+    expect(cli('src/service/seed-cli.ts', ['--users', 'x'], { DATABASE_URL: 'postgres://a@b/c' }).code).toBe(2);
+    expect(cli('src/service/seed-cli.ts', [], { DATABASE_URL: '' }).err).toContain('DATABASE_URL is required');
+  });
+  test('seed against a closed port: exit 3, one line', async () => {
+    const port = await freePort();
+    const r = cli('src/service/seed-cli.ts', ['--users', '1'], { DATABASE_URL: `postgres://a@127.0.0.1:${port}/x` });
+    expect(r.code).toBe(3);
+    expect(r.err.trim()).toBe('fastnpc seed: cannot reach the database at DATABASE_URL (ECONNREFUSED)');
+  });
+
+  test('serve stops its workers, redis-server and PostgreSQL when its parent is killed with SIGKILL', async () => {
+    const port = await freePort();
+    const log = join(mkdtempSync(join(tmpdir(), 'serve-cli-')), 'serve.log');
+    // the parent: a shell that runs serve (as npm does) and is then killed without a chance to clean up
+    const parent = spawn(
+      'sh',
+      ['-c', `"${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 > "${log}" 2>&1`],
+      { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
+    );
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      let text = '';
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {}
+      if (text.includes('worker 2:')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const tree = descendants(parent.pid as number);
+    const started = [...tree, ...postgresOf(tree)];
+    const names = spawnSync('ps', ['-o', 'cmd=', '-p', started.join(',')], { encoding: 'utf8' }).stdout;
+    // control: the service, its workers, redis-server and PostgreSQL run while the parent lives
+    expect(names).toContain('redis-server');
+    expect(names).toContain('postgres');
+    expect(started.length).toBeGreaterThanOrEqual(5);
+    process.kill(parent.pid as number, 'SIGKILL');
+    const gone = Date.now() + 30_000;
+    while (Date.now() < gone && started.some(alive)) await new Promise((r) => setTimeout(r, 500));
+    const left = started.filter(alive);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left, readFileSync(log, 'utf8')).toEqual([]);
+  }, 150_000);
+});
