@@ -8,6 +8,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# issue 12: headless Chromium renders reports/latest/gate.html in the screenshot test (test/integration/gate/).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run as root: apt-get install -y ${need[*]}" >&2

@@ -4,7 +4,8 @@
 // two-worker service (startService) with CACHE_MODE per scenario (off for cache-off-baseline) — and stops all of it
 // afterwards. With BASE_URL (and optionally WORKER1_URL / WORKER2_URL) it runs against that target and starts nothing.
 // Targets and the seed password reach k6 through its environment, never its command line.
-// Exit codes: k6's own (0 ok, 99 thresholds failed, …); 2 usage / k6 missing; 1 the local target did not start.
+// Exit codes (docs/exit-codes.md): 0 every threshold held; 1 k6 failed (99 = a threshold; k6's code is printed);
+// 2 usage error; 3 no k6 to run, or the local target could not start; 130 interrupted.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -115,7 +116,7 @@ export async function main(
   const k6 = findK6({ path: env.PATH, repoRoot });
   if (!k6) {
     console.error(K6_NOT_FOUND_MESSAGE);
-    return 2;
+    return 3;
   }
 
   const seedPassword = env.SEED_PASSWORD || DEFAULT_SEED_PASSWORD;
@@ -125,7 +126,7 @@ export async function main(
     running = given ? { target: given, stop: async () => {} } : await startLocalTarget(scenario, seedPassword, env);
   } catch (error) {
     console.error(`could not start the local target for ${scenario}: ${(error as Error).message}`);
-    return 1;
+    return 3;
   }
   try {
     mkdirSync(resolve(repoRoot, REPORT_DIR), { recursive: true });
@@ -134,7 +135,9 @@ export async function main(
     const code = await runK6(k6, k6Args(scenario, k6Flags), childEnv, repoRoot);
     const paths = reportPaths(scenario, REPORT_DIR);
     console.log(`reports: ${paths.json}, ${paths.junit}, ${paths.html}`);
-    return code;
+    if (code === 0 || code === 130) return code;
+    console.error(`k6 exited with ${code}${code === 99 ? ' (a threshold failed)' : ''}`);
+    return 1;
   } finally {
     await running.stop();
   }

@@ -60,13 +60,13 @@ describe('k6 discovery', () => {
 });
 
 describe('runner exit codes (no k6, no services)', () => {
-  it('exits 2 with the one-line message when k6 is missing', async () => {
+  it('exits 3 (cannot be reached: no k6) with the one-line message when k6 is missing', async () => {
     const errors: string[] = [];
     const original = console.error;
     console.error = (msg: string) => errors.push(msg);
     const repoRoot = mkdtempSync(join(tmpdir(), 'load-run-')); // no .bin/k6 in it
     try {
-      expect(await main(['chat-100-users'], { PATH: '/nonexistent' }, repoRoot)).toBe(2);
+      expect(await main(['chat-100-users'], { PATH: '/nonexistent' }, repoRoot)).toBe(3);
       expect(errors).toEqual([K6_NOT_FOUND_MESSAGE]);
     } finally {
       console.error = original;
