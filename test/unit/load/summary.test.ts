@@ -1,5 +1,6 @@
 // The report logic of load/lib/summary.ts is plain TypeScript: run it under vitest with the k6 modules it imports
-// replaced by stand-ins (k6 itself cannot run here — see docs/load.md).
+// replaced by stand-ins (k6 itself cannot run here — see docs/load.md). The summary fixture has k6's documented
+// handleSummary shape (test/unit/load/k6-summary-fixture.ts cites the source).
 import { describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -15,37 +16,24 @@ vi.mock('k6/metrics', () => {
 });
 
 const { fastnpcFigures, junit, summaryWriter, thresholdResults } = await import('../../../load/lib/summary.ts');
+const { k6ShapeProblems, k6Summary } = await import('./k6-summary-fixture.ts');
 
-const data = {
-  state: { testRunDurationMs: 120_000 },
-  metrics: {
-    fastnpc_cache_hit: {
-      type: 'rate',
-      contains: 'default',
-      values: { rate: 0.95 },
-      thresholds: { 'rate>0.9': { ok: true } },
-    },
-    fastnpc_db_queries: { type: 'counter', contains: 'default', values: { count: 600, rate: 5 } },
-    iterations: { type: 'counter', contains: 'default', values: { count: 100, rate: 0.8 } },
-    fastnpc_settings_duration: {
-      type: 'trend',
-      contains: 'time',
-      values: { med: 0.8, 'p(95)': 1.9, 'p(99)': 3.1, count: 1000 },
-    },
-    'fastnpc_cached_read_duration{stage:rate_0400}': {
-      type: 'trend',
-      contains: 'time',
-      values: { 'p(95)': 7 },
-      thresholds: { 'max>=0': { ok: true } },
-    },
-    http_req_failed: {
-      type: 'rate',
-      contains: 'default',
-      values: { rate: 0.02 },
-      thresholds: { 'rate<0.01': { ok: false } },
-    },
-  },
-} as const;
+const data = k6Summary();
+
+describe('the fixture has the shape k6 hands to handleSummary (grafana/k6 internal/js/summary.go)', () => {
+  it("matches k6's shape", () => {
+    expect(k6ShapeProblems(data)).toEqual([]);
+  });
+  it('control: the old hand-made fixture (no options/root_group, rates without passes/fails) is caught', () => {
+    const old = {
+      state: { testRunDurationMs: 1 },
+      metrics: { fastnpc_cache_hit: { type: 'rate', contains: 'default', values: { rate: 0.95 } } },
+    };
+    expect(k6ShapeProblems(old)).toEqual(
+      expect.arrayContaining(['no root_group', 'no options', 'fastnpc_cache_hit: values rate not rate,passes,fails']),
+    );
+  });
+});
 
 describe('load summary', () => {
   it('lists real thresholds and leaves observe-only ones out', () => {
@@ -61,7 +49,10 @@ describe('load summary', () => {
     expect(figures.dbStatements).toEqual({ total: 600, perMinute: 300, perIteration: 6 });
     // setup() time is not load time: per-minute figures use the scenario's own duration when given.
     expect(fastnpcFigures(structuredClone(data) as never, 60).dbStatements.perMinute).toBe(600);
-    expect(figures.latency).toEqual({ settings: { count: 1000, p50: 0.8, p95: 1.9, p99: 3.1 } });
+    const settings = data.metrics.fastnpc_settings_duration.values;
+    expect(figures.latency).toEqual({
+      settings: { count: 1000, p50: settings.med, p95: settings['p(95)'], p99: settings['p(99)'] },
+    });
     expect(figures.staleReads).toBe(0);
   });
 
