@@ -5,11 +5,11 @@
  * touched), 3 the target or the container runtime cannot be reached.
  */
 import { resolve } from 'node:path';
+import { Redactor, secretsFromEnv } from '../secrets/redact.ts';
 import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { checkReachable, checkTargetSettings, UnreachableError } from './preflight.ts';
 import { Progress } from './progress.ts';
-import { Redactor, secretsFromEnv } from './redact.ts';
 import { openRunDir } from './reports/run-dir.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import { type GateSteps, runGateSteps } from './run-steps.ts';

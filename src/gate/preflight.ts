@@ -4,9 +4,9 @@
  * on TCP (else one line, exit 3) — so a typo never prints a table of failures or overwrites the last reports.
  */
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { tcpProbe } from '../load/reachable.ts';
+import { maskUrlCredentials } from '../secrets/redact.ts';
 import { UsageError } from './args.ts';
-import { maskUrlCredentials } from './redact.ts';
 import type { TargetRequest } from './target.ts';
 
 export class UnreachableError extends Error {
@@ -88,27 +88,6 @@ export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessE
       );
     }
   }
-}
-
-/** Resolves when a TCP connection to the URL's host and port opens within `timeoutMs`. */
-export function tcpProbe(urlText: string, timeoutMs = 3000): Promise<void> {
-  const url = new URL(urlText);
-  const defaults: Record<string, number> = { 'http:': 80, 'https:': 443, 'redis:': 6379, 'rediss:': 6379 };
-  const port = Number(url.port || defaults[url.protocol] || 5432);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    const fail = (reason: string): void => {
-      socket.destroy();
-      reject(new Error(reason));
-    };
-    socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => {
-      socket.end();
-      resolve();
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => fail(error.code ?? error.message));
-  });
 }
 
 /** An external target's app, workers, Redis (and database, when given) must answer; throws UnreachableError. */

@@ -3,11 +3,11 @@
  * acceptance suites, the load step, judge, then write every report into the run's own directory and publish it.
  */
 import { join } from 'node:path';
+import type { Redactor } from '../secrets/redact.ts';
 import type { GateArgs } from './args.ts';
 import { compareRuns } from './compare.ts';
 import { clearRecords, readRecords } from './figures.ts';
 import type { Progress } from './progress.ts';
-import type { Redactor } from './redact.ts';
 import { type GateReport, writeReports } from './reports/gate-report.ts';
 import { previousRunOn } from './reports/previous.ts';
 import { discardRunDir, publishRunDir, type RunDir } from './reports/run-dir.ts';

@@ -2,7 +2,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The one line `npm run load` prints (exit 2) when there is no k6 to run. */
-export const K6_NOT_FOUND_MESSAGE = 'k6 not found — run scripts/install-k6.sh or install k6 (see README)';
+export const K6_NOT_FOUND_MESSAGE =
+  'k6 not found — run scripts/install-k6.sh, install k6 or start a container runtime (see README)';
 
 export interface FindK6Options {
   /** The PATH to search. @default process.env.PATH */

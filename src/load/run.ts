@@ -6,15 +6,18 @@
 // Targets and the seed password reach k6 through its environment, never its command line.
 // Exit codes (docs/exit-codes.md): 0 every threshold held; 1 k6 failed (99 = a threshold; k6's code is printed);
 // 2 usage error; 3 no k6 to run, or the local target could not start; 130 interrupted.
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskUrlCredentials } from '../secrets/redact.ts';
 import { startService } from '../service/cluster.ts';
 import { startLocalStack } from '../stack/index.ts';
-import { findK6, K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
+import { K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
 import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
+import { type ContainerRuntime, chooseK6Runner } from './k6-runner.ts';
+import { tcpProbe } from './reachable.ts';
 import { parseScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName, UnknownScenarioError } from './scenarios.ts';
+import { mergeIntoReport, readCounters, type ServerEndpoints, serverFigures } from './server-figures.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const REPORT_DIR = 'reports';
@@ -33,6 +36,8 @@ reports: ${REPORT_DIR}/load-<scenario>.json, .junit.xml, .html`;
 /** A started target and how to stop it (nothing to stop when BASE_URL was given). */
 interface RunningTarget {
   target: LoadTarget;
+  /** Its Redis and database, for the server-side hit rate and statements (what is known of them). */
+  servers: ServerEndpoints;
   stop(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function startLocalTarget(
     const [worker1Url = service.baseUrl, worker2Url = service.baseUrl] = service.workerUrls;
     return {
       target: { baseUrl: service.baseUrl, worker1Url, worker2Url },
+      servers: { redisUrl: stack.redisUrl || undefined, databaseUrl: stack.databaseUrl || undefined },
       stop: async () => {
         await service.stop().finally(() => stack.stop());
       },
@@ -68,37 +74,17 @@ export async function startLocalTarget(
   }
 }
 
-/**
- * Runs k6 and resolves with its exit code. Ctrl-C reaches k6 directly (same process group), so the runner only keeps
- * itself alive for the clean-up — forwarding it too would be k6's second SIGINT, which skips the summary. SIGTERM
- * (CI cancelling the job) is passed on, and k6 stops gracefully and writes its summary.
- */
-function runK6(k6: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(k6, args, { cwd, env, stdio: 'inherit' });
-    const keepAlive = () => {};
-    const forward = () => child.kill('SIGTERM');
-    process.on('SIGINT', keepAlive);
-    process.on('SIGTERM', forward);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      process.off('SIGINT', keepAlive);
-      process.off('SIGTERM', forward);
-      resolvePromise(code ?? (signal === 'SIGINT' ? 130 : 1));
-    });
-  });
-}
-
 /** k6's command line: flags given after the scenario name, then the script. No targets, no credentials. */
 export function k6Args(scenario: ScenarioName, flags: string[]): string[] {
   return ['run', ...flags, SCENARIOS[scenario].script];
 }
 
-/** The runner; `env` and `repoRoot` are seams for tests. */
+/** The runner; `env`, `repoRoot` and `probeRuntime` (the container runtime) are seams for tests. */
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
   repoRoot = REPO_ROOT,
+  probeRuntime?: () => Promise<ContainerRuntime | string>,
 ): Promise<number> {
   const [name, ...k6Flags] = argv[0] === '--' ? argv.slice(1) : argv;
   if (name === '--help' || name === '-h') {
@@ -113,17 +99,34 @@ export async function main(
     console.error(error.message);
     return 2;
   }
-  const k6 = findK6({ path: env.PATH, repoRoot });
-  if (!k6) {
-    console.error(K6_NOT_FOUND_MESSAGE);
+  const choice = await chooseK6Runner({ repoRoot, path: env.PATH, probeRuntime });
+  if ('none' in choice) {
+    console.error(`${K6_NOT_FOUND_MESSAGE}; ${choice.none}`);
     return 3;
   }
+  const k6 = choice.runner;
 
   const seedPassword = env.SEED_PASSWORD || DEFAULT_SEED_PASSWORD;
   const given = givenTarget(env);
+  if (given) {
+    for (const url of new Set([given.baseUrl, given.worker1Url, given.worker2Url])) {
+      try {
+        await tcpProbe(url);
+      } catch (error) {
+        console.error(`cannot reach ${maskUrlCredentials(url)}: ${(error as Error).message} — nothing was run`);
+        return 3;
+      }
+    }
+  }
   let running: RunningTarget;
   try {
-    running = given ? { target: given, stop: async () => {} } : await startLocalTarget(scenario, seedPassword, env);
+    running = given
+      ? {
+          target: given,
+          servers: { redisUrl: env.REDIS_URL, redisPassword: env.REDIS_PASSWORD, databaseUrl: env.DATABASE_URL },
+          stop: async () => {},
+        }
+      : await startLocalTarget(scenario, seedPassword, env);
   } catch (error) {
     console.error(`could not start the local target for ${scenario}: ${(error as Error).message}`);
     return 3;
@@ -131,12 +134,25 @@ export async function main(
   try {
     mkdirSync(resolve(repoRoot, REPORT_DIR), { recursive: true });
     const childEnv = k6Env({ scenario, target: running.target, seedPassword, reportDir: REPORT_DIR, baseEnv: env });
-    console.log(`load ${scenario} → ${running.target.baseUrl} (${k6})`);
-    const code = await runK6(k6, k6Args(scenario, k6Flags), childEnv, repoRoot);
+    console.log(`load ${scenario} → ${running.target.baseUrl} (${k6.description})`);
+    const before = await readCounters(running.servers);
+    const code = await k6.run({ args: k6Args(scenario, k6Flags), env: childEnv, repoRoot, reportDir: REPORT_DIR });
     const paths = reportPaths(scenario, REPORT_DIR);
+    const figures = serverFigures(before, await readCounters(running.servers));
+    const merged = mergeIntoReport(resolve(repoRoot, paths.json), figures, SCENARIOS[scenario].gatesHitRate);
+    const rate = figures.cacheHitRate === null ? 'n/a' : `${(figures.cacheHitRate * 100).toFixed(1)} %`;
+    console.log(
+      `server side: keyspace hit rate ${rate}, PostgreSQL statements ${figures.dbStatements ?? 'n/a'}` +
+        (figures.notes.length ? ` (${figures.notes.join('; ')})` : ''),
+    );
     console.log(`reports: ${paths.json}, ${paths.junit}, ${paths.html}`);
-    if (code === 0 || code === 130) return code;
-    console.error(`k6 exited with ${code}${code === 99 ? ' (a threshold failed)' : ''}`);
+    if (code === 130) return code;
+    if (code === 0 && merged !== false) return 0;
+    console.error(
+      code === 0
+        ? `a threshold on the server-side figures failed (hit rate ${rate}): see ${paths.json}`
+        : `k6 exited with ${code}${code === 99 ? ' (a threshold failed)' : ''}`,
+    );
     return 1;
   } finally {
     await running.stop();

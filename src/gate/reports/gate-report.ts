@@ -1,9 +1,9 @@
 /** Everything one gate run reports, and the writer of its three reports (gate.json, junit.xml, gate.html). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Redactor } from '../../secrets/redact.ts';
 import type { Comparison } from '../compare.ts';
 import type { CriterionRecord } from '../figures.ts';
-import type { Redactor } from '../redact.ts';
 import type { AuditCheck } from '../run-audit.ts';
 import type { RunMetadata } from '../run-metadata.ts';
 import type { Verdict } from '../verdict.ts';

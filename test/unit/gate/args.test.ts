@@ -1,7 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { applyToEnv, parseArgs, UsageError } from '../../../src/gate/args.ts';
 import { main } from '../../../src/gate/cli.ts';
-import { findK6 } from '../../../src/gate/run-load.ts';
 import { targetFromEnv } from '../../../src/gate/target.ts';
 
 describe('parseArgs', () => {
@@ -89,11 +88,5 @@ describe('cli main', () => {
     }
     expect(out.join('')).toContain('Usage: npm start');
     expect(err.join('')).toContain('gate: unknown option: --nope');
-  });
-});
-
-describe('findK6', () => {
-  test('finds nothing on an empty PATH in a directory without .bin/k6', () => {
-    expect(findK6('/nonexistent', '')).toBeUndefined();
   });
 });

@@ -54,7 +54,9 @@ describe('k6 discovery', () => {
   });
 
   it('says in one line what to do', () => {
-    expect(K6_NOT_FOUND_MESSAGE).toBe('k6 not found — run scripts/install-k6.sh or install k6 (see README)');
+    expect(K6_NOT_FOUND_MESSAGE).toBe(
+      'k6 not found — run scripts/install-k6.sh, install k6 or start a container runtime (see README)',
+    );
     expect(K6_NOT_FOUND_MESSAGE).not.toContain('\n');
   });
 });
@@ -66,8 +68,11 @@ describe('runner exit codes (no k6, no services)', () => {
     console.error = (msg: string) => errors.push(msg);
     const repoRoot = mkdtempSync(join(tmpdir(), 'load-run-')); // no .bin/k6 in it
     try {
-      expect(await main(['chat-100-users'], { PATH: '/nonexistent' }, repoRoot)).toBe(3);
-      expect(errors).toEqual([K6_NOT_FOUND_MESSAGE]);
+      const noRuntime = async () => 'no Docker socket';
+      expect(await main(['chat-100-users'], { PATH: '/nonexistent' }, repoRoot, noRuntime)).toBe(3);
+      expect(errors).toEqual([
+        `${K6_NOT_FOUND_MESSAGE}; k6 not installed and no container runtime for grafana/k6:2.3.0 (no Docker socket)`,
+      ]);
     } finally {
       console.error = original;
       rmSync(repoRoot, { recursive: true, force: true });
