@@ -87,7 +87,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   if (outcome.kind === 'interrupted') return EXIT.interrupted;
   say(`${formatTable(outcome.verdict)}\n`);
-  say(`reports: ${outcome.published.replace(`${process.cwd()}/`, '')}/ (reports/latest; gate.html links every file)\n`);
+  const shown = (path: string): string => path.replace(`${process.cwd()}/`, '');
+  say(
+    `reports: ${shown(outcome.published)}/ (also ${shown(resolve(args.reportsDir, 'latest'))}/; gate.html links every file)\n`,
+  );
   return outcome.verdict.pass ? EXIT.pass : EXIT.fail;
 }
 

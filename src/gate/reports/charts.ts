@@ -146,7 +146,9 @@ export function histogramSvg(
   if (opts.bound && opts.bound.value <= xMax) {
     const at = x(opts.bound.value);
     const on = onBound ? ` on ${onBound.label}` : '';
-    bound = `<line x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${PAD.top - 8}" y2="${PAD.top + PLOT_H}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${(at - 4).toFixed(1)}" y="${PAD.top - 10}" font-size="11" fill="#dc2626" text-anchor="end">bound ${escapeHtml(opts.bound.text)}${on}</text>`;
+    // the label goes on the side of the line with room for it
+    const left = at - PAD.left > 160;
+    bound = `<line x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${PAD.top - 8}" y2="${PAD.top + PLOT_H}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${(left ? at - 4 : at + 4).toFixed(1)}" y="${PAD.top - 10}" font-size="11" fill="#dc2626" text-anchor="${left ? 'end' : 'start'}">bound ${escapeHtml(opts.bound.text)}${on}</text>`;
   }
   const caption = `${set.unit} (n = ${values.length}; bins of ${binWidth.toFixed(d)} ${set.unit})`;
   return frame(
@@ -157,10 +159,13 @@ export function histogramSvg(
   );
 }
 
-/** A line chart of a time series; `bound` draws the bound as a dashed line. */
+/**
+ * A line chart of a time series; `bound` draws the bound as a dashed line for reference — it applies to the figure
+ * named in `bound.on` (e.g. the hit rate over the whole window), not to every point, and the label says so.
+ */
 export function seriesSvg(
   series: { name: string; unit: string; points: Array<[number, number]> },
-  opts: { bound?: { value: number; text: string }; yMax?: number } = {},
+  opts: { bound?: { value: number; text: string; on?: string }; yMax?: number } = {},
 ): string {
   const points = series.points.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
   if (points.length === 0) return '<p>(no data points)</p>';
@@ -180,7 +185,7 @@ export function seriesSvg(
     )
     .join('');
   const bound = opts.bound
-    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(opts.bound.value).toFixed(1)}" y2="${y(opts.bound.value).toFixed(1)}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${W - PAD.right}" y="${(y(opts.bound.value) + 14).toFixed(1)}" font-size="11" fill="#dc2626" text-anchor="end">bound ${escapeHtml(opts.bound.text)} (every point)</text>`
+    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(opts.bound.value).toFixed(1)}" y2="${y(opts.bound.value).toFixed(1)}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${W - PAD.right}" y="${(y(opts.bound.value) + 14).toFixed(1)}" font-size="11" fill="#dc2626" text-anchor="end">bound ${escapeHtml(opts.bound.text)}</text><title>${escapeHtml(opts.bound.on ? `the bound is on ${opts.bound.on}` : 'bound')}</title>`
     : '';
   return frame(
     series.name,
@@ -210,7 +215,7 @@ export function barsSvg(
     })
     .join('');
   const line = limit
-    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(limit.value).toFixed(1)}" y2="${y(limit.value).toFixed(1)}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${W - PAD.right}" y="${(y(limit.value) - 5).toFixed(1)}" font-size="11" fill="#dc2626" text-anchor="end">${escapeHtml(limit.text)}</text>`
+    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(limit.value).toFixed(1)}" y2="${y(limit.value).toFixed(1)}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 3"/><text x="${W - PAD.right}" y="${PAD.top - 8}" font-size="11" fill="#dc2626" text-anchor="end">- - - ${escapeHtml(limit.text)} (${limit.value})</text>`
     : '';
   return frame(label, `${yAxis(yMax, yStep, y)}${rects}${line}`, '', unit);
 }

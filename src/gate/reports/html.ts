@@ -50,9 +50,12 @@ function chartsOf(rec: CriterionRecord): string[] {
   }
   for (const s of rec.series) {
     const fig = bounded.find((f) => f.unit === s.unit);
-    const bound = fig ? { value: boundNumber(fig.bound) as number, text: fig.bound } : undefined;
+    const bound = fig ? { value: boundNumber(fig.bound) as number, text: fig.bound, on: fig.name } : undefined;
+    const applies = fig
+      ? `; the bound ${escapeHtml(fig.bound)} is on “${escapeHtml(fig.name)}” (${escapeHtml(formatValue(fig))}), not on each point`
+      : '';
     out.push(
-      `<figure><figcaption><b>${escapeHtml(rec.id)}</b> ${escapeHtml(s.name)} — ${s.points.length} points</figcaption>${seriesSvg(s, { bound, yMax: s.unit === '%' ? 100 : undefined })}</figure>`,
+      `<figure><figcaption><b>${escapeHtml(rec.id)}</b> ${escapeHtml(s.name)} — ${s.points.length} points${applies}</figcaption>${seriesSvg(s, { bound, yMax: s.unit === '%' ? 100 : undefined })}</figure>`,
     );
   }
   // statements per message with the cache off and on (criterion 9): bars, and the most the bound allows

@@ -126,12 +126,13 @@ describe('charts in the page', () => {
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('histogram of 11 measured values; the bound &lt; 5 ms is on “HTTP second read p95”');
     expect(html).toContain('three reads: 1.5, 1.6, 6.1 ms');
-    expect(html).toContain('bound &gt; 90 % (every point)');
+    expect(html).toContain('bound &gt; 90 %</text><title>the bound is on hit rate</title>');
+    expect(html).toContain('the bound &gt; 90 % is on “hit rate” (95 %), not on each point');
     expect(html).toContain('bound: warm cache-on ≤ 20 % of cache off');
   });
   test('bars draw the limit line', () => {
     const svg = barsSvg('x', [{ label: 'a', value: 10 }], 'n', { value: 2, text: 'limit' });
-    expect(svg).toContain('>limit</text>');
+    expect(svg).toContain('- - - limit (2)</text>');
   });
   test('empty data says so instead of drawing', () => {
     expect(histogramSvg({ name: 'x', unit: 'ms', values: [] })).toContain('no samples');
