@@ -14,7 +14,7 @@ import { startService } from '../service/cluster.ts';
 import { startLocalStack } from '../stack/index.ts';
 import { K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
 import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
-import { type ContainerRuntime, chooseK6Runner } from './k6-runner.ts';
+import { type ContainerRuntime, chooseK6Runner, K6_IMAGE } from './k6-runner.ts';
 import { tcpProbe } from './reachable.ts';
 import { parseScenario, SCENARIO_NAMES, SCENARIOS, type ScenarioName, UnknownScenarioError } from './scenarios.ts';
 import { mergeIntoReport, readCounters, type ServerEndpoints, serverFigures } from './server-figures.ts';
@@ -31,7 +31,10 @@ environment:
   PROFILE=smoke|average|stress        load profile (default smoke); DURATION / STAGE_DURATION override its times
   SEED_PASSWORD                       password of the seeded users user001… (default '${DEFAULT_SEED_PASSWORD}')
   USERS, RATES, WRITERS, READERS, WRITE_RATE, READ_RATE   scenario knobs (docs/load.md)
-reports: ${REPORT_DIR}/load-<scenario>.json, .junit.xml, .html`;
+  REDIS_URL, REDIS_PASSWORD, DATABASE_URL   with BASE_URL: where the server-side hit rate and statements are read
+k6: on PATH or in .bin/, else the ${K6_IMAGE} image through a container runtime (docs/load.md)
+reports: ${REPORT_DIR}/load-<scenario>.json, .junit.xml, .html
+exit codes: 0 thresholds held, 1 failed, 2 usage error, 3 no k6 / target unreachable, 130 interrupted (docs/exit-codes.md)`;
 
 /** A started target and how to stop it (nothing to stop when BASE_URL was given). */
 interface RunningTarget {
