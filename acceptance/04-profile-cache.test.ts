@@ -4,13 +4,12 @@
  * first read / median second read) over 20 rounds.
  */
 import { describe, expect, test } from 'vitest';
-import { CRITERIA } from '../src/gate/verdict.ts';
 import { seg } from './support/http.ts';
 import { recorder } from './support/record.ts';
 import { median, round } from './support/stats.ts';
 import { userSession, workers } from './support/target.ts';
 
-const rec = recorder('04', CRITERIA[3]!.title);
+const rec = recorder('04');
 const ROUNDS = 20;
 
 describe('04 character-profile cache', () => {

@@ -5,13 +5,12 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { keys } from '../src/cache/index.ts';
-import { CRITERIA } from '../src/gate/verdict.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { round, sleep } from './support/stats.ts';
 import { target, userSession, workers } from './support/target.ts';
 
-const rec = recorder('05', CRITERIA[4]!.title);
+const rec = recorder('05');
 const ROUNDS = 3;
 const redis = adminRedis();
 afterAll(() => redis.quit());

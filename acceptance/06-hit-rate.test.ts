@@ -5,14 +5,13 @@
  * keyspace_hits/misses over the run and the rate seen in X-Cache-Detail; the hit rate over time is kept for the chart.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { CRITERIA } from '../src/gate/verdict.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis, keyspaceCounters } from './support/redis.ts';
 import { round, sleep, summarize } from './support/stats.ts';
 import { adminSession, target } from './support/target.ts';
 import { chatWorkload, loginAll } from './support/workload.ts';
 
-const rec = recorder('06', CRITERIA[5]!.title);
+const rec = recorder('06');
 const USERS = 100;
 const MESSAGES_PER_USER = 20;
 const BOUND = 90;

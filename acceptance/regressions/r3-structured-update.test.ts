@@ -5,13 +5,12 @@
  * (FASTNPC_TEST_SKIP_INVALIDATION=structured_update, i.e. FastNPC's bug): it must find stale reads there.
  */
 import { describe, expect, test } from 'vitest';
-import { REGRESSIONS } from '../../src/gate/verdict.ts';
 import { startService } from '../../src/service/cluster.ts';
 import { type Client, seg } from '../support/http.ts';
 import { recorder } from '../support/record.ts';
 import { target, userSession, workers } from '../support/target.ts';
 
-const rec = recorder('R3', REGRESSIONS[2]!.title);
+const rec = recorder('R3');
 type Structured = Record<string, Record<string, unknown>>;
 const ROUNDS = 5;
 

@@ -3,7 +3,7 @@
  * inserts the message, lists the recent ones, replies, inserts the reply). 100 users, each chatting with one of
  * their characters, closed loop (each user sends its next message when the reply came).
  */
-import type { TargetUser } from '../../src/gate/target.ts';
+import type { TargetUser } from '../target/index.ts';
 import { Client, type Reply, seg } from './http.ts';
 import { pool } from './stats.ts';
 

@@ -4,6 +4,7 @@
  * proves a deployment. Exit 0 only when every criterion passes, 1 otherwise, 2 on a usage error.
  */
 import { join, resolve } from 'node:path';
+import { type StartedTarget, startTarget, TargetError, targetFromEnv } from '../../acceptance/target/index.ts';
 import { applyToEnv, type GateArgs, parseArgs, USAGE, UsageError } from './args.ts';
 import { clearRecords, readRecords } from './figures.ts';
 import { Progress } from './progress.ts';
@@ -13,7 +14,6 @@ import { writeJunit } from './reports/junit.ts';
 import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
 import { runAudit } from './run-audit.ts';
 import { runLoad } from './run-load.ts';
-import { type StartedTarget, startTarget, TargetError, targetFromEnv } from './target.ts';
 import { type AuditOutcome, buildVerdict, formatTable, type LoadOutcome, type SuiteResult } from './verdict.ts';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2 } as const;

@@ -41,6 +41,8 @@ export interface CriterionRecord {
   samples: SampleSet[];
   series: Series[];
   notes: string[];
+  /** Set when the target offers no channel to measure this row: the reason (the row is then neither pass nor fail). */
+  notMeasurable?: string;
   recordedAt: string;
 }
 

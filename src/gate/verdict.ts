@@ -3,10 +3,14 @@
  * FastNPC's defects and the optional k6 load run. A criterion passes only when its suite passed AND every gating
  * figure it recorded is within its bound; a criterion that did not run fails.
  */
+import { CRITERIA, MODULE_ROWS, REGRESSIONS } from '../../acceptance/criteria.ts';
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
-export type RowStatus = 'pass' | 'fail' | 'skip';
+export { CRITERIA, MODULE_ROWS, REGRESSIONS };
+
+/** 'not-measurable': the target offers no channel to measure the row (reason in detail); neither pass nor fail. */
+export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
 export type RowKind = 'audit' | 'criterion' | 'regression' | 'load';
 
 export interface VerdictRow {
@@ -32,31 +36,6 @@ export interface Verdict {
   finishedAt: string;
   durationMs: number;
 }
-
-/** The plan's nine criteria, in order; ids match the file names acceptance/01-… to 09-…. */
-export const CRITERIA: ReadonlyArray<{ id: string; title: string }> = [
-  { id: '01', title: 'Redis runs (PING, version, uptime, config audit)' },
-  { id: '02', title: 'The app connects to Redis (/admin/cache/test)' },
-  { id: '03', title: 'User-settings cache: second read < 5 ms' },
-  { id: '04', title: 'Character-profile cache: second read is a hit, no DB statement' },
-  { id: '05', title: 'Character-list cache: hit, and the TTL expires' },
-  { id: '06', title: 'Hit rate > 90 % under the chat workload' },
-  { id: '07', title: 'An update invalidates immediately (every write path, both workers)' },
-  { id: '08', title: 'Two workers consistent (>= 500 rounds, stale-set race)' },
-  { id: '09', title: 'DB statements down >= 80 %' },
-];
-
-/** FastNPC's defects (shared/reference/fastnpc.md), one regression test each; ids match acceptance/regressions/rN-…. */
-export const REGRESSIONS: ReadonlyArray<{ id: string; title: string }> = [
-  { id: 'R1', title: 'Stats are system-wide, not per worker' },
-  { id: 'R2', title: 'Pattern delete uses SCAN + UNLINK, never KEYS' },
-  { id: 'R3', title: 'Structured update invalidates the profile' },
-  { id: 'R4', title: 'Admin guard lets the admin in (403 only for others)' },
-  { id: 'R5', title: 'Hostile names (":", "*") never collide or widen a delete' },
-  { id: 'R6', title: 'Redis unresponsive: requests degrade fast, not after seconds' },
-  { id: 'R7', title: 'Stale-set race closed (no old value after an update)' },
-  { id: 'R8', title: 'No stale entry after a Redis restart (failed invalidation)' },
-];
 
 /** Outcome of one acceptance file as vitest reported it. */
 export interface SuiteResult {
@@ -89,6 +68,8 @@ export function idOfFile(file: string): string | undefined {
   if (criterion) return criterion[1];
   const regression = base.match(/^r(\d+)-/i);
   if (regression) return `R${regression[1]}`;
+  const module = base.match(/^m(\d+)-/i);
+  if (module) return `M${module[1]}`;
   return undefined;
 }
 
@@ -120,6 +101,11 @@ export function judge(
   const gating = figures.filter((f) => f.pass !== null);
   if (!suite && !record) {
     row.detail = 'not run';
+    return row;
+  }
+  if (record?.notMeasurable && !(suite?.state === 'failed' && suite.tests.failed > 0)) {
+    row.status = 'not-measurable';
+    row.detail = `not measurable on this target: ${record.notMeasurable}`;
     return row;
   }
   if (suite?.state === 'failed' && suite.tests.failed === 0 && suite.tests.passed === 0) {
@@ -176,6 +162,10 @@ export function buildVerdict(input: VerdictInput): Verdict {
   ];
   for (const def of CRITERIA) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
   for (const def of REGRESSIONS) rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
+  // Reference-module rows exist only where their suites recorded something (the embedded targets).
+  for (const def of MODULE_ROWS) {
+    if (recordById.has(def.id)) rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
+  }
   rows.push({
     id: 'load',
     kind: 'load',
@@ -199,14 +189,22 @@ export function buildVerdict(input: VerdictInput): Verdict {
 /**
  * Whether a row lets the gate pass: audit and criteria must pass; a regression may be skipped where the target
  * cannot host it (e.g. restarting an external Redis); the load step may be skipped when k6 is not installed.
+ * A criterion that is not measurable keeps the gate from passing (nothing proved it); a regression that is not
+ * measurable counts like a skipped one.
  */
 export function rowCounts(row: VerdictRow): boolean {
   if (row.status === 'pass') return true;
+  if (row.status === 'not-measurable') return row.kind === 'regression';
   if (row.status === 'skip') return row.kind === 'regression' || row.kind === 'load';
   return false;
 }
 
-const STATUS_TEXT: Record<RowStatus, string> = { pass: 'PASS', fail: 'FAIL', skip: 'skip' };
+const STATUS_TEXT: Record<RowStatus, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  skip: 'skip',
+  'not-measurable': 'NOT MEASURABLE',
+};
 
 /** The verdict table for a terminal: fixed columns, one line per row, the overall verdict last. */
 export function formatTable(verdict: Verdict): string {
@@ -228,11 +226,15 @@ export function formatTable(verdict: Verdict): string {
   const failing = verdict.rows.filter((r) => !rowCounts(r));
   const notes = verdict.rows.filter((r) => r.detail && r.status !== 'pass').map((r) => `  ${r.id}: ${r.detail}`);
   if (notes.length) lines.push('', ...notes);
+  const unmeasured = verdict.rows.filter((r) => r.status === 'not-measurable');
+  const unmeasuredText = unmeasured.length
+    ? `; ${unmeasured.length} not measurable (${unmeasured.map((r) => r.id).join(', ')})`
+    : '';
   lines.push(
     '',
     verdict.pass
-      ? `GATE PASSED: all ${CRITERIA.length} criteria pass on target ${verdict.target} (${Math.round(verdict.durationMs / 1000)} s)`
-      : `GATE FAILED: ${failing.map((r) => r.id).join(', ')} on target ${verdict.target}`,
+      ? `GATE PASSED: all ${CRITERIA.length} criteria pass on target ${verdict.target} (${Math.round(verdict.durationMs / 1000)} s)${unmeasuredText}`
+      : `GATE FAILED: ${failing.map((r) => r.id).join(', ')} on target ${verdict.target}${unmeasuredText}`,
   );
   return lines.join('\n');
 }
