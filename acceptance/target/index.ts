@@ -3,6 +3,7 @@
  * (the repository's redis.conf, password + app ACL user), a private PostgreSQL and the two-worker reference service;
  * `containers` does the same with testcontainers when a Docker engine answers; `external` takes URLs of a deployment.
  */
+import { parseDefects as parseServiceDefects } from '../../src/service/defects.ts';
 import { probeContainerRuntime } from './containers.ts';
 import { externalTarget } from './external.ts';
 import { embeddedTarget } from './local.ts';
@@ -12,12 +13,13 @@ import { type StartedTarget, TARGET_KINDS, TargetError, type TargetKind, type Ta
 export { PROFILE_NAMES, type ProfileName, parseProfileName, profileFor } from './profile.ts';
 export * from './types.ts';
 
-/** Defect names the reference service can emulate (src/service/defects.ts owns the list; checked there too). */
+/** Defect names the reference service emulates (the list and its check live in src/service/defects.ts). */
 export function parseDefects(raw: string | undefined): string[] {
-  return (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  try {
+    return [...parseServiceDefects(raw)];
+  } catch (error) {
+    throw new TargetError('E_TARGET_CONFIG', (error as Error).message);
+  }
 }
 
 /** Reads the target from ACCEPTANCE_TARGET and friends (flags of the gate are turned into the same variables). */
