@@ -125,7 +125,7 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
 export async function runGateOnce(column: Column, filters: string[], reportsDir: string): Promise<MatrixRun> {
   const dir = resolve(reportsDir, column);
   const started = Date.now();
-  const env = { ...process.env, ACCEPTANCE_TARGET: 'local' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ACCEPTANCE_TARGET: 'local' };
   if (column === 'none') delete env.FASTNPC_EMULATE_DEFECTS;
   else env.FASTNPC_EMULATE_DEFECTS = column;
   const argv = ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/gate/cli.ts'), '--skip-load', '--reports-dir', dir];
