@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
+import {
+  EXPECTED,
+  expectation,
+  formatMatrix,
+  MATRIX_ROWS,
+  matches,
+  parseMatrixArgs,
+} from '../../../src/gate/matrix.ts';
 import { DEFECTS } from '../../../src/service/defects.ts';
-import { EXPECTED, expectation, formatMatrix, MATRIX_ROWS, matches, parseMatrixArgs } from '../../../src/gate/matrix.ts';
 
 describe('gate:matrix', () => {
   test('every emulated defect has expectations, naming only real rows', () => {
