@@ -53,10 +53,7 @@ describe('08 two workers stay consistent', () => {
               examples.push(`round ${i}: ${name} served v${got} after v${version} was acknowledged`);
           }
         }
-        if (roundStale) {
-          staleRounds++;
-          // the next round starts from a clean entry either way (the harness deletes it)
-        }
+        if (roundStale) staleRounds++;
       },
     });
     for (const e of examples) rec.note(e);

@@ -15,7 +15,7 @@ import { sleep } from '../support/stats.ts';
 import { userSession, workers } from '../support/target.ts';
 
 const rec = recorder('R7');
-const BURSTS = 150;
+const BURSTS = 300;
 const redis: Redis = adminRedis();
 afterAll(() => redis.quit());
 

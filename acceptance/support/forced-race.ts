@@ -22,7 +22,7 @@ export interface ForcedRaceOptions {
   w1: Client;
   w2: Client;
   rounds: number;
-  /** Reads per round (half on each worker). @default 8 */
+  /** Reads per round (half on each worker). @default 12 */
   readers?: number;
   /** The value written: the version inside a profile string, e.g. v => `r${v}`. */
   tag: (version: number) => string;
@@ -31,12 +31,12 @@ export interface ForcedRaceOptions {
 }
 
 export async function forcedRace(o: ForcedRaceOptions): Promise<void> {
-  const readers = o.readers ?? 8;
+  const readers = o.readers ?? 12;
   for (let i = 1; i <= o.rounds; i++) {
     await o.redis.del(o.settingsKey);
     const reads = Array.from({ length: readers }, async (_, r) => {
       // stagger the loads over the write's window, a fraction of a millisecond to a few
-      await sleep(Math.random() * 3);
+      await sleep(Math.random() * 4);
       await (r % 2 === 0 ? o.w1 : o.w2).get('/api/me/settings');
     });
     await sleep(Math.random() * 2);
