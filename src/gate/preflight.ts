@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { UsageError } from './args.ts';
 import { maskUrlCredentials } from './redact.ts';
-import type { TargetRequest } from './target.ts';
 
 export class UnreachableError extends Error {
   override readonly name = 'UnreachableError';

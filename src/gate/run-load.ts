@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TargetInfo } from './target.ts';
+import type { TargetInfo } from '../../acceptance/target/index.ts';
 import type { LoadOutcome } from './verdict.ts';
 
 export const LOAD_SCRIPT = 'load/chat-100-users.ts';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError } from './config.ts';
 import { createDatabase } from './db.ts';
+import { parseDefects } from './defects.ts';
 import { migrate } from './store/migrations.ts';
 import { DEFAULT_SEED, type SeedCounts, type SeedResult, seed } from './store/seed.ts';
 import { consoleLogger } from './worker.ts';
@@ -45,6 +46,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   if (production && (env.FASTNPC_SECRET ?? '').length < 16) {
     throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
   }
+  // An unknown emulated defect stops here with one message, not in a restart loop of dying workers.
+  parseDefects(env.FASTNPC_EMULATE_DEFECTS, production);
   const cacheOff = (env.CACHE_MODE ?? 'on').toLowerCase() === 'off';
   const needDb = !env.DATABASE_URL;
   const needRedis = !cacheOff && !env.REDIS_URL;

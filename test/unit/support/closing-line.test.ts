@@ -22,7 +22,7 @@ function run(fixture: string): { code: number | null; closing: string; output: s
   return { code: result.status, closing: lines.at(-1) ?? '', output };
 }
 
-describe('closing-line reporter', () => {
+describe('closing-line reporter', { timeout: 90_000 }, () => {
   test('control: a passing file prints "1 passed, 0 failed" and exits 0', () => {
     const r = run('passing');
     expect(r.closing, r.output).toBe('1 passed, 0 failed');
