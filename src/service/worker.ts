@@ -62,6 +62,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         password: config.redisPassword,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
         ...(config.cacheCommandTimeoutMs ? { commandTimeoutMs: config.cacheCommandTimeoutMs } : {}),
+        fence: config.invalidator !== 'off',
         registry: metrics.registry,
         logger: {
           debug: () => {},

@@ -130,6 +130,8 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       '-c max_replication_slots=10',
       '-c max_wal_senders=10',
       '-c max_slot_wal_keep_size=256MB',
+      // synchronous_commit is off: WAL reaches the walsender when the WAL writer flushes it (default every 200 ms)
+      '-c wal_writer_delay=10ms',
       ...(statStatements ? ['-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track=all'] : []),
     ].join(' ');
     startServer = async () => {
