@@ -202,6 +202,8 @@ class RedisCache implements Cache {
       namespace: ns,
       counts: () => ({ ...this.#events }),
       breakerOpen: () => !this.#breaker.closed,
+      fenced: () => (this.#fence === undefined ? undefined : !this.#fence.trusted),
+      invalidatorLagMs: () => this.#fence?.lagMs,
     });
     this.#flushTimer = setInterval(() => void this.#flush(), options.statsFlushIntervalMs);
     this.#flushTimer.unref();
