@@ -3,6 +3,8 @@
  * (acceptance/regressions/rN-…) and, on the embedded targets only, the reference-module rows (acceptance/module/mN-…)
  * that test this project's own cache module rather than the target. Ids match the file names.
  */
+import { FAULTS } from './faults/index.ts';
+
 export interface RowDef {
   id: string;
   title: string;
@@ -41,9 +43,12 @@ export const MODULE_ROWS: ReadonlyArray<RowDef> = [
   { id: 'M8', title: 'Reference module: leases close the stale-set race (naive control must fail)' },
 ];
 
+/** Faults under a write → cross-worker-read workload (acceptance/faults/fN-…): run on the local target only. */
+export const FAULT_ROWS: ReadonlyArray<RowDef> = FAULTS;
+
 /** The definition of a row by id (throws for an unknown id: a suite must be listed here). */
 export function rowDef(id: string): RowDef {
-  const def = [...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS].find((d) => d.id === id);
+  const def = [...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS].find((d) => d.id === id);
   if (!def) throw new Error(`row ${id} is not listed in acceptance/criteria.ts`);
   return def;
 }

@@ -6,12 +6,12 @@
  * fails. A regression or the load step may be skipped / not measurable without failing the gate (the final line
  * names it) unless it is required (`--require-load`, `GATE_REQUIRE`).
  */
-import { CRITERIA, MODULE_ROWS, REGRESSIONS } from '../../acceptance/criteria.ts';
+import { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS } from '../../acceptance/criteria.ts';
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
-export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'load';
+export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'fault' | 'load';
 
 export interface VerdictRow {
   id: string;
@@ -41,7 +41,7 @@ export interface Verdict {
   only: string[];
 }
 
-export { CRITERIA, MODULE_ROWS, REGRESSIONS };
+export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS };
 
 /** Outcome of one acceptance file as vitest reported it. */
 export interface SuiteResult {
@@ -76,6 +76,8 @@ export function idOfFile(file: string): string | undefined {
   if (regression) return `R${regression[1]}`;
   const module = base.match(/^m(\d+)-/i);
   if (module) return `M${module[1]}`;
+  const fault = base.match(/^f(\d+)-/i);
+  if (fault) return `F${fault[1]}`;
   return undefined;
 }
 
@@ -90,7 +92,7 @@ function firstLine(text: string | undefined, fallback: string): string {
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
-  kind: 'criterion' | 'regression',
+  kind: 'criterion' | 'regression' | 'fault',
   suite: SuiteResult | undefined,
   record: CriterionRecord | undefined,
 ): VerdictRow {
@@ -217,7 +219,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     });
   }
   if (input.acceptanceRan) {
-    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS].map((d) => d.id))));
+    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS].map((d) => d.id))));
     for (const def of CRITERIA) {
       if (selected(def.id)) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
     }
@@ -232,6 +234,13 @@ export function buildVerdict(input: VerdictInput): Verdict {
       if (selected(def.id) && recordById.has(def.id)) {
         rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
       }
+    }
+    // Fault rows need fault control over Redis and PostgreSQL: gating on the local target, optional elsewhere.
+    for (const def of FAULT_ROWS) {
+      if (!selected(def.id) || !recordById.has(def.id)) continue;
+      const row = judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id));
+      row.optional = input.target !== 'local' && !required.has(def.id);
+      rows.push(row);
     }
   }
   if (input.load) {

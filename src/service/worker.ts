@@ -74,6 +74,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         password: config.redisPassword,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
         ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
+        fence: config.invalidator !== 'off',
         registry: metrics.registry,
         logger: {
           debug: () => {},
