@@ -6,11 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chalk } from 'zx';
-import { type AuditExpected, type AuditReport, auditRedis } from '../lib/audit.ts';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { parseBind, parsePolicy, parseStrict } from '../lib/options.ts';
-import { fail, ok, registerSecret, runMain, say } from '../lib/report.ts';
-import { readSecret } from '../lib/secrets.ts';
+import { type AuditExpected, type AuditReport, auditRedis } from '../lib/checks/audit.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { parseBind, parsePolicy, parseStrict } from '../lib/command/options.ts';
+import { fail, ok, registerSecret, runMain, say } from '../lib/command/report.ts';
+import { readSecret } from '../lib/command/secrets.ts';
 
 export const HELP = `Usage: npm run audit -- [--redis-url URL] [options]
 

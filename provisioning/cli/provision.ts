@@ -4,21 +4,21 @@
  * Installs, configures, hardens and verifies the FastNPC Redis on this host (or over SSH), one step module each.
  */
 import { chalk } from 'zx';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { detectHost } from '../lib/host-detect.ts';
-import { backupLive, fixConfigMeta, installConfig } from '../lib/install-config.ts';
-import { type Layout, layoutFor } from '../lib/layout.ts';
-import { type ProvisionOptions, parseProvisionArgs } from '../lib/options.ts';
-import { installPackages } from '../lib/packages.ts';
-import { makePlan, type Plan, renderFor, type Secrets } from '../lib/plan.ts';
-import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/report.ts';
-import { readSecret } from '../lib/secrets.ts';
-import { daemonReload, enableAtBoot, startOrRestart, UNIT_DROP_IN } from '../lib/service.ts';
-import { kernelPath, writeKernel } from '../lib/sysctl.ts';
-import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/target.ts';
-import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/thp.ts';
-import { rejectCandidate, validateCandidate } from '../lib/validate-candidate.ts';
-import { summariseCheckSystem, verifyLive } from '../lib/verify.ts';
+import { summariseCheckSystem, verifyLive } from '../lib/checks/verify.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { type ProvisionOptions, parseProvisionArgs } from '../lib/command/options.ts';
+import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
+import { readSecret } from '../lib/command/secrets.ts';
+import { backupLive, fixConfigMeta, installConfig } from '../lib/config/install-config.ts';
+import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
+import { detectHost } from '../lib/host/host-detect.ts';
+import { type Layout, layoutFor } from '../lib/host/layout.ts';
+import { installPackages } from '../lib/host/packages.ts';
+import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/host/target.ts';
+import { kernelPath, writeKernel } from '../lib/kernel/sysctl.ts';
+import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/kernel/thp.ts';
+import { makePlan, type Plan, renderFor, type Secrets } from '../lib/plan/plan.ts';
+import { daemonReload, enableAtBoot, startOrRestart, UNIT_DROP_IN } from '../lib/server/service.ts';
 
 export const HELP = `Usage: npm run provision -- (--check | --yes) [options]
 

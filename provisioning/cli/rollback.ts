@@ -4,20 +4,20 @@
  * Restores the previous /etc/redis/redis.conf from its backup byte for byte, restarts redis-server, verifies.
  */
 import { chalk } from 'zx';
-import { unifiedDiff } from '../lib/diff.ts';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { detectHost } from '../lib/host-detect.ts';
-import { listBackups, restoreBackup } from '../lib/install-config.ts';
-import { layoutFor } from '../lib/layout.ts';
-import { parseStrict } from '../lib/options.ts';
-import { parseConfig } from '../lib/render-config.ts';
-import { colourDiff, ok, registerSecret, runMain, say, step } from '../lib/report.ts';
-import { mask } from '../lib/secrets.ts';
-import { serviceState, startOrRestart } from '../lib/service.ts';
-import { isValidDestination } from '../lib/ssh.ts';
-import { localTarget, readText, sshTarget } from '../lib/target.ts';
-import { rejectCandidate, validateCandidate } from '../lib/validate-candidate.ts';
-import { appUsersOf, verifyLive } from '../lib/verify.ts';
+import { appUsersOf, verifyLive } from '../lib/checks/verify.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { parseStrict } from '../lib/command/options.ts';
+import { colourDiff, ok, registerSecret, runMain, say, step } from '../lib/command/report.ts';
+import { mask } from '../lib/command/secrets.ts';
+import { listBackups, restoreBackup } from '../lib/config/install-config.ts';
+import { parseConfig } from '../lib/config/render-config.ts';
+import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
+import { detectHost } from '../lib/host/host-detect.ts';
+import { layoutFor } from '../lib/host/layout.ts';
+import { isValidDestination } from '../lib/host/ssh.ts';
+import { localTarget, readText, sshTarget } from '../lib/host/target.ts';
+import { unifiedDiff } from '../lib/plan/diff.ts';
+import { serviceState, startOrRestart } from '../lib/server/service.ts';
 
 export const HELP = `Usage: npm run rollback -- [--check | --yes] [options]
 

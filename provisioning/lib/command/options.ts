@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { minimist } from 'zx';
-import { ACL_USER_NAME, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from './acl.ts';
+import { ACL_USER_NAME, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '../config/acl.ts';
+import { isValidDestination } from '../host/ssh.ts';
 import { ProvisionError } from './errors.ts';
-import { isValidDestination } from './ssh.ts';
 
 export const POLICIES = [
   'allkeys-lru',

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { appAclRule, supportsChannels } from './acl.ts';
 
 /** The repository's redis.conf: the single source the live file is rendered from. */
-export const TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../redis.conf');
+export const TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../../redis.conf');
 
 export function readTemplate(): string {
   return readFileSync(TEMPLATE_PATH, 'utf8');

@@ -1,7 +1,7 @@
-import { parseMemory } from './budget.ts';
-import { connectHost, redisCli } from './redis-cli.ts';
-import { parseConfig, saveRulesOf } from './render-config.ts';
-import type { Target } from './target.ts';
+import { parseMemory } from '../config/budget.ts';
+import { parseConfig, saveRulesOf } from '../config/render-config.ts';
+import type { Target } from '../host/target.ts';
+import { connectHost, redisCli } from '../server/redis-cli.ts';
 
 export interface Check {
   setting: string;

@@ -1,16 +1,16 @@
-import { checkMaxmemory } from './budget.ts';
+import type { ProvisionOptions } from '../command/options.ts';
+import { mask } from '../command/secrets.ts';
+import { checkMaxmemory } from '../config/budget.ts';
+import { configMetaDrift } from '../config/install-config.ts';
+import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from '../config/render-config.ts';
+import { detectHost, type HostInfo } from '../host/host-detect.ts';
+import type { Layout } from '../host/layout.ts';
+import { type PackageState, packageStates } from '../host/packages.ts';
+import { readText, type Target } from '../host/target.ts';
+import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from '../kernel/sysctl.ts';
+import { readThp, THP_FILES, THP_TMPFILES } from '../kernel/thp.ts';
+import { type ServiceState, serviceState, UNIT_DROP_IN } from '../server/service.ts';
 import { unifiedDiff } from './diff.ts';
-import { detectHost, type HostInfo } from './host-detect.ts';
-import { configMetaDrift } from './install-config.ts';
-import type { Layout } from './layout.ts';
-import type { ProvisionOptions } from './options.ts';
-import { type PackageState, packageStates } from './packages.ts';
-import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from './render-config.ts';
-import { mask } from './secrets.ts';
-import { type ServiceState, serviceState, UNIT_DROP_IN } from './service.ts';
-import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from './sysctl.ts';
-import { readText, type Target } from './target.ts';
-import { readThp, THP_FILES, THP_TMPFILES } from './thp.ts';
 
 /** One thing `--yes` would do; `--check` prints them. */
 export interface Change {

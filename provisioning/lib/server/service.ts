@@ -1,7 +1,7 @@
-import { ProvisionError } from './errors.ts';
-import type { Layout } from './layout.ts';
+import { ProvisionError } from '../command/errors.ts';
+import type { Layout } from '../host/layout.ts';
+import { must, type Target } from '../host/target.ts';
 import { installSupervisor, restartSupervised, startSupervised, stopSupervised, supervisorState } from './supervise.ts';
-import { must, type Target } from './target.ts';
 
 export const UNIT = 'redis-server';
 

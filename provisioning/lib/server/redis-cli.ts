@@ -1,4 +1,4 @@
-import type { Target } from './target.ts';
+import type { Target } from '../host/target.ts';
 
 export interface CliConnection {
   host: string;
