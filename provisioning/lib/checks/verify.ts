@@ -21,58 +21,86 @@ export function appUsersOf(config: Map<string, string[]>): { name: string; passw
   });
 }
 
+/** The passwords a config file holds (requirepass and every ACL user's `>password`): masked wherever it is shown. */
+export function secretsInConfig(text: string | undefined): string[] {
+  if (!text) return [];
+  const config = parseConfig(text);
+  return [
+    ...(config.get('requirepass') ?? []).filter((p) => p !== '' && p !== '""'),
+    ...appUsersOf(config).map((u) => u.password),
+  ];
+}
+
 /**
- * Checks the running server against the config file it should be running on (the file just installed or restored):
- * it answers, CONFIG GET matches, a password is enforced, the app user works inside its namespace only.
+ * Checks the running server against the config file it should be running on (the file just installed or restored,
+ * or the live file when planning): it answers, CONFIG GET matches, a password is enforced, the app user works inside
+ * its namespace only. Every reply is parsed per command (an error reply cannot shift the others).
  */
 export async function verifyLive(target: Target, configText: string): Promise<Check[]> {
   const config = parseConfig(configText);
   const first = (name: string): string => config.get(name)?.[0] ?? '';
   const port = Number(first('port') || 6379);
-  const host = connectHost(first('bind'));
+  const bind = first('bind');
+  const host = connectHost(bind);
   const password = first('requirepass') || undefined;
   const checks: Check[] = [];
-  const replies = await redisCli(target, { host, port, auth: password ? { password } : undefined }, [
-    'PING',
-    'CONFIG GET maxmemory',
-    'CONFIG GET maxmemory-policy',
-    'CONFIG GET save',
-    'CONFIG GET port',
-  ]);
-  checks.push({ setting: 'ping', expected: 'PONG', actual: replies[0] ?? '', ok: replies[0] === 'PONG' });
-  const value = (index: number): string => replies[index] ?? '(none)';
-  const expectMaxmemory = String(parseMemory(first('maxmemory') || '0') ?? first('maxmemory'));
-  checks.push({ setting: 'maxmemory', expected: expectMaxmemory, actual: value(2), ok: value(2) === expectMaxmemory });
-  const policy = first('maxmemory-policy') || 'noeviction';
-  checks.push({ setting: 'maxmemory-policy', expected: policy, actual: value(4), ok: value(4) === policy });
-  const save = saveRulesOf(config);
-  checks.push({ setting: 'save', expected: save, actual: value(6), ok: value(6) === save });
-  checks.push({ setting: 'port', expected: String(port), actual: value(8), ok: value(8) === String(port) });
+  const { replies, authError, stderr } = await redisCli(
+    target,
+    { host, port, auth: password ? { password } : undefined },
+    [
+      'PING',
+      'CONFIG GET maxmemory',
+      'CONFIG GET maxmemory-policy',
+      'CONFIG GET save',
+      'CONFIG GET port',
+      'CONFIG GET bind',
+    ],
+  );
+  const value = (index: number): string => {
+    const reply = replies[index];
+    return reply?.error ?? reply?.value ?? '(none)';
+  };
+  const add = (setting: string, expected: string, actual: string): void => {
+    checks.push({ setting, expected, actual, ok: actual === expected });
+  };
+  add(
+    'ping',
+    'PONG',
+    authError ? `AUTH refused: ${authError}` : replies[0]?.error === 'no reply' && stderr ? stderr : value(0),
+  );
+  add('maxmemory', String(parseMemory(first('maxmemory') || '0') ?? first('maxmemory')), value(1));
+  add('maxmemory-policy', first('maxmemory-policy') || 'noeviction', value(2));
+  add('save', saveRulesOf(config), value(3));
+  add('port', String(port), value(4));
+  if (bind) add('bind', bind.split(/\s+/).join(' '), value(5));
   if (password) {
     const anonymous = await redisCli(target, { host, port }, ['PING']);
-    const refused = /NOAUTH/.test(anonymous.join(' '));
-    checks.push({
-      setting: 'requirepass',
-      expected: 'NOAUTH without password',
-      actual: refused ? 'NOAUTH without password' : anonymous.join(' '),
-      ok: refused,
-    });
+    const reply = anonymous.replies[0];
+    const refused = /NOAUTH/.test(reply?.error ?? '');
+    add(
+      'requirepass',
+      'NOAUTH without password',
+      refused ? 'NOAUTH without password' : (reply?.error ?? reply?.value ?? ''),
+    );
   }
   for (const user of appUsersOf(config)) {
     const prefix = (user.keyPattern ?? '*').replace(/\*$/, '');
-    const replies = await redisCli(target, { host, port, auth: { user: user.name, password: user.password } }, [
+    const wanted = `writes ${prefix}*, NOPERM outside it and for CONFIG`;
+    const probe = await redisCli(target, { host, port, auth: { user: user.name, password: user.password } }, [
       `SET ${prefix}provision-probe 1 PX 5000`,
       'GET provision-probe-outside-namespace',
       'CONFIG GET maxmemory',
     ]);
-    const out = replies.filter((l) => l !== ''); // redis-cli follows an error reply with an empty line
-    const ok = out[0] === 'OK' && /NOPERM/.test(out[1] ?? '') && /NOPERM/.test(out[2] ?? '');
-    checks.push({
-      setting: `acl user ${user.name}`,
-      expected: `writes ${prefix}*, NOPERM outside it and for CONFIG`,
-      actual: ok ? `writes ${prefix}*, NOPERM outside it and for CONFIG` : out.join(' | '),
-      ok,
-    });
+    const [set, outside, configGet] = probe.replies;
+    const ok =
+      !probe.authError &&
+      set?.value === 'OK' &&
+      /NOPERM/.test(outside?.error ?? '') &&
+      /NOPERM/.test(configGet?.error ?? '');
+    const actual = probe.authError
+      ? `AUTH refused: ${probe.authError}`
+      : probe.replies.map((r) => r.error ?? r.value).join(' | ');
+    add(`acl user ${user.name}`, wanted, ok ? wanted : actual);
   }
   return checks;
 }

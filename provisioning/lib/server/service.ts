@@ -39,11 +39,8 @@ export async function serviceState(target: Target, layout: Layout, systemd: bool
 export async function startOrRestart(target: Target, layout: Layout, state: ServiceState): Promise<number | undefined> {
   try {
     if (state.manager === 'systemd') {
-      await must(target, `systemctl ${state.running ? 'restart' : 'start'} ${UNIT}`, [
-        'systemctl',
-        state.running ? 'restart' : 'start',
-        UNIT,
-      ]);
+      // Always `restart`: it starts an inactive unit too, and never leaves a server on an older file running.
+      await must(target, `systemctl restart ${UNIT}`, ['systemctl', 'restart', UNIT]);
       return (await serviceState(target, layout, true)).pid;
     }
     if (state.supervisorOutdated) {
