@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the harness needs, only those missing: redis-server and redis-tools (the cache),
-# postgresql (initdb/pg_ctl for the private database), iproute2 (network namespaces for provisioning tests).
+# postgresql (initdb/pg_ctl for the private database), iproute2 (network namespaces for provisioning tests),
+# debootstrap + systemd-container + openssh-client (the real systemd test host: a Debian 12 root booted with
+# systemd-nspawn and reached over SSH; installing systemd-container also upgrades this machine's systemd package).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need=()
@@ -8,6 +10,9 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run as root: apt-get install -y ${need[*]}" >&2
@@ -17,5 +22,5 @@ if ((${#need[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 else
-  echo "Debian packages present: redis-server redis-tools postgresql iproute2"
+  echo "Debian packages present: redis-server redis-tools postgresql iproute2 debootstrap systemd-container openssh-client"
 fi

@@ -29,6 +29,12 @@ export interface AuditExpected {
   loopbackOnly?: boolean;
 }
 
+/** Reads the listening addresses of a port on the audited host (e.g. over SSH); `where` names that host. */
+export interface SocketReader {
+  where: string;
+  read(port: number): Promise<string[]>;
+}
+
 export interface AuditOptions {
   /** redis://host:port (a password in the URL is used but never reported). */
   redisUrl: string;
@@ -37,6 +43,12 @@ export interface AuditOptions {
   expected?: AuditExpected;
   /** Connect and command timeout. @default 3_000 */
   timeoutMs?: number;
+  /**
+   * Where the listening addresses come from: the audited host's sockets (over SSH). Without it they are read from
+   * this machine's /proc/net/tcp* only when the server is a process of this machine (INFO process_id), else the row
+   * says "not checked" and judges CONFIG GET bind alone: never another machine's sockets.
+   */
+  sockets?: SocketReader;
 }
 
 export interface AuditReport {
@@ -92,24 +104,39 @@ export function decodeProcAddress(hex: string): string {
   return full;
 }
 
-/** Addresses listening on `port` in this network namespace, from /proc/net/tcp and /proc/net/tcp6. */
-export function listeningAddresses(port: number, procNet = '/proc/net'): string[] {
+/** Addresses listening on `port` in the text of /proc/net/tcp and/or /proc/net/tcp6. */
+export function parseListeners(text: string, port: number): string[] {
   const out: string[] = [];
-  for (const file of ['tcp', 'tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(`${procNet}/${file}`, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const [addr, portHex] = (cols[1] ?? '').split(':');
-      if (cols[3] !== '0A' || !addr || !portHex) continue; // 0A = LISTEN
-      if (parseInt(portHex, 16) === port) out.push(decodeProcAddress(addr));
-    }
+  for (const line of text.split('\n')) {
+    const cols = line.trim().split(/\s+/);
+    const [addr, portHex] = (cols[1] ?? '').split(':');
+    if (cols[3] !== '0A' || !addr || !portHex || !/^[0-9A-F]+$/i.test(addr)) continue; // 0A = LISTEN
+    if (parseInt(portHex, 16) === port) out.push(decodeProcAddress(addr));
   }
   return [...new Set(out)];
+}
+
+/** Addresses listening on `port` in this network namespace, from /proc/net/tcp and /proc/net/tcp6. */
+export function listeningAddresses(port: number, procNet = '/proc/net'): string[] {
+  let text = '';
+  for (const file of ['tcp', 'tcp6']) {
+    try {
+      text += readFileSync(`${procNet}/${file}`, 'utf8');
+    } catch {
+      // no IPv6 here
+    }
+  }
+  return parseListeners(text, port);
+}
+
+/** Whether pid is a redis-server process of this machine (then its sockets are this machine's to read). */
+function isLocalRedis(pid: string | undefined): boolean {
+  if (!pid) return false;
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('redis-server');
+  } catch {
+    return false;
+  }
 }
 
 /** The last error event of each client: "Connection is closed." hides why (e.g. WRONGPASS during connect). */
@@ -221,21 +248,32 @@ export async function auditRedis(options: AuditOptions): Promise<AuditReport> {
     if (expected.loopbackOnly ?? true) {
       const bound = bind.split(/\s+/).filter(Boolean);
       const bindOk = bound.length > 0 && bound.every((a) => a !== '*' && isLoopback(a));
-      const local = isLoopback(url.hostname) || url.hostname === 'localhost';
       const port = Number((await config('port')) || urlPort);
-      const sockets = local ? listeningAddresses(port) : [];
-      const socketsOk = sockets.every((a) => isLoopback(a));
-      const note = !local
-        ? 'remote target: judged from CONFIG GET bind'
-        : sockets.length === 0
-          ? `no listener on port ${port} visible in this network namespace: judged from CONFIG GET bind`
-          : `sockets from /proc/net/tcp*; bind ${bind}`;
+      let sockets: string[] | undefined;
+      let note: string;
+      if (options.sockets) {
+        sockets = await options.sockets.read(port);
+        note = `sockets of ${options.sockets.where} (/proc/net/tcp*); bind ${bind}`;
+      } else if (isLoopback(url.hostname) && isLocalRedis(parseRedisInfo(await client.info('server')).process_id)) {
+        sockets = listeningAddresses(port);
+        note = `sockets of this machine (/proc/net/tcp*); bind ${bind}`;
+      } else {
+        note =
+          'sockets not checked: the server is not a process of this machine (give --host to read its sockets); judged from CONFIG GET bind';
+      }
+      const socketsOk = (sockets ?? []).every((a) => isLoopback(a));
+      const actual =
+        sockets === undefined
+          ? `not checked (bind ${bind})`
+          : sockets.length > 0
+            ? sockets.join(' ')
+            : `no listener on ${port}`;
       add(
         'listening addresses',
         'loopback only',
-        sockets.length > 0 ? sockets.join(' ') : bind,
+        actual,
         note,
-        bindOk && socketsOk,
+        bindOk && socketsOk && (sockets === undefined || sockets.length > 0),
       );
     }
   } finally {

@@ -128,6 +128,12 @@ export async function startSystemdHost(options: {
       '  LogLevel ERROR',
       '  BatchMode yes',
       '  ConnectTimeout 10',
+      // one TCP connection per user, reused by every command (ssh still runs each command in its own session)
+      '  ControlMaster auto',
+      `  ControlPath ${temp}/cm-%r`,
+      '  ControlPersist 120',
+      '  ServerAliveInterval 5',
+      '  ServerAliveCountMax 2',
       '',
     ].join('\n'),
   );
@@ -140,7 +146,13 @@ export async function startSystemdHost(options: {
   let proxy: AptProxy | undefined;
   let stopped = false;
 
+  const closeMasters = (): void => {
+    for (const user of ['root', 'ops']) {
+      spawnSync('ssh', ['-F', sshConfig, '-O', 'exit', `${user}@${address}`], { stdio: 'ignore', timeout: 5_000 });
+    }
+  };
   const killMachine = (): void => {
+    closeMasters();
     if (machine && machine.exitCode === null && machine.signalCode === null) machine.kill('SIGKILL');
     spawnSync('ip', ['link', 'del', veth], { stdio: 'ignore' });
   };
@@ -261,6 +273,7 @@ export async function startSystemdHost(options: {
       });
       await runSsh(sshConfig, `root@${address}`, 'systemctl poweroff', '', 15_000);
       await Promise.race([exited, sleep(30_000)]);
+      closeMasters(); // their connections died with the machine's network
       if (machine?.exitCode === null && machine?.signalCode === null)
         throw new Error('the systemd host did not power off');
       return Date.now() - started;
