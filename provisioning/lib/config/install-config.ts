@@ -1,5 +1,5 @@
-import type { Layout } from './layout.ts';
-import { ensureDir, type FileMeta, must, statFile, type Target, writeFileAtomic } from './target.ts';
+import type { Layout } from '../host/layout.ts';
+import { ensureDir, type FileMeta, must, statFile, type Target, writeFileAtomic } from '../host/target.ts';
 
 /** The package's ownership and mode of /etc/redis/redis.conf (it may hold requirepass). */
 export const CONFIG_META: FileMeta = { owner: 'redis', group: 'redis', mode: '0640' };

@@ -1,4 +1,4 @@
-import { ProvisionError } from './errors.ts';
+import { ProvisionError } from '../command/errors.ts';
 import type { Layout } from './layout.ts';
 import { readText, type Target } from './target.ts';
 

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { minimist } from 'zx';
-import { ACL_USER_NAME, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from './acl.ts';
+import { ACL_USER_NAME, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '../config/acl.ts';
+import { isValidDestination } from '../host/ssh.ts';
 import { ProvisionError } from './errors.ts';
-import { isValidDestination } from './ssh.ts';
 
 export const POLICIES = [
   'allkeys-lru',
@@ -50,6 +50,8 @@ export interface ProvisionOptions {
   /** user@server: run the steps over SSH. */
   host?: string;
   sudo: boolean;
+  /** `ssh -F FILE` for --host (env PROVISION_SSH_CONFIG). */
+  sshConfig?: string;
   /** Prefix for every host path (tests). @default PROVISION_ROOT or '/' */
   root: string;
   /** @default PROVISION_OS_RELEASE or <root>/etc/os-release */
@@ -150,6 +152,7 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
       'namespace',
       'extra',
       'host',
+      'ssh-config',
       'root',
       'os-release',
     ],
@@ -185,6 +188,7 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
     extra: parseExtra(a.extra),
     host,
     sudo: Boolean(a.sudo),
+    sshConfig: str('ssh-config') ?? (env.PROVISION_SSH_CONFIG || undefined),
     root: str('root') ?? env.PROVISION_ROOT ?? DEFAULTS.root,
     osRelease: str('os-release') ?? env.PROVISION_OS_RELEASE,
   };

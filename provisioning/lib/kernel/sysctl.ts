@@ -1,5 +1,5 @@
-import type { Layout } from './layout.ts';
-import { readText, type Target } from './target.ts';
+import type { Layout } from '../host/layout.ts';
+import { readText, type Target } from '../host/target.ts';
 
 export const SYSCTL_HEADER =
   '# Installed by `npm run provision` for redis-server (Redis production checklist):\n' +

@@ -1,7 +1,7 @@
-import { ProvisionError } from './errors.ts';
-import type { Layout } from './layout.ts';
+import { ProvisionError } from '../command/errors.ts';
+import type { Layout } from '../host/layout.ts';
+import { must, type Target } from '../host/target.ts';
 import { installSupervisor, restartSupervised, startSupervised, stopSupervised, supervisorState } from './supervise.ts';
-import { must, type Target } from './target.ts';
 
 export const UNIT = 'redis-server';
 
@@ -39,11 +39,8 @@ export async function serviceState(target: Target, layout: Layout, systemd: bool
 export async function startOrRestart(target: Target, layout: Layout, state: ServiceState): Promise<number | undefined> {
   try {
     if (state.manager === 'systemd') {
-      await must(target, `systemctl ${state.running ? 'restart' : 'start'} ${UNIT}`, [
-        'systemctl',
-        state.running ? 'restart' : 'start',
-        UNIT,
-      ]);
+      // Always `restart`: it starts an inactive unit too, and never leaves a server on an older file running.
+      await must(target, `systemctl restart ${UNIT}`, ['systemctl', 'restart', UNIT]);
       return (await serviceState(target, layout, true)).pid;
     }
     if (state.supervisorOutdated) {

@@ -1,16 +1,18 @@
-import { checkMaxmemory } from './budget.ts';
+import { appUsersOf, type Check, secretsInConfig, verifyLive } from '../checks/verify.ts';
+import { ProvisionError } from '../command/errors.ts';
+import type { ProvisionOptions } from '../command/options.ts';
+import { mask } from '../command/secrets.ts';
+import { checkMaxmemory } from '../config/budget.ts';
+import { configMetaDrift } from '../config/install-config.ts';
+import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from '../config/render-config.ts';
+import { detectHost, type HostInfo } from '../host/host-detect.ts';
+import type { Layout } from '../host/layout.ts';
+import { type PackageState, packageStates } from '../host/packages.ts';
+import { readText, type Target } from '../host/target.ts';
+import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from '../kernel/sysctl.ts';
+import { readThp, THP_FILES, THP_TMPFILES } from '../kernel/thp.ts';
+import { type ServiceState, serviceState, UNIT_DROP_IN } from '../server/service.ts';
 import { unifiedDiff } from './diff.ts';
-import { detectHost, type HostInfo } from './host-detect.ts';
-import { configMetaDrift } from './install-config.ts';
-import type { Layout } from './layout.ts';
-import type { ProvisionOptions } from './options.ts';
-import { type PackageState, packageStates } from './packages.ts';
-import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from './render-config.ts';
-import { mask } from './secrets.ts';
-import { type ServiceState, serviceState, UNIT_DROP_IN } from './service.ts';
-import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from './sysctl.ts';
-import { readText, type Target } from './target.ts';
-import { readThp, THP_FILES, THP_TMPFILES } from './thp.ts';
 
 /** One thing `--yes` would do; `--check` prints them. */
 export interface Change {
@@ -47,6 +49,59 @@ export interface Plan {
   changes: Change[];
   /** Why `--yes` must not start: the port is held by a server provisioning did not start (supervise path). */
   blocker?: string;
+  /** The secrets this run renders with: the given ones, else the ones the host's file already has (kept). */
+  secrets: Secrets;
+  /** Every secret to mask: this run's, and those found in the live file. */
+  hidden: string[];
+  /** What the running server does differently from the live file (D2: it was not restarted after a change). */
+  serverDrift: Check[];
+  /** Kernel values that differ but cannot be written here (read-only /proc/sys or /sys: a container). */
+  readOnly: string[];
+  /** Notes for the operator (e.g. a password kept from the host's file). */
+  notes: string[];
+}
+
+/**
+ * The secrets to render with. A password not given this run is kept from the host's file, never silently dropped:
+ * `--yes` without the password file on a passworded host would otherwise remove requirepass.
+ */
+export function effectiveSecrets(
+  options: ProvisionOptions,
+  given: Secrets,
+  live: string | undefined,
+): { secrets: Secrets; notes: string[] } {
+  const notes: string[] = [];
+  const config = live === undefined ? undefined : parseConfig(live);
+  let password = given.password;
+  const livePassword = config?.get('requirepass')?.[0];
+  if (password === undefined && livePassword) {
+    password = livePassword;
+    notes.push('no --password-file / REDIS_PASSWORD: keeping the requirepass the host already has');
+  }
+  let appPassword = given.appPassword;
+  if (options.appUser && appPassword === undefined) {
+    appPassword = config ? appUsersOf(config).find((u) => u.name === options.appUser)?.password : undefined;
+    if (appPassword === undefined) {
+      throw new ProvisionError(
+        'E_SECRET',
+        `--app-user ${options.appUser} needs a password: --app-password-file FILE or REDIS_APP_PASSWORD`,
+      );
+    }
+    notes.push(`no --app-password-file / REDIS_APP_PASSWORD: keeping the password ${options.appUser} already has`);
+  }
+  if (!options.appUser && config && appUsersOf(config).length > 0) {
+    notes.push(
+      `the host's file has ACL user(s) ${appUsersOf(config)
+        .map((u) => u.name)
+        .join(', ')}; without --app-user the candidate drops them (see the diff)`,
+    );
+  }
+  return { secrets: { password, appPassword }, notes };
+}
+
+/** Whether a kernel file can be written here (false where /proc/sys or /sys is mounted read-only, e.g. nspawn, LXC). */
+async function writable(target: Target, path: string): Promise<boolean> {
+  return (await target.exec(['test', '-w', path])).exitCode === 0;
 }
 
 export function renderFor(options: ProvisionOptions, secrets: Secrets, host: HostInfo, layout: Layout): RenderedConfig {
@@ -70,19 +125,23 @@ export async function makePlan(
   target: Target,
   layout: Layout,
   options: ProvisionOptions,
-  secrets: Secrets,
+  given: Secrets,
 ): Promise<Plan> {
   const host = await detectHost(target, layout);
   checkMaxmemory({ maxmemory: options.maxmemory, persistence: options.persistence, totalRamBytes: host.totalRamBytes });
-  const hidden = [secrets.password, secrets.appPassword];
   const changes: Change[] = [];
+  const readOnly: string[] = [];
+  const live = await readText(target, layout.config);
+  const { secrets, notes } = effectiveSecrets(options, given, live);
+  const hidden = [secrets.password, secrets.appPassword, ...secretsInConfig(live)].filter(
+    (s): s is string => s !== undefined && s !== '',
+  );
 
   const packages = await packageStates(target);
   const missing = packages.filter((p) => !p.installed).map((p) => p.name);
   if (missing.length > 0) changes.push({ kind: 'packages', summary: `apt-get install ${missing.join(' ')}` });
 
   const candidate = renderFor(options, secrets, host, layout);
-  const live = await readText(target, layout.config);
   const configChanged = live !== candidate.text;
   if (configChanged) {
     changes.push({
@@ -119,7 +178,9 @@ export async function makePlan(
   for (const [key, want] of Object.entries(values)) {
     const have = liveKernel[key];
     if (have !== undefined && have !== want) {
-      changes.push({ kind: 'sysctl-live', summary: `${key}: ${have} → ${want} (${kernelPath(layout, key)})` });
+      const summary = `${key}: ${have} → ${want} (${kernelPath(layout, key)})`;
+      if (await writable(target, kernelPath(layout, key))) changes.push({ kind: 'sysctl-live', summary });
+      else readOnly.push(summary);
     }
   }
 
@@ -138,7 +199,9 @@ export async function makePlan(
   for (const file of THP_FILES) {
     const have = thpLive[file];
     if (have !== undefined && have !== 'never') {
-      changes.push({ kind: 'thp-live', summary: `transparent_hugepage/${file}: ${have} → never` });
+      const summary = `transparent_hugepage/${file}: ${have} → never`;
+      if (await writable(target, `${layout.thpDir}/${file}`)) changes.push({ kind: 'thp-live', summary });
+      else readOnly.push(summary);
     }
   }
 
@@ -160,10 +223,22 @@ export async function makePlan(
 
   const service = await serviceState(target, layout, host.systemd);
   const how = service.manager === 'systemd' ? 'systemd' : 'supervised directly: no systemd';
+  // The file alone does not say what runs: compare the running server with the live file (CONFIG GET, auth, ACL).
+  const serverDrift =
+    service.running && !configChanged && live !== undefined
+      ? (await verifyLive(target, live)).filter((c) => !c.ok)
+      : [];
   if (!service.running) changes.push({ kind: 'service', summary: `start redis-server (${how})` });
   else if (configChanged)
     changes.push({ kind: 'service', summary: `restart redis-server pid ${service.pid} (${how})` });
-  else if (service.supervisorOutdated) {
+  else if (serverDrift.length > 0) {
+    changes.push({
+      kind: 'service',
+      summary: `restart redis-server pid ${service.pid}: the running server differs from ${layout.config}: ${serverDrift
+        .map((c) => `${c.setting} (running ${c.actual}, file ${c.expected})`)
+        .join('; ')}`,
+    });
+  } else if (service.supervisorOutdated) {
     changes.push({ kind: 'service', summary: 'update the supervisor script and restart redis-server under it' });
   }
   let blocker: string | undefined;
@@ -197,5 +272,10 @@ export async function makePlan(
     service,
     changes,
     blocker,
+    secrets,
+    hidden,
+    serverDrift,
+    readOnly,
+    notes,
   };
 }

@@ -1,6 +1,6 @@
-import { ProvisionError } from './errors.ts';
-import { mask } from './secrets.ts';
-import type { Target } from './target.ts';
+import { ProvisionError } from '../command/errors.ts';
+import { mask } from '../command/secrets.ts';
+import type { Target } from '../host/target.ts';
 
 /**
  * Starts redis-server on the candidate in a temp dir on a spare port, waits for "Ready to accept connections" (or

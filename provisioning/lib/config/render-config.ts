@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { appAclRule, supportsChannels } from './acl.ts';
 
 /** The repository's redis.conf: the single source the live file is rendered from. */
-export const TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../redis.conf');
+export const TEMPLATE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), '../../../redis.conf');
 
 export function readTemplate(): string {
   return readFileSync(TEMPLATE_PATH, 'utf8');
@@ -80,9 +80,19 @@ export function parseConfig(text: string): Map<string, string[]> {
   return out;
 }
 
-/** The save rules of a config as CONFIG GET reports them ("900 1 300 10 60 10000", "" for none). */
+/**
+ * What Redis uses when a config has no `save` line at all (server.c, 6.0 and 7.0: one hour/1 change, 5 min/100,
+ * 1 min/10000). Debian's packaged redis.conf has none, so this is what the package's own file runs with.
+ */
+export const BUILT_IN_SAVE_RULES = '3600 1 300 100 60 10000';
+
+/**
+ * The save rules of a config as CONFIG GET reports them ("900 1 300 10 60 10000", "" for `save ""`); a file without
+ * any `save` line runs on Redis's built-in rules.
+ */
 export function saveRulesOf(config: Map<string, string[]>): string {
-  const rules = config.get('save') ?? [];
+  const rules = config.get('save');
+  if (rules === undefined) return BUILT_IN_SAVE_RULES;
   return rules
     .filter((r) => r !== '""' && r !== "''")
     .join(' ')

@@ -6,6 +6,8 @@ export interface SshOptions {
   sudo?: boolean;
   /** Extra `-o` options. @default BatchMode=yes, ConnectTimeout=10 */
   sshOptions?: string[];
+  /** An ssh_config file (`ssh -F FILE`: key, port, jump host …) instead of ~/.ssh/config. */
+  configFile?: string;
 }
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -29,5 +31,6 @@ export function isValidDestination(destination: string): boolean {
 export function sshCommand(options: SshOptions, argv: readonly string[]): string[] {
   const opts = options.sshOptions ?? ['BatchMode=yes', 'ConnectTimeout=10'];
   const remote = (options.sudo ? ['sudo', '-n', '--', ...argv] : [...argv]).map(shellQuote).join(' ');
-  return ['ssh', ...opts.flatMap((o) => ['-o', o]), '--', options.destination, remote];
+  const config = options.configFile ? ['-F', options.configFile] : [];
+  return ['ssh', ...config, ...opts.flatMap((o) => ['-o', o]), '--', options.destination, remote];
 }

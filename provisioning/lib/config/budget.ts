@@ -1,4 +1,4 @@
-import { ProvisionError } from './errors.ts';
+import { ProvisionError } from '../command/errors.ts';
 
 const MB = 1024 * 1024;
 

@@ -1,5 +1,5 @@
-import type { Layout } from './layout.ts';
-import { readText, type Target } from './target.ts';
+import type { Layout } from '../host/layout.ts';
+import { readText, type Target } from '../host/target.ts';
 
 /** systemd-tmpfiles writes these at every boot: transparent huge pages off persistently. */
 export const THP_TMPFILES =

@@ -1,5 +1,5 @@
-import type { Layout } from './layout.ts';
-import { must, readText, type Target, writeFileAtomic } from './target.ts';
+import type { Layout } from '../host/layout.ts';
+import { must, readText, type Target, writeFileAtomic } from '../host/target.ts';
 
 /**
  * The no-systemd path (containers, CI): a small POSIX sh supervisor runs redis-server in the foreground on the same

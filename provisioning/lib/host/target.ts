@@ -1,5 +1,5 @@
 import { $ } from 'zx';
-import { ProvisionError } from './errors.ts';
+import { ProvisionError } from '../command/errors.ts';
 import { type SshOptions, sshCommand } from './ssh.ts';
 
 export interface ExecResult {
