@@ -2,13 +2,12 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadAuditRedis } from '../src/gate/run-audit.ts';
-import { CRITERIA } from '../src/gate/verdict.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis, info } from './support/redis.ts';
 import { round } from './support/stats.ts';
 import { target } from './support/target.ts';
 
-const rec = recorder('01', CRITERIA[0]!.title);
+const rec = recorder('01');
 let redis: Redis;
 
 beforeAll(() => {

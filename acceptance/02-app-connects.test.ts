@@ -4,14 +4,13 @@
  * connections authenticated as that user.
  */
 import { describe, expect, test } from 'vitest';
-import { CRITERIA } from '../src/gate/verdict.ts';
 import { Client } from './support/http.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { round } from './support/stats.ts';
 import { adminSession, target, workers } from './support/target.ts';
 
-const rec = recorder('02', CRITERIA[1]!.title);
+const rec = recorder('02');
 
 interface CacheTest {
   ok?: boolean;

@@ -1,24 +1,18 @@
 /**
  * Criterion 3 — user-settings cache: the second read is served from Redis in < 5 ms. Measured twice:
  * end to end through HTTP (>= 200 sequential reads of GET /api/me/settings on worker 1; p50/p95/p99, every one
- * a cache hit with no DB statement where the target sends our headers) and at the module level (getOrLoad hit of a
- * settings-sized entry). Gating: p95 < 5 ms for both (p50/p99 reported). Every sample is kept for the histogram.
+ * a cache hit with no DB statement where the target sends our headers). Gating: p95 < 5 ms (p50/p99 reported).
+ * Every sample is kept for the histogram. The module's own latency is the reference-module row M3.
  */
 import { cpus, loadavg } from 'node:os';
-import { afterAll, describe, expect, test } from 'vitest';
-import { CRITERIA } from '../src/gate/verdict.ts';
-import { moduleCache } from './support/module-cache.ts';
+import { describe, expect, test } from 'vitest';
 import { recorder } from './support/record.ts';
 import { round, sleep, summarize } from './support/stats.ts';
 import { userSession, workers } from './support/target.ts';
 
-const rec = recorder('03', CRITERIA[2]!.title);
+const rec = recorder('03');
 const HTTP_READS = 250;
-const MODULE_READS = 2_000;
 const BOUND_MS = 5;
-
-const cache = moduleCache();
-afterAll(() => cache.close());
 
 describe('03 user-settings cache: second read < 5 ms', () => {
   test(`${HTTP_READS} settings reads through HTTP after the first`, async () => {
@@ -79,40 +73,5 @@ describe('03 user-settings cache: second read < 5 ms', () => {
     expect(hitsOk).toBe(true);
     expect(dbStatements).toBe(0);
     expect(p95ok).toBe(true);
-  });
-
-  test(`the module's own: ${MODULE_READS} getOrLoad hits of a settings entry`, async () => {
-    const key = `acceptance:settings:${process.pid}:${Date.now()}`;
-    const value = {
-      default_model: 'z-ai/glm-4-32b',
-      ctx_max_chat: 1000,
-      ctx_max_stm: 500,
-      ctx_max_ltm: 500,
-      profile: '一个喜欢诗词的用户 who writes in two languages',
-      max_group_reply_rounds: 3,
-      updated_at: Math.floor(Date.now() / 1000),
-    };
-    let loads = 0;
-    const loader = async (): Promise<typeof value> => {
-      loads++;
-      return value;
-    };
-    await cache.getOrLoad(key, loader);
-    for (let i = 0; i < 200; i++) await cache.getOrLoad(key, loader);
-    const samples: number[] = [];
-    for (let i = 0; i < MODULE_READS; i++) {
-      const t0 = performance.now();
-      const got = await cache.getOrLoad(key, loader);
-      samples.push(performance.now() - t0);
-      if (got.ctx_max_chat !== 1000) throw new Error('module returned a wrong value');
-    }
-    await cache.delete(key);
-    const s = summarize(samples);
-    rec.samples({ name: 'module getOrLoad hit, latency', unit: 'ms', values: samples.map((v) => round(v, 4)) });
-    const ok = rec.figure('module getOrLoad hit p95', round(s.p95), 'ms', `< ${BOUND_MS} ms`, s.p95 < BOUND_MS);
-    rec.figure('module getOrLoad hit p50', round(s.p50), 'ms', '', null);
-    rec.figure('module getOrLoad hit p99', round(s.p99), 'ms', '', null);
-    expect(rec.figure('module loads (1 expected)', loads, '', '= 1', loads === 1)).toBe(true);
-    expect(ok).toBe(true);
   });
 });

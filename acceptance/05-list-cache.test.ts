@@ -4,14 +4,13 @@
  * service with CACHE_TTL_LIST_SECONDS shortened (2 s instead of the plan's 60 s) so the expiry is watched for real.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { keys } from '../src/cache/index.ts';
-import { CRITERIA } from '../src/gate/verdict.ts';
+import { keyProfile } from './support/observe.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { round, sleep } from './support/stats.ts';
 import { target, userSession, workers } from './support/target.ts';
 
-const rec = recorder('05', CRITERIA[4]!.title);
+const rec = recorder('05');
 const ROUNDS = 3;
 const redis = adminRedis();
 afterAll(() => redis.quit());
@@ -28,8 +27,8 @@ describe('05 character-list cache', () => {
     const canWait = ttl <= MAX_WAIT_SECONDS || process.env.ACCEPTANCE_WAIT_TTL === '1';
     rec.figure('list TTL of this target', ttl, 's', '', null);
 
-    // Our key scheme (namespace fastnpc); the real app uses char_list:{uid} without a namespace.
-    const candidates = [`fastnpc:${keys.characterList(uid)}`, `char_list:${uid}`];
+    // The entry under the target's key profile (plan: char_list:{uid}; reference: fastnpc:char_list:{uid}).
+    const candidates = [keyProfile().list(uid)];
     const pttlOf = async (): Promise<number> => {
       for (const key of candidates) {
         const pttl = await redis.pttl(key);

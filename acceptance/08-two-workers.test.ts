@@ -1,189 +1,73 @@
 /**
- * Criterion 8 — two workers stay consistent. (a) Through HTTP: >= 500 rounds of "write the settings on worker 1,
- * then read them on worker 2", while concurrent readers on both workers read the same entry; a read is stale when
- * it returns an older version than one already acknowledged before the read was sent. (b) The stale-set race:
- * slow loads interleaved with updates, two cache instances (one per "worker") on the target's Redis through the
- * module's getOrLoad/invalidate; the same checker run on a naive cache-aside (GET/SET/DEL) must catch stale reads,
- * which shows the check can fail. Gating: zero stale reads in (a) and in (b) with the module.
+ * Criterion 8 — two workers stay consistent, and the stale-set race is provoked on purpose rather than left to luck.
+ * 500 rounds: the harness deletes the user's settings entry in Redis, a burst of reads on both workers loads it while
+ * worker 1 writes a new version; once every request of the round has answered, worker 2 and worker 1 must serve the
+ * acknowledged version. A cache-aside without leases leaves the old row stored after the write's delete in a share
+ * of the rounds (measured: docs/acceptance.md), so 500 rounds catch it in practically every run.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { Cache } from '../src/cache/types.ts';
-import { CRITERIA } from '../src/gate/verdict.ts';
-import { moduleCache } from './support/module-cache.ts';
+import { forcedRace, versionIn } from './support/forced-race.ts';
+import { keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
-import { round, sleep, summarize } from './support/stats.ts';
+import { round, summarize } from './support/stats.ts';
 import { hasWorkerUrls, userSession, workers } from './support/target.ts';
 
-const rec = recorder('08', CRITERIA[7]!.title);
+const rec = recorder('08');
 const ROUNDS = 500;
-const READERS_PER_WORKER = 2;
 const redis: Redis = adminRedis();
 afterAll(() => redis.quit());
 
-const versionOf = (profile: unknown): number => {
-  const m = typeof profile === 'string' ? profile.match(/^r(\d+)$/) : null;
-  return m ? Number(m[1]) : -1;
-};
-
 describe('08 two workers stay consistent', () => {
-  test(`${ROUNDS} rounds: write on worker 1 → read on worker 2, with concurrent readers`, async () => {
+  test(`${ROUNDS} rounds: forced misses racing a write on worker 1, read on both workers`, async () => {
     const [u1, u2] = workers();
     if (!hasWorkerUrls()) rec.note('no per-worker URLs on this target: both sides went through the shared URL');
     const { client: w1 } = await userSession(5, u1);
     const w2 = w1.on(u2);
-    expect((await w1.put('/api/me/settings', { profile: 'r0' })).status).toBe(200);
-    let acked = 0;
-    let done = false;
+    const settingsKey = keyProfile().settings(await uidOf(w1));
     let stale = 0;
-    let readerReads = 0;
-    let directStale = 0;
-    const staleExamples: string[] = [];
-    const workersSeen = new Set<number>();
-    const readers = Array.from({ length: READERS_PER_WORKER * 2 }, async (_, r) => {
-      const client = r % 2 === 0 ? w1.on(u1) : w1.on(u2);
-      while (!done) {
-        const floor = acked;
-        const reply = await client.get<{ settings: { profile: string } }>('/api/me/settings');
-        readerReads++;
-        if (reply.worker !== undefined) workersSeen.add(reply.worker);
-        const v = versionOf(reply.body?.settings?.profile);
-        if (v < floor) {
-          stale++;
-          if (staleExamples.length < 5) staleExamples.push(`reader ${r}: v${v} after ack of v${floor}`);
-        }
-      }
-    });
+    let staleRounds = 0;
+    const examples: string[] = [];
     const lag: number[] = [];
-    for (let i = 1; i <= ROUNDS; i++) {
-      const put = await w1.put('/api/me/settings', { profile: `r${i}` });
-      expect(put.status).toBe(200);
-      acked = i;
-      const t0 = performance.now();
-      const read = await w2.get<{ settings: { profile: string } }>('/api/me/settings');
-      lag.push(performance.now() - t0);
-      if (read.worker !== undefined) workersSeen.add(read.worker);
-      if (versionOf(read.body?.settings?.profile) !== i) {
-        directStale++;
-        if (staleExamples.length < 5) staleExamples.push(`round ${i}: worker 2 read ${read.body?.settings?.profile}`);
-      }
-    }
-    done = true;
-    await Promise.all(readers);
-    for (const e of staleExamples) rec.note(e);
+    await forcedRace({
+      redis,
+      settingsKey,
+      w1,
+      w2,
+      rounds: ROUNDS,
+      tag: (v) => `r8v${v}`,
+      afterRound: async ({ round: i, version }) => {
+        let roundStale = false;
+        for (const [name, c] of [
+          ['worker 2', w2],
+          ['worker 1', w1],
+        ] as const) {
+          const read = await c.get<{ settings?: { profile?: string } }>('/api/me/settings');
+          if (name === 'worker 2') lag.push(read.ms);
+          const got = versionIn(read.body?.settings?.profile, 'r8v');
+          if (got !== version) {
+            stale++;
+            roundStale = true;
+            if (examples.length < 5)
+              examples.push(`round ${i}: ${name} served v${got} after v${version} was acknowledged`);
+          }
+        }
+        if (roundStale) staleRounds++;
+      },
+    });
+    for (const e of examples) rec.note(e);
     const ok = rec.figure(
-      'stale reads (write on worker 1 → read on worker 2)',
-      directStale,
+      'stale reads after an acknowledged write (both workers)',
+      stale,
       'stale reads',
       '= 0',
-      directStale === 0,
+      stale === 0,
     );
-    const readersOk = rec.figure('stale reads of the concurrent readers', stale, '', '= 0', stale === 0);
-    rec.figure('rounds', ROUNDS, '', '>= 500', ROUNDS >= 500);
-    rec.figure('concurrent reader reads', readerReads, '', '', null);
-    rec.figure('read on worker 2 right after the write, p95', round(summarize(lag).p95), 'ms', '', null);
-    rec.figure('workers seen (X-Worker)', [...workersSeen].sort().join(',') || 'n/a', '', '', null);
-    rec.headline('stale reads (write on worker 1 → read on worker 2)');
-    expect(ok && readersOk).toBe(true);
-  });
-
-  test('stale-set race: slow loads interleaved with updates (module, two instances)', async () => {
-    const key = `acceptance:race:${process.pid}:${Date.now()}`;
-    const caches: Cache[] = [moduleCache({ workerId: 'acceptance-w1' }), moduleCache({ workerId: 'acceptance-w2' })];
-    const naiveKey = `fastnpc:acceptance:naive:${process.pid}:${Date.now()}`;
-    try {
-      const withLeases = await raceRun({
-        read: (w, loader) => (caches[w] as Cache).getOrLoad(key, loader),
-        invalidate: (w) => (caches[w] as Cache).invalidate(key),
-      });
-      const naive = await raceRun({
-        read: async (_w, loader) => {
-          const hit = await redis.get(naiveKey);
-          if (hit !== null) return JSON.parse(hit) as { v: number };
-          const value = await loader();
-          await redis.set(naiveKey, JSON.stringify(value));
-          return value;
-        },
-        invalidate: async () => {
-          await redis.del(naiveKey);
-        },
-      });
-      const ok = rec.figure(
-        'stale reads under the stale-set race (module, leases)',
-        withLeases.stale,
-        '',
-        '= 0',
-        withLeases.stale === 0,
-      );
-      rec.figure(
-        'race rounds (updates with slow loads in flight)',
-        withLeases.rounds,
-        '',
-        '>= 500',
-        withLeases.rounds >= 500,
-      );
-      rec.figure('loads during the race (module)', withLeases.loads, '', '', null);
-      const control = rec.figure(
-        'stale reads of a naive cache-aside under the same race (control)',
-        naive.stale,
-        '',
-        '> 0 (the check can fail)',
-        naive.stale > 0,
-      );
-      rec.figure('final value stale (module)', withLeases.finalStale ? 'yes' : 'no', '', 'no', !withLeases.finalStale);
-      expect(ok && control && !withLeases.finalStale).toBe(true);
-    } finally {
-      await Promise.all(caches.map((c) => c.delete(key).then(() => c.close())));
-      await redis.del(naiveKey);
-    }
+    rec.figure('rounds that left an old value stored', `${staleRounds}/${ROUNDS}`, '', '', null);
+    rec.figure('rounds (forced misses racing a write)', ROUNDS, '', '>= 500', ROUNDS >= 500);
+    rec.figure('read on worker 2 after the round, p95', round(summarize(lag).p95), 'ms', '', null);
+    rec.headline('stale reads after an acknowledged write (both workers)');
+    expect(ok).toBe(true);
   });
 });
-
-/**
- * The race harness: a "row" with a version; loads read the row, then take 0–15 ms (a slow DB); a writer on
- * alternating workers bumps the version and invalidates; readers on both workers read continuously. A read that
- * began after version v was acknowledged and returns < v is stale; at the end the entry must hold the last version.
- */
-async function raceRun(ops: {
-  read: (worker: number, loader: () => Promise<{ v: number }>) => Promise<{ v: number }>;
-  invalidate: (worker: number) => Promise<void>;
-}): Promise<{ stale: number; rounds: number; loads: number; finalStale: boolean }> {
-  const RACE_ROUNDS = 500;
-  let row = 0;
-  let acked = 0;
-  let loads = 0;
-  let stale = 0;
-  let done = false;
-  const loader = async (): Promise<{ v: number }> => {
-    loads++;
-    const v = row;
-    await sleep(Math.random() * 15);
-    return { v };
-  };
-  const readers = Array.from({ length: 6 }, async (_, r) => {
-    while (!done) {
-      const floor = acked;
-      const got = await ops.read(r % 2, loader);
-      if (got.v < floor) stale++;
-      await sleep(Math.random() * 2);
-    }
-  });
-  for (let i = 1; i <= RACE_ROUNDS; i++) {
-    row = i;
-    await ops.invalidate(i % 2);
-    acked = i;
-    await sleep(Math.random() * 8);
-  }
-  done = true;
-  await Promise.all(readers);
-  // Let any last in-flight load finish, then read once more on each worker.
-  await sleep(40);
-  let finalStale = false;
-  for (const w of [0, 1]) {
-    const got = await ops.read(w, loader);
-    if (got.v !== row) finalStale = true;
-  }
-  if (finalStale) stale++;
-  return { stale, rounds: RACE_ROUNDS, loads, finalStale };
-}

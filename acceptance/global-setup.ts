@@ -11,7 +11,7 @@ import {
   TargetError,
   type TargetInfo,
   targetFromEnv,
-} from '../src/gate/target.ts';
+} from './target/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

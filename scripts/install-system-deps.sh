@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the harness needs, only those missing: redis-server and redis-tools (the cache),
-# postgresql (initdb/pg_ctl for the private database), iproute2 (network namespaces for provisioning tests).
+# postgresql (initdb/pg_ctl for the private database), iproute2 (network namespaces for provisioning tests),
+# debootstrap + systemd-container + openssh-client (the real systemd test host: a Debian 12 root booted with
+# systemd-nspawn and reached over SSH; installing systemd-container also upgrades this machine's systemd package),
+# chromium (the report screenshot test).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need=()
@@ -8,7 +11,10 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
-# issue 12: headless Chromium renders reports/latest/gate.html in the screenshot test (test/integration/gate/).
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+# Headless Chromium renders reports/latest/gate.html in the screenshot test (test/integration/gate/).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
@@ -19,5 +25,5 @@ if ((${#need[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}"
 else
-  echo "Debian packages present: redis-server redis-tools postgresql iproute2"
+  echo "Debian packages present: redis-server redis-tools postgresql iproute2 debootstrap systemd-container openssh-client chromium"
 fi

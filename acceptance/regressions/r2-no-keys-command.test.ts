@@ -1,46 +1,59 @@
 /**
- * FastNPC defect 2: delete_pattern used KEYS, which blocks Redis on a large keyspace. Pattern deletes through the
- * admin route must run SCAN (+ UNLINK) and never KEYS: counted by Redis itself in INFO commandstats.
+ * FastNPC defect 2: delete_pattern used KEYS, which blocks Redis on a large keyspace. Counted by Redis itself (INFO
+ * commandstats): where the admin route answers, `POST /admin/cache/clear?pattern=char_list:*` must run SCAN and
+ * never KEYS; either way, no KEYS call may have reached the server since it started (the harness itself never sends
+ * KEYS), which covers every write path the gate ran before this row.
  */
 import { afterAll, describe, expect, test } from 'vitest';
-import { REGRESSIONS } from '../../src/gate/verdict.ts';
 import { recorder } from '../support/record.ts';
 import { adminRedis, commandCalls } from '../support/redis.ts';
-import { adminSession, userSession } from '../support/target.ts';
+import { adminSession, target, userSession } from '../support/target.ts';
 
-const rec = recorder('R2', REGRESSIONS[1]!.title);
+const rec = recorder('R2');
 const redis = adminRedis();
 afterAll(() => redis.quit());
 
 describe('R2 pattern delete without KEYS', () => {
-  test('POST /admin/cache/clear?pattern= scans, never KEYS', async () => {
+  test('no KEYS call reaches Redis; the admin pattern delete scans', async () => {
     const { client } = await userSession(4);
     await client.get('/api/characters'); // at least one char_list entry exists
-    const admin = await adminSession();
     const keysBefore = await commandCalls(redis, 'keys');
     const scanBefore = await commandCalls(redis, 'scan');
-    const clear = await admin.post<{ deleted?: number }>(
-      `/admin/cache/clear?pattern=${encodeURIComponent('char_list:*')}`,
-    );
-    expect(clear.status, clear.text).toBe(200);
+    let routeStatus = 'no admin credentials';
+    let deleted: unknown = 'n/a';
+    if (target().admin) {
+      const admin = await adminSession();
+      const clear = await admin.post<{ deleted?: number; count?: number }>(
+        `/admin/cache/clear?pattern=${encodeURIComponent('char_list:*')}`,
+      );
+      routeStatus = String(clear.status);
+      deleted = clear.body?.deleted ?? clear.body?.count ?? 'n/a';
+    }
     const keysAfter = await commandCalls(redis, 'keys');
     const scanAfter = await commandCalls(redis, 'scan');
-    rec.figure('entries deleted by the pattern', clear.body?.deleted ?? 'n/a', '', '', null);
-    const noKeys = rec.figure(
-      'KEYS calls during the pattern delete',
-      keysAfter - keysBefore,
+    rec.figure('admin pattern delete status', routeStatus, '', '', null);
+    rec.figure('entries deleted by the pattern (deleted/count)', String(deleted), '', '', null);
+    const noKeysEver = rec.figure(
+      'KEYS calls since the Redis server started (INFO commandstats)',
+      keysAfter,
       'KEYS calls',
       '= 0',
-      keysAfter === keysBefore,
+      keysAfter === 0,
     );
-    // our own INFO calls are not SCANs; the delete must have scanned at least once
-    const scanned = rec.figure(
-      'SCAN calls during the pattern delete',
-      scanAfter - scanBefore,
-      '',
-      '>= 1',
-      scanAfter > scanBefore,
-    );
-    expect(noKeys && scanned).toBe(true);
+    rec.headline('KEYS calls since the Redis server started (INFO commandstats)');
+    let scanned = true;
+    if (routeStatus === '200') {
+      rec.figure('KEYS calls during the pattern delete', keysAfter - keysBefore, '', '= 0', keysAfter === keysBefore);
+      scanned = rec.figure(
+        'SCAN calls during the pattern delete',
+        scanAfter - scanBefore,
+        '',
+        '>= 1',
+        scanAfter > scanBefore,
+      );
+    } else {
+      rec.note(`the admin pattern delete answered ${routeStatus}: judged on the server-wide KEYS count only`);
+    }
+    expect(noKeysEver && scanned).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import {
   type Series,
   writeRecord,
 } from '../../src/gate/figures.ts';
+import { rowDef } from '../criteria.ts';
 import { target } from './target.ts';
 
 export interface Recorder {
@@ -23,10 +24,16 @@ export interface Recorder {
   samples(set: SampleSet): void;
   series(series: Series): void;
   note(text: string): void;
+  /**
+   * Marks the row "not measurable on this target: <reason>" — distinct from FAIL and PASS. Call it only when no
+   * channel the target offers (Redis, PostgreSQL, HTTP content) can measure the property, then end the test.
+   */
+  notMeasurable(reason: string): void;
 }
 
-export function recorder(id: string, title: string): Recorder {
-  const record = emptyRecord(id, title, target().kind);
+/** The recorder of row `id` (its title comes from acceptance/criteria.ts). */
+export function recorder(id: string): Recorder {
+  const record = emptyRecord(id, rowDef(id).title, target().kind);
   const save = (): void => writeRecord(record);
   save();
   return {
@@ -58,6 +65,11 @@ export function recorder(id: string, title: string): Recorder {
       record.notes.push(text);
       save();
       console.log(`[${id}] note: ${text}`);
+    },
+    notMeasurable(reason) {
+      record.notMeasurable = reason;
+      save();
+      console.log(`[${id}] NOT MEASURABLE on this target: ${reason}`);
     },
   };
 }

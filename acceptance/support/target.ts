@@ -1,6 +1,6 @@
 /** The target the globalSetup started or was given, and sessions on it. */
 import { inject } from 'vitest';
-import type { TargetInfo, TargetUser } from '../../src/gate/target.ts';
+import type { TargetInfo, TargetUser } from '../target/index.ts';
 import { Client } from './http.ts';
 
 export function target(): TargetInfo {

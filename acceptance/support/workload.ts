@@ -3,7 +3,7 @@
  * inserts the message, lists the recent ones, replies, inserts the reply). 100 users, each chatting with one of
  * their characters, closed loop (each user sends its next message when the reply came).
  */
-import type { TargetUser } from '../../src/gate/target.ts';
+import type { TargetUser } from '../target/index.ts';
 import { Client, type Reply, seg } from './http.ts';
 import { pool } from './stats.ts';
 
@@ -80,7 +80,7 @@ export interface WorkloadResult {
 export async function chatWorkload(
   sessions: Session[],
   messagesPerUser: number,
-  options: { base?: string; concurrency?: number } = {},
+  options: { base?: string; concurrency?: number; beforeEach?: (session: number) => Promise<void> } = {},
 ): Promise<WorkloadResult> {
   const started = performance.now();
   // 100 users online do not all send at the same instant (the plan: 10 messages per user per minute): at most
@@ -131,6 +131,8 @@ export async function chatWorkload(
       for (let m = 0; m < messagesPerUser; m++) {
         const release = await gate();
         try {
+          // e.g. the uncached baseline of criterion 9 deletes the user's entries before each message
+          await options.beforeEach?.(u);
           const reply = await client.post(`/api/chat/${seg(session.role)}/messages`, {
             content: `message ${m} from user ${u}: 你好，今天过得怎么样？`,
           });

@@ -6,11 +6,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { chalk } from 'zx';
-import { type AuditExpected, type AuditReport, auditRedis } from '../lib/audit.ts';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { parseBind, parsePolicy, parseStrict } from '../lib/options.ts';
-import { fail, ok, registerSecret, runMain, say } from '../lib/report.ts';
-import { readSecret } from '../lib/secrets.ts';
+import {
+  type AuditExpected,
+  type AuditReport,
+  auditRedis,
+  parseListeners,
+  type SocketReader,
+} from '../lib/checks/audit.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { parseBind, parsePolicy, parsePort, parseStrict } from '../lib/command/options.ts';
+import { fail, ok, registerSecret, runMain, say } from '../lib/command/report.ts';
+import { readSecret } from '../lib/command/secrets.ts';
+import { isValidDestination } from '../lib/host/ssh.ts';
+import { readText, sshTarget } from '../lib/host/target.ts';
 
 export const HELP = `Usage: npm run audit -- [--redis-url URL] [options]
 
@@ -26,7 +34,11 @@ Expected values come from the repository's redis.conf; the options below overrid
   --policy POLICY         expected maxmemory-policy
   --no-persistence        expect save ""
   --bind "ADDR ..."       expected bind
-  --no-require-password   do not demand that a connection without the password is refused
+  --expect-port PORT      the port the server itself must report (default: the URL's; give it when the URL is a tunnel)
+  --allow-no-auth         accept a server that answers without a password (default: that is drift)
+  --host USER@SERVER      read the listening sockets of the audited host over SSH (--sudo, --ssh-config FILE as for
+                          provision); without it they are read only when the server is a process of this machine,
+                          else the row says "not checked"
   -h, --help
 
 Exit codes: 0 no drift, 1 drift or unreachable (the failing settings are named), 64 bad input.`;
@@ -45,8 +57,8 @@ function table(report: AuditReport): string {
 
 async function main(argv: string[]): Promise<number> {
   const a = parseStrict(argv, {
-    boolean: ['help', 'persistence', 'require-password'],
-    string: ['redis-url', 'password-file', 'json', 'maxmemory', 'policy', 'bind'],
+    boolean: ['help', 'persistence', 'require-password', 'allow-no-auth', 'sudo'],
+    string: ['redis-url', 'password-file', 'json', 'maxmemory', 'policy', 'bind', 'expect-port', 'host', 'ssh-config'],
     alias: { h: 'help' },
     default: { persistence: true, 'require-password': true },
   });
@@ -71,9 +83,32 @@ async function main(argv: string[]): Promise<number> {
   if (a.policy !== undefined) expected.policy = parsePolicy(String(a.policy));
   if (a.persistence === false) expected.save = '';
   if (a.bind !== undefined) expected.bind = parseBind(String(a.bind)).join(' ');
-  expected.requirePassword = password !== undefined && a['require-password'] !== false;
+  if (a['expect-port'] !== undefined) expected.port = parsePort(a['expect-port']);
+  // Safe default: a Redis that answers without a password is drift unless the operator says it may.
+  expected.requirePassword = !a['allow-no-auth'] && a['require-password'] !== false;
 
-  const report = await auditRedis({ redisUrl, password, expected });
+  const host = a.host === undefined ? undefined : String(a.host);
+  if (host !== undefined && !isValidDestination(host))
+    throw new ProvisionError('E_USAGE', `--host ${host}: expected user@server`);
+  if (a.sudo && host === undefined) throw new ProvisionError('E_USAGE', '--sudo only applies with --host user@server');
+  let sockets: SocketReader | undefined;
+  if (host) {
+    const target = sshTarget({
+      destination: host,
+      sudo: Boolean(a.sudo),
+      configFile: (a['ssh-config'] as string | undefined) ?? (process.env.PROVISION_SSH_CONFIG || undefined),
+    });
+    sockets = {
+      where: host,
+      read: async (port) =>
+        parseListeners(
+          `${(await readText(target, '/proc/net/tcp')) ?? ''}\n${(await readText(target, '/proc/net/tcp6')) ?? ''}`,
+          port,
+        ),
+    };
+  }
+
+  const report = await auditRedis({ redisUrl, password, expected, sockets });
   say(`audit of ${report.target}`);
   say(table(report));
   const jsonPath = resolve(String(a.json ?? 'reports/audit.json'));

@@ -4,21 +4,21 @@
  * Installs, configures, hardens and verifies the FastNPC Redis on this host (or over SSH), one step module each.
  */
 import { chalk } from 'zx';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { detectHost } from '../lib/host-detect.ts';
-import { backupLive, fixConfigMeta, installConfig } from '../lib/install-config.ts';
-import { type Layout, layoutFor } from '../lib/layout.ts';
-import { type ProvisionOptions, parseProvisionArgs } from '../lib/options.ts';
-import { installPackages } from '../lib/packages.ts';
-import { makePlan, type Plan, renderFor, type Secrets } from '../lib/plan.ts';
-import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/report.ts';
-import { readSecret } from '../lib/secrets.ts';
-import { daemonReload, enableAtBoot, startOrRestart, UNIT_DROP_IN } from '../lib/service.ts';
-import { kernelPath, writeKernel } from '../lib/sysctl.ts';
-import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/target.ts';
-import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/thp.ts';
-import { rejectCandidate, validateCandidate } from '../lib/validate-candidate.ts';
-import { summariseCheckSystem, verifyLive } from '../lib/verify.ts';
+import { summariseCheckSystem, verifyLive } from '../lib/checks/verify.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { type ProvisionOptions, parseProvisionArgs } from '../lib/command/options.ts';
+import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
+import { readSecret } from '../lib/command/secrets.ts';
+import { backupLive, fixConfigMeta, installConfig } from '../lib/config/install-config.ts';
+import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
+import { detectHost } from '../lib/host/host-detect.ts';
+import { type Layout, layoutFor } from '../lib/host/layout.ts';
+import { installPackages } from '../lib/host/packages.ts';
+import { ensureDir, localTarget, sshTarget, type Target, writeFileAtomic } from '../lib/host/target.ts';
+import { kernelPath, writeKernel } from '../lib/kernel/sysctl.ts';
+import { disableThp, THP_FILES, THP_TMPFILES } from '../lib/kernel/thp.ts';
+import { makePlan, type Plan, renderFor, type Secrets } from '../lib/plan/plan.ts';
+import { daemonReload, enableAtBoot, serviceState, startOrRestart, UNIT_DROP_IN } from '../lib/server/service.ts';
 
 export const HELP = `Usage: npm run provision -- (--check | --yes) [options]
 
@@ -40,6 +40,7 @@ enables at boot, then verifies. Without systemd, redis-server is supervised dire
   --no-persistence        no RDB snapshots (save "")
   --extra "DIRECTIVE"     append one raw redis.conf line (repeatable; validated like everything else)
   --host USER@SERVER      run every step over SSH on that host; --sudo prefixes commands with sudo -n
+  --ssh-config FILE       ssh -F FILE for --host (env PROVISION_SSH_CONFIG)
   --root DIR              prefix for every host path (tests; env PROVISION_ROOT)
   --os-release FILE       read the OS from FILE (tests; env PROVISION_OS_RELEASE)
   -h, --help
@@ -51,12 +52,6 @@ function secretsFor(options: ProvisionOptions): Secrets {
   let appPassword: string | undefined;
   if (options.appUser) {
     appPassword = readSecret('the app user password', options.appPasswordFile, 'REDIS_APP_PASSWORD');
-    if (!appPassword) {
-      throw new ProvisionError(
-        'E_SECRET',
-        `--app-user ${options.appUser} needs a password: --app-password-file FILE or REDIS_APP_PASSWORD`,
-      );
-    }
   } else if (options.appPasswordFile) {
     throw new ProvisionError('E_USAGE', '--app-password-file only applies with --app-user NAME');
   }
@@ -82,10 +77,11 @@ function describeHost(plan: Plan, target: Target): void {
         'redis-server --check-system, INFO process_supervised',
     );
   }
-  for (const note of plan.candidate.notes) say(`  ${note}`);
+  for (const note of [...plan.notes, ...plan.candidate.notes]) say(`  ${note}`);
 }
 
 function printChanges(plan: Plan): void {
+  for (const item of plan.readOnly) warn(`cannot be applied on this host (container?): ${item}; read-only here`);
   if (plan.changes.length === 0) {
     ok('no changes: packages, config, sysctl, transparent huge pages and service are as wanted');
     return;
@@ -120,7 +116,8 @@ async function checkSystem(target: Target, layout: Layout, plan: Plan): Promise<
   else warn(`redis-server --check-system: ${summary} (run it for the details)`);
 }
 
-async function apply(target: Target, layout: Layout, options: ProvisionOptions, secrets: Secrets, plan: Plan) {
+async function apply(target: Target, layout: Layout, options: ProvisionOptions, plan: Plan) {
+  const { secrets } = plan;
   if (plan.blocker) throw new ProvisionError('E_STEP_FAILED', `nothing changed: ${plan.blocker}`);
   const kinds = new Set(plan.changes.map((c) => c.kind));
   let candidate = plan.candidate;
@@ -135,6 +132,9 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
     const host = await detectHost(target, layout);
     version = host.installedRedis ?? host.redisVersion;
     candidate = renderFor(options, secrets, host, layout);
+    // The package's postinst may have started (and enabled) redis-server on the package's own file: read the service
+    // again, so the step below restarts it on ours instead of a no-op `start` (D1).
+    plan.service = await serviceState(target, layout, host.systemd);
   }
 
   const configChanged = plan.live !== candidate.text;
@@ -165,6 +165,7 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
   }
   for (const [key, want] of Object.entries(plan.sysctl.values)) {
     const have = plan.sysctl.live[key];
+    if (plan.readOnly.some((r) => r.startsWith(`${key}:`))) continue;
     if (have === undefined) warn(`${key}: not exposed by this kernel (${kernelPath(layout, key)}); persisted only`);
     else if (have !== want) {
       if (await writeKernel(target, kernelPath(layout, key), want)) ok(`${key}: ${have} → ${want}`);
@@ -178,6 +179,7 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
   }
   for (const file of THP_FILES) {
     const have = plan.thp.live[file];
+    if (plan.readOnly.some((r) => r.startsWith(`transparent_hugepage/${file}:`))) continue;
     if (have === undefined) warn(`transparent_hugepage/${file}: not exposed here; persisted only`);
     else if (have !== 'never') {
       if (await disableThp(target, layout, file)) ok(`transparent_hugepage/${file}: ${have} → never`);
@@ -193,7 +195,11 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
 
   let pid = plan.service.pid;
   const needStart =
-    !plan.service.running || configChanged || plan.service.supervisorOutdated || kinds.has('unit-drop-in');
+    !plan.service.running ||
+    configChanged ||
+    plan.service.supervisorOutdated ||
+    kinds.has('unit-drop-in') ||
+    plan.serverDrift.length > 0;
   if (needStart) {
     const what = plan.service.running ? `restarting redis-server (pid ${plan.service.pid})` : 'starting redis-server';
     step(
@@ -224,8 +230,12 @@ async function apply(target: Target, layout: Layout, options: ProvisionOptions, 
     );
   }
   await checkSystem(target, layout, plan);
-  if (plan.changes.length === 0) ok(`no changes; redis-server (pid ${pid}) not restarted`);
-  else ok(`applied ${plan.changes.length} change(s); redis-server pid ${pid}`);
+  const readOnly =
+    plan.readOnly.length > 0
+      ? `; ${plan.readOnly.length} kernel setting(s) cannot be applied on this host (container?)`
+      : '';
+  if (plan.changes.length === 0) ok(`no changes; redis-server (pid ${pid}) not restarted${readOnly}`);
+  else ok(`applied ${plan.changes.length} change(s); redis-server pid ${pid}${readOnly}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -238,14 +248,17 @@ async function main(argv: string[]): Promise<number> {
     throw new ProvisionError('E_USAGE', 'say --check to preview the changes or --yes to apply them (see --help)');
   }
   const secrets = secretsFor(options);
-  const target = options.host ? sshTarget({ destination: options.host, sudo: options.sudo }) : localTarget();
+  const target = options.host
+    ? sshTarget({ destination: options.host, sudo: options.sudo, configFile: options.sshConfig })
+    : localTarget();
   const layout = layoutFor(options.root, options.osRelease);
   const plan = await makePlan(target, layout, options, secrets);
+  for (const secret of plan.hidden) registerSecret(secret);
   describeHost(plan, target);
   printChanges(plan);
   if (plan.blocker) warn(plan.blocker);
   if (options.check) return plan.changes.length > 0 ? EXIT.CHANGES : EXIT.OK;
-  await apply(target, layout, options, secrets, plan);
+  await apply(target, layout, options, plan);
   return EXIT.OK;
 }
 

@@ -4,20 +4,19 @@
  * Restores the previous /etc/redis/redis.conf from its backup byte for byte, restarts redis-server, verifies.
  */
 import { chalk } from 'zx';
-import { unifiedDiff } from '../lib/diff.ts';
-import { EXIT, ProvisionError } from '../lib/errors.ts';
-import { detectHost } from '../lib/host-detect.ts';
-import { listBackups, restoreBackup } from '../lib/install-config.ts';
-import { layoutFor } from '../lib/layout.ts';
-import { parseStrict } from '../lib/options.ts';
-import { parseConfig } from '../lib/render-config.ts';
-import { colourDiff, ok, registerSecret, runMain, say, step } from '../lib/report.ts';
-import { mask } from '../lib/secrets.ts';
-import { serviceState, startOrRestart } from '../lib/service.ts';
-import { isValidDestination } from '../lib/ssh.ts';
-import { localTarget, readText, sshTarget } from '../lib/target.ts';
-import { rejectCandidate, validateCandidate } from '../lib/validate-candidate.ts';
-import { appUsersOf, verifyLive } from '../lib/verify.ts';
+import { secretsInConfig, verifyLive } from '../lib/checks/verify.ts';
+import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { parseStrict } from '../lib/command/options.ts';
+import { colourDiff, ok, registerSecret, runMain, say, step } from '../lib/command/report.ts';
+import { mask } from '../lib/command/secrets.ts';
+import { listBackups, restoreBackup } from '../lib/config/install-config.ts';
+import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
+import { detectHost } from '../lib/host/host-detect.ts';
+import { layoutFor } from '../lib/host/layout.ts';
+import { isValidDestination } from '../lib/host/ssh.ts';
+import { localTarget, readText, sshTarget } from '../lib/host/target.ts';
+import { unifiedDiff } from '../lib/plan/diff.ts';
+import { serviceState, startOrRestart } from '../lib/server/service.ts';
 
 export const HELP = `Usage: npm run rollback -- [--check | --yes] [options]
 
@@ -29,22 +28,17 @@ verifies it. The replaced file is kept under <backup dir>/undone/. Without --yes
   --yes                   restore, restart, verify
   --list                  list the backups, newest last
   --host USER@SERVER      over SSH; --sudo prefixes commands with sudo -n
+  --ssh-config FILE       ssh -F FILE for --host (env PROVISION_SSH_CONFIG)
   --root DIR              prefix for every host path (tests; env PROVISION_ROOT)
   --os-release FILE       (tests; env PROVISION_OS_RELEASE)
   -h, --help
 
 Exit codes: 0 done / identical, 2 would change, 1 no backup or a step failed, 64 bad input, 69 unsupported host.`;
 
-function secretsIn(text: string | undefined): string[] {
-  if (!text) return [];
-  const config = parseConfig(text);
-  return [...(config.get('requirepass') ?? []), ...appUsersOf(config).map((u) => u.password)];
-}
-
 async function main(argv: string[]): Promise<number> {
   const a = parseStrict(argv, {
     boolean: ['help', 'check', 'yes', 'list', 'sudo'],
-    string: ['host', 'root', 'os-release'],
+    string: ['host', 'ssh-config', 'root', 'os-release'],
     alias: { h: 'help' },
   });
   if (a.help) {
@@ -55,7 +49,13 @@ async function main(argv: string[]): Promise<number> {
   const host = a.host === undefined ? undefined : String(a.host);
   if (host !== undefined && !isValidDestination(host))
     throw new ProvisionError('E_USAGE', `--host ${host}: expected user@server`);
-  const target = host ? sshTarget({ destination: host, sudo: Boolean(a.sudo) }) : localTarget();
+  const target = host
+    ? sshTarget({
+        destination: host,
+        sudo: Boolean(a.sudo),
+        configFile: (a['ssh-config'] as string | undefined) ?? (process.env.PROVISION_SSH_CONFIG || undefined),
+      })
+    : localTarget();
   const layout = layoutFor(
     String(a.root ?? process.env.PROVISION_ROOT ?? '/'),
     (a['os-release'] as string | undefined) ?? process.env.PROVISION_OS_RELEASE,
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const live = await readText(target, layout.config);
   const previous = (await readText(target, newest)) ?? '';
-  const hidden = [...secretsIn(live), ...secretsIn(previous)];
+  const hidden = [...secretsInConfig(live), ...secretsInConfig(previous)];
   for (const s of hidden) registerSecret(s);
   const diff = mask(unifiedDiff(live ?? '', previous, [`${layout.config} (live)`, `${newest} (backup)`]), hidden);
   say(`${chalk.bold('rollback')}: ${layout.config} ← ${newest}`);

@@ -4,6 +4,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { CircuitBreaker } from './breaker.ts';
 import { CORRUPT, decode, encode } from './codec.ts';
 import { CacheInvalidationError, CacheOptionError } from './errors.ts';
+import { Fence } from './fence.ts';
+import { consistencyKey, INTERNAL_PREFIX } from './internal-keys.ts';
 import { type MetricCounts, registerCacheMetrics, zeroCounts } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
 import {
@@ -12,6 +14,7 @@ import {
   FILL,
   FLUSH_STATS,
   type LuaScript,
+  READ_MARKER,
   RELEASE,
   REMOVE,
   runScript,
@@ -20,11 +23,7 @@ import {
 import { addTally, emptyTally, isEmptyTally, TALLY_FIELDS, type Tally, tallyFromHash, toCounters } from './stats.ts';
 import type { Cache, CacheStats, Counters, GetOrLoadOptions, RedisSource } from './types.ts';
 
-/**
- * Logical keys starting with this are reserved: leases and statistics live under `<namespace>:__cache__:`.
- * `get`/`set`/… refuse such keys and `deletePattern`/`clearAll` never match them.
- */
-export const INTERNAL_PREFIX = '__cache__:';
+export { INTERNAL_PREFIX } from './internal-keys.ts';
 
 /** Worker statistics hashes expire after a week without a flush (dead workers age out). */
 const WORKER_STATS_TTL_SECONDS = 7 * 24 * 3600;
@@ -137,6 +136,10 @@ class RedisCache implements Cache {
   readonly #onReady = (): void => {
     this.#everReady = true;
   };
+  /** A closed connection (restart, partition, reset by the watchdog): Redis may come back older or emptied. */
+  readonly #onClose = (): void => {
+    this.#fence?.distrust('connection closed');
+  };
   /** Commands in flight on a client the cache owns: op id → start (performance.now()), oldest first. */
   readonly #inflight = new Map<number, number>();
   #nextOp = 0;
@@ -144,6 +147,8 @@ class RedisCache implements Cache {
   /** Set while the watchdog waits one turn of the event loop before judging (see `#onWatchdog`). */
   #judging = false;
   #replayTimer: NodeJS.Timeout | undefined;
+  /** The fence after an outage (undefined: no fence configured). */
+  readonly #fence: Fence | undefined;
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -164,6 +169,20 @@ class RedisCache implements Cache {
       );
     }
     client.on('ready', this.#onReady);
+    client.on('close', this.#onClose);
+    this.#fence = options.fence
+      ? new Fence({
+          ...options.fence,
+          namespace: ns,
+          logger: options.logger,
+          read: async () => {
+            const [nowMs, caughtUp] = (await this.#command(() =>
+              runScript(this.#client, READ_MARKER, [consistencyKey(ns)], []),
+            )) as [number, string | null];
+            return { nowMs, caughtUpMs: caughtUp === null ? undefined : Number(caughtUp) };
+          },
+        })
+      : undefined;
     this.#breaker = new CircuitBreaker({
       threshold: options.breakerThreshold,
       probeIntervalMs: options.breakerProbeIntervalMs,
@@ -183,6 +202,8 @@ class RedisCache implements Cache {
       namespace: ns,
       counts: () => ({ ...this.#events }),
       breakerOpen: () => !this.#breaker.closed,
+      fenced: () => (this.#fence === undefined ? undefined : !this.#fence.trusted),
+      invalidatorLagMs: () => this.#fence?.lagMs,
     });
     this.#flushTimer = setInterval(() => void this.#flush(), options.statsFlushIntervalMs);
     this.#flushTimer.unref();
@@ -234,6 +255,7 @@ class RedisCache implements Cache {
 
   /** Counts a Redis failure. */
   #failed(operation: string, error: unknown): void {
+    this.#fence?.distrust(`redis ${operation} failed`);
     this.#count('errors');
     this.#breaker.failure();
     this.#options.logger.debug(`redis ${operation} failed`, { error: errorMessage(error) });
@@ -477,6 +499,10 @@ class RedisCache implements Cache {
       }
       return BYPASS_READ;
     }
+    if (this.#fence !== undefined && !this.#fence.trusted) {
+      this.#count('misses');
+      return BYPASS_READ;
+    }
     if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) {
       this.#count('misses');
       return BYPASS_READ;
@@ -561,6 +587,7 @@ class RedisCache implements Cache {
 
   async exists(key: string): Promise<boolean> {
     if (!RedisCache.#validKey(key) || !(await this.#usable())) return false;
+    if (this.#fence !== undefined && !this.#fence.trusted) return false;
     if (this.#pendingInvalidations.size > 0 && !(await this.#confirmed(key))) return false;
     try {
       const n = await this.#command(() => this.#client.exists(this.#valueKey(key)));
@@ -635,6 +662,7 @@ class RedisCache implements Cache {
     const valueKey = this.#valueKey(key);
     const leaseKey = this.#leaseKey(key);
     const token = randomUUID();
+    const epoch = this.#fence?.epoch;
     const deadline = Date.now() + this.#options.leaseWaitMs;
     let waited = false;
     for (;;) {
@@ -652,7 +680,7 @@ class RedisCache implements Cache {
         await this.#dropCorrupt(key, raw);
         return await this.#load(loader);
       }
-      if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs);
+      if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs, epoch);
       if (!waited) {
         waited = true;
         this.#events.leaseWaits += 1;
@@ -672,6 +700,7 @@ class RedisCache implements Cache {
     token: string,
     loader: () => Promise<T>,
     ttlMs: number,
+    epoch: number | undefined,
   ): Promise<T> {
     let value: T;
     try {
@@ -687,6 +716,11 @@ class RedisCache implements Cache {
       return value;
     }
     if (!(await this.#usable())) return value;
+    if (this.#fence !== undefined && (!this.#fence.trusted || this.#fence.epoch !== epoch)) {
+      // Redis failed (maybe restarted from a snapshot still holding this lease) since the lease was taken
+      await this.#run(RELEASE, [leaseKey], [token]).catch((e: unknown) => this.#failed('release lease', e));
+      return value;
+    }
     try {
       const stored = await this.#run(FILL, [valueKey, leaseKey], [token, payload, ttlMs]);
       if (stored === 1) this.#count('sets');
@@ -787,6 +821,8 @@ class RedisCache implements Cache {
     if (this.#replayTimer) clearTimeout(this.#replayTimer);
     await this.#flush().catch(() => {});
     this.#closed = true;
+    this.#fence?.stop();
+    this.#client.off('close', this.#onClose);
     this.#breaker.stop();
     this.#unregisterMetrics();
     this.#client.off('ready', this.#onReady);

@@ -12,6 +12,8 @@ export const METRIC_NAMES = {
   staleSetsRefused: 'fastnpc_cache_stale_sets_refused_total',
   corruptEntries: 'fastnpc_cache_corrupt_entries_total',
   breakerOpen: 'fastnpc_cache_breaker_open',
+  fenced: 'fastnpc_cache_fenced',
+  invalidatorLag: 'fastnpc_invalidator_lag_seconds',
 } as const;
 
 /** Monotonic counts one cache keeps in memory; prom-client reads them at scrape time (no cost per operation). */
@@ -33,6 +35,10 @@ export interface MetricSource {
   readonly namespace: string;
   counts(): MetricCounts;
   breakerOpen(): boolean;
+  /** 1 while the fence keeps entries from being served; undefined without a fence. */
+  fenced?(): boolean | undefined;
+  /** Age of the invalidator's last applied tick (ms) at the fence's last look; undefined when unknown. */
+  invalidatorLagMs?(): number | undefined;
 }
 
 type CountName = Exclude<keyof MetricCounts, 'hits' | 'misses'>;
@@ -133,6 +139,36 @@ function ensureMetrics(registry: Registry, state: RegistryState): void {
           open.set(source.namespace, Math.max(open.get(source.namespace) ?? 0, source.breakerOpen() ? 1 : 0));
         }
         for (const [namespace, value] of open) this.set({ namespace }, value);
+      },
+    });
+  }
+  if (!registry.getSingleMetric(METRIC_NAMES.fenced)) {
+    new Gauge({
+      name: METRIC_NAMES.fenced,
+      help: '1 while the fence after an outage keeps entries from being served (until the invalidator caught up)',
+      labelNames: ['namespace'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of state.live) {
+          const fenced = source.fenced?.();
+          if (fenced !== undefined) this.set({ namespace: source.namespace }, fenced ? 1 : 0);
+        }
+      },
+    });
+  }
+  if (!registry.getSingleMetric(METRIC_NAMES.invalidatorLag)) {
+    new Gauge({
+      name: METRIC_NAMES.invalidatorLag,
+      help: 'How far the commit-log invalidator is behind (age of its last applied tick, Redis clock)',
+      labelNames: ['namespace'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of state.live) {
+          const lag = source.invalidatorLagMs?.();
+          if (lag !== undefined) this.set({ namespace: source.namespace }, lag / 1000);
+        }
       },
     });
   }

@@ -78,6 +78,13 @@ export interface CacheOptions {
    */
   registry?: Registry | false;
   /**
+   * The fence after an outage (needs the invalidator, `npm run invalidator`, keeping the consistency marker):
+   * `true` or `{ pollMs, maxLagMs }` — entries are served from Redis only while the invalidator is known to have
+   * caught up since this process last saw Redis fail (see `fence.ts`). `false`: no fence.
+   * @default false
+   */
+  fence?: boolean | { pollMs?: number; maxLagMs?: number };
+  /**
    * Logger for warnings (Redis down/up, corrupt entries). Messages never carry values or secrets.
    * @default warn/error to console.warn/console.error, debug silent
    */
@@ -101,6 +108,8 @@ export const DEFAULT_CACHE_OPTIONS = {
   breakerThreshold: 3,
   breakerProbeIntervalMs: 1_000,
   statsFlushIntervalMs: 1_000,
+  fencePollMs: 50,
+  fenceMaxLagMs: 1_000,
 } as const;
 
 /** `CacheOptions` with every default applied and every number checked. */
@@ -118,6 +127,7 @@ export interface ResolvedCacheOptions {
   statsFlushIntervalMs: number;
   registry: Registry | false | undefined;
   logger: CacheLogger;
+  fence: { pollMs: number; maxLagMs: number } | false;
 }
 
 function positiveInteger(option: string, value: number): number {
@@ -125,6 +135,15 @@ function positiveInteger(option: string, value: number): number {
     throw new CacheOptionError(option, `expected a positive integer, got ${String(value)}`);
   }
   return value;
+}
+
+function resolveFence(fence: CacheOptions['fence']): ResolvedCacheOptions['fence'] {
+  if (fence === undefined || fence === false) return false;
+  const given = fence === true ? {} : fence;
+  return {
+    pollMs: positiveInteger('fence.pollMs', given.pollMs ?? DEFAULT_CACHE_OPTIONS.fencePollMs),
+    maxLagMs: positiveInteger('fence.maxLagMs', given.maxLagMs ?? DEFAULT_CACHE_OPTIONS.fenceMaxLagMs),
+  };
 }
 
 /** Applies the defaults and validates; throws CacheOptionError naming the option that is wrong. */
@@ -168,6 +187,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     ),
     registry: options.registry,
     logger: options.logger ?? CONSOLE_LOGGER,
+    fence: resolveFence(options.fence),
   };
   if (resolved.workerId === '') throw new CacheOptionError('workerId', 'must not be empty');
   if (resolved.leaseWaitMs > resolved.leaseTtlMs) {
@@ -199,5 +219,6 @@ export function cacheOptionsFromEnv(
   if (env.REDIS_PASSWORD) options.password = env.REDIS_PASSWORD;
   if (env.CACHE_NAMESPACE) options.namespace = env.CACHE_NAMESPACE;
   if (env.CACHE_COMMAND_TIMEOUT_MS) options.commandTimeoutMs = Number(env.CACHE_COMMAND_TIMEOUT_MS);
+  if (env.CACHE_FENCE === 'on') options.fence = true;
   return { ...options, ...overrides };
 }

@@ -1,9 +1,11 @@
 /** Command-line flags of the gate. Secrets are never flags: the Redis password comes from REDIS_PASSWORD only. */
-import { TARGET_KINDS, type TargetKind } from './target.ts';
+import { PROFILE_NAMES, type ProfileName, TARGET_KINDS, type TargetKind } from '../../acceptance/target/index.ts';
 
 export interface GateArgs {
   help: boolean;
   target?: TargetKind;
+  /** Key scheme of the target (plan = FastNPC's keys, reference = ours); default per target kind. */
+  profile?: ProfileName;
   baseUrl?: string;
   worker1Url?: string;
   worker2Url?: string;
@@ -34,6 +36,8 @@ run or written); 3 the target (app or Redis) or the container runtime cannot be 
 
 Options:
   --target <local|containers|external|auto>  where to run (default: ACCEPTANCE_TARGET or local)
+  --profile <plan|reference>  key scheme observed in Redis (ACCEPTANCE_PROFILE): plan = FastNPC's real keys
+                         (default for external), reference = this project's service (default otherwise)
   --base-url <url>       external: the app's URL (BASE_URL)
   --worker1-url <url>    external: worker 1's own URL, where exposed (WORKER1_URL)
   --worker2-url <url>    external: worker 2's own URL, where exposed (WORKER2_URL)
@@ -46,11 +50,14 @@ Options:
   --require-load         a skipped or unmeasurable load step fails the gate (also: GATE_REQUIRE=load,…)
   -h, --help             this text
 
-Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R8), ACCEPTANCE_TARGET, BASE_URL, WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
+Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R10), ACCEPTANCE_TARGET,
+ACCEPTANCE_PROFILE, FASTNPC_EMULATE_DEFECTS (local: the reference service emulates those FastNPC defects), BASE_URL,
+WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
 FASTNPC_ADMIN_USER / FASTNPC_ADMIN_PASSWORD (external admin), ACCEPTANCE_USERS_FILE (external seeded users).`;
 
 const VALUE_FLAGS: Record<string, keyof GateArgs> = {
   '--target': 'target',
+  '--profile': 'profile',
   '--base-url': 'baseUrl',
   '--worker1-url': 'worker1Url',
   '--worker2-url': 'worker2Url',
@@ -108,6 +115,11 @@ export function parseArgs(argv: readonly string[]): GateArgs {
           throw new UsageError(`--target must be one of ${TARGET_KINDS.join(', ')}, got "${value}"`);
         }
         args.target = value as TargetKind;
+      } else if (key === 'profile') {
+        if (!(PROFILE_NAMES as readonly string[]).includes(value)) {
+          throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${value}"`);
+        }
+        args.profile = value as ProfileName;
       } else {
         if (key === 'redisUrl') checkUrl(flag, value, ['redis:', 'rediss:']);
         else if (key === 'databaseUrl') checkUrl(flag, value, ['postgres:', 'postgresql:']);
@@ -151,6 +163,7 @@ export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.en
 /** Turns flags into the environment the target switch and the suites read (flags win over the environment). */
 export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = process.env): void {
   if (args.target) env.ACCEPTANCE_TARGET = args.target;
+  if (args.profile) env.ACCEPTANCE_PROFILE = args.profile;
   if (args.baseUrl) env.BASE_URL = args.baseUrl;
   if (args.worker1Url) env.WORKER1_URL = args.worker1Url;
   if (args.worker2Url) env.WORKER2_URL = args.worker2Url;

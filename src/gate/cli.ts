@@ -5,6 +5,7 @@
  * touched), 3 the target or the container runtime cannot be reached.
  */
 import { resolve } from 'node:path';
+import { type TargetRequest, targetFromEnv } from '../../acceptance/target/index.ts';
 import { Redactor, secretsFromEnv } from '../secrets/redact.ts';
 import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
 import { EXIT } from './exit-codes.ts';
@@ -14,7 +15,6 @@ import { openRunDir } from './reports/run-dir.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import { type GateSteps, runGateSteps } from './run-steps.ts';
 import { acceptanceFiles, type Selection, selectRows } from './selection.ts';
-import { type TargetRequest, targetFromEnv } from './target.ts';
 import { formatTable } from './verdict-table.ts';
 
 export { EXIT };

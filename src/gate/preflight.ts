@@ -4,10 +4,10 @@
  * on TCP (else one line, exit 3) — so a typo never prints a table of failures or overwrites the last reports.
  */
 import { readFileSync } from 'node:fs';
+import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { tcpProbe } from '../load/reachable.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';
 import { UsageError } from './args.ts';
-import type { TargetRequest } from './target.ts';
 
 export class UnreachableError extends Error {
   override readonly name = 'UnreachableError';

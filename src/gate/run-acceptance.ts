@@ -8,8 +8,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { BaseSequencer, startVitest } from 'vitest/node';
+import { handOverTarget, type StartedTarget } from '../../acceptance/target/index.ts';
 import type { Progress } from './progress.ts';
-import { handOverTarget, type StartedTarget } from './target.ts';
 import { idOfFile, type SuiteResult } from './verdict.ts';
 
 export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

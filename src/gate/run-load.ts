@@ -6,10 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TargetInfo } from '../../acceptance/target/index.ts';
 import { k6Env } from '../load/k6-env.ts';
 import { type ContainerRuntime, chooseK6Runner } from '../load/k6-runner.ts';
 import { mergeIntoReport, readCounters, serverFigures } from '../load/server-figures.ts';
-import type { TargetInfo } from './target.ts';
 import type { LoadOutcome } from './verdict.ts';
 
 export const LOAD_SCENARIO = 'chat-100-users';

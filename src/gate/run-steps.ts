@@ -3,6 +3,7 @@
  * acceptance suites, the load step, judge, then write every report into the run's own directory and publish it.
  */
 import { join } from 'node:path';
+import { type StartedTarget, startTarget, TargetError, type TargetRequest } from '../../acceptance/target/index.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import type { GateArgs } from './args.ts';
 import { compareRuns } from './compare.ts';
@@ -16,7 +17,6 @@ import { type AuditCheck, runAudit } from './run-audit.ts';
 import { runLoad } from './run-load.ts';
 import { endLoad, postgresVersion, type RunMetadata, redisVersion, startMetadata } from './run-metadata.ts';
 import type { Selection } from './selection.ts';
-import { type StartedTarget, startTarget, TargetError, type TargetRequest } from './target.ts';
 import { type AuditOutcome, buildVerdict, type LoadOutcome, type SuiteResult, type Verdict } from './verdict.ts';
 
 export interface GateSteps {

@@ -6,11 +6,12 @@
  * fails. A regression or the load step may be skipped / not measurable without failing the gate (the final line
  * names it) unless it is required (`--require-load`, `GATE_REQUIRE`).
  */
+import { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS } from '../../acceptance/criteria.ts';
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
-export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'load';
+export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'fault' | 'load';
 
 export interface VerdictRow {
   id: string;
@@ -40,30 +41,7 @@ export interface Verdict {
   only: string[];
 }
 
-/** The plan's nine criteria, in order; ids match the file names acceptance/01-… to 09-…. */
-export const CRITERIA: ReadonlyArray<{ id: string; title: string }> = [
-  { id: '01', title: 'Redis runs (PING, version, uptime, config audit)' },
-  { id: '02', title: 'The app connects to Redis (/admin/cache/test)' },
-  { id: '03', title: 'User-settings cache: second read < 5 ms' },
-  { id: '04', title: 'Character-profile cache: second read is a hit, no DB statement' },
-  { id: '05', title: 'Character-list cache: hit, and the TTL expires' },
-  { id: '06', title: 'Hit rate > 90 % under the chat workload' },
-  { id: '07', title: 'An update invalidates immediately (every write path, both workers)' },
-  { id: '08', title: 'Two workers consistent (>= 500 rounds, stale-set race)' },
-  { id: '09', title: 'DB statements down >= 80 %' },
-];
-
-/** FastNPC's defects (shared/reference/fastnpc.md), one regression test each; ids match acceptance/regressions/rN-…. */
-export const REGRESSIONS: ReadonlyArray<{ id: string; title: string }> = [
-  { id: 'R1', title: 'Stats are system-wide, not per worker' },
-  { id: 'R2', title: 'Pattern delete uses SCAN + UNLINK, never KEYS' },
-  { id: 'R3', title: 'Structured update invalidates the profile' },
-  { id: 'R4', title: 'Admin guard lets the admin in (403 only for others)' },
-  { id: 'R5', title: 'Hostile names (":", "*") never collide or widen a delete' },
-  { id: 'R6', title: 'Redis unresponsive: requests degrade fast, not after seconds' },
-  { id: 'R7', title: 'Stale-set race closed (no old value after an update)' },
-  { id: 'R8', title: 'No stale entry after a Redis restart (failed invalidation)' },
-];
+export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS };
 
 /** Outcome of one acceptance file as vitest reported it. */
 export interface SuiteResult {
@@ -96,6 +74,10 @@ export function idOfFile(file: string): string | undefined {
   if (criterion) return criterion[1];
   const regression = base.match(/^r(\d+)-/i);
   if (regression) return `R${regression[1]}`;
+  const module = base.match(/^m(\d+)-/i);
+  if (module) return `M${module[1]}`;
+  const fault = base.match(/^f(\d+)-/i);
+  if (fault) return `F${fault[1]}`;
   return undefined;
 }
 
@@ -110,7 +92,7 @@ function firstLine(text: string | undefined, fallback: string): string {
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
-  kind: 'criterion' | 'regression',
+  kind: 'criterion' | 'regression' | 'fault',
   suite: SuiteResult | undefined,
   record: CriterionRecord | undefined,
 ): VerdictRow {
@@ -237,7 +219,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     });
   }
   if (input.acceptanceRan) {
-    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS].map((d) => d.id))));
+    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS].map((d) => d.id))));
     for (const def of CRITERIA) {
       if (selected(def.id)) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
     }
@@ -245,6 +227,19 @@ export function buildVerdict(input: VerdictInput): Verdict {
       if (!selected(def.id)) continue;
       const row = judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id));
       row.optional = !required.has(def.id) && !required.has('regressions');
+      rows.push(row);
+    }
+    // Reference-module rows exist only where their suites recorded something (the embedded targets).
+    for (const def of MODULE_ROWS) {
+      if (selected(def.id) && recordById.has(def.id)) {
+        rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
+      }
+    }
+    // Fault rows need fault control over Redis and PostgreSQL: gating on the local target, optional elsewhere.
+    for (const def of FAULT_ROWS) {
+      if (!selected(def.id) || !recordById.has(def.id)) continue;
+      const row = judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id));
+      row.optional = input.target !== 'local' && !required.has(def.id);
       rows.push(row);
     }
   }

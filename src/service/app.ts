@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable.ts';
 import type { ServiceDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { newRequestContext, type RequestContext, runWithContext, summarizeCache } from './request-context.ts';
@@ -77,6 +78,11 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     if (status && status >= 400 && status < 500) {
       const message = status === 413 ? `request body larger than ${config.bodyLimitBytes} bytes` : message0;
       return reply.code(status).send({ error: message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ route: request.routeOptions.url, err: message0 }, 'PostgreSQL unavailable: answered 503');
+      reply.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return reply.code(503).send({ error: 'database_unavailable' });
     }
     request.log.error({ err: error, route: request.routeOptions.url }, 'request failed');
     return reply.code(500).send({ error: 'internal_error' });

@@ -1,6 +1,7 @@
-import { keys } from '../cache/index.ts';
+import { keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
 import type { Database } from './db.ts';
+import type { KeyScheme, ListMissLeak } from './defects.ts';
 import { type CacheOutcome, recordCacheOutcome } from './request-context.ts';
 import { type CharacterListItem, findCharacterId, listCharacters } from './store/characters.ts';
 import { type CharacterProfile, loadProfile } from './store/profile.ts';
@@ -18,6 +19,12 @@ export interface CachedReadsOptions {
   redisUp: () => boolean;
   ttlProfileSeconds: number;
   ttlListSeconds: number;
+  /** Key builders. @default the cache module's (encoded names) */
+  keys?: KeyScheme;
+  /** false only under the emulated no-profile-cache defect: profiles load from PostgreSQL every time. @default true */
+  profileCache?: boolean;
+  /** The emulated list-miss leak (inactive unless that defect is on). */
+  leak?: ListMissLeak;
   onOutcome?: (entry: CacheEntry, outcome: CacheOutcome) => void;
 }
 
@@ -25,11 +32,19 @@ export interface CachedReadsOptions {
 export class CachedReads {
   readonly #o: CachedReadsOptions;
 
+  readonly #keys: KeyScheme;
+
   constructor(options: CachedReadsOptions) {
     this.#o = options;
+    this.#keys = options.keys ?? encodedKeys;
   }
 
   async #read<T>(entry: CacheEntry, key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+    if (entry === 'profile' && this.#o.profileCache === false) {
+      recordCacheOutcome(entry, 'bypass');
+      return loader();
+    }
+    if (entry === 'list' && this.#o.leak?.drained) return (await this.#o.leak.stalledList()) as T;
     let loaded = false;
     const value = await this.#o.cache.getOrLoad(
       key,
@@ -41,6 +56,7 @@ export class CachedReads {
     );
     const outcome: CacheOutcome =
       !this.#o.enabled || (loaded && !this.#o.redisUp()) ? 'bypass' : loaded ? 'miss' : 'hit';
+    if (entry === 'list' && loaded) this.#o.leak?.onListMiss();
     recordCacheOutcome(entry, outcome);
     this.#o.onOutcome?.(entry, outcome);
     return value;
@@ -50,14 +66,14 @@ export class CachedReads {
   settings(userId: number): Promise<UserSettings | null> {
     return this.#read(
       'settings',
-      keys.userSettings(userId),
+      this.#keys.userSettings(userId),
       async () => (await loadSettings(this.#o.db, userId)) ?? null,
     );
   }
 
   /** `char_id:{uid}:{name}`, no TTL (null = no such character, cached too; create invalidates it). */
   characterId(userId: number, name: string): Promise<number | null> {
-    return this.#read('char_id', keys.characterId(userId, name), () => findCharacterId(this.#o.db, userId, name));
+    return this.#read('char_id', this.#keys.characterId(userId, name), () => findCharacterId(this.#o.db, userId, name));
   }
 
   /** `char_profile:{uid}:{role}`, TTL 300 s: structured data + memories (14 statements when loaded). */
@@ -66,7 +82,7 @@ export class CachedReads {
     if (id === null) return null;
     return this.#read(
       'profile',
-      keys.characterProfile(userId, role),
+      this.#keys.characterProfile(userId, role),
       async () => (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null,
       this.#o.ttlProfileSeconds,
     );
@@ -76,7 +92,7 @@ export class CachedReads {
   list(userId: number): Promise<CharacterListItem[]> {
     return this.#read(
       'list',
-      keys.characterList(userId),
+      this.#keys.characterList(userId),
       () => listCharacters(this.#o.db, userId),
       this.#o.ttlListSeconds,
     );

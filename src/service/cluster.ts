@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type StartedLocalStack, startLocalStack } from '../stack/index.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
+import { parseDefects } from './defects.ts';
+import { superviseInvalidator } from './invalidator-process.ts';
 import { migrate } from './store/migrations.ts';
 import { DEFAULT_SEED, type SeedCounts, type SeedResult, seed } from './store/seed.ts';
 import { consoleLogger } from './worker.ts';
@@ -45,6 +47,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   if (production && (env.FASTNPC_SECRET ?? '').length < 16) {
     throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
   }
+  // An unknown emulated defect stops here with one message, not in a restart loop of dying workers.
+  parseDefects(env.FASTNPC_EMULATE_DEFECTS, production);
   const cacheOff = (env.CACHE_MODE ?? 'on').toLowerCase() === 'off';
   const needDb = !env.DATABASE_URL;
   const needRedis = !cacheOff && !env.REDIS_URL;
@@ -86,6 +90,10 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     );
   }
   const secret = env.FASTNPC_SECRET || randomBytes(32).toString('hex');
+  // The commit-log invalidator runs beside the workers (restarted when it dies); FASTNPC_INVALIDATOR=off is the
+  // control without it, `external` when it runs elsewhere.
+  const invalidator =
+    invalidatorMode(env) === 'on' ? superviseInvalidator({ env, execArgv: withTsx(process.execArgv) }) : undefined;
 
   cluster.setupPrimary({ exec: WORKER_MAIN, execArgv: withTsx(process.execArgv), silent: false });
   let stopping = false;
@@ -138,6 +146,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
           }),
       ),
     );
+    await invalidator?.stop();
     await stack?.stop();
   };
 

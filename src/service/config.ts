@@ -40,6 +40,24 @@ export interface ServiceConfig {
    * invalidation tests can fail. Refused in production.
    */
   skipInvalidation: ReadonlySet<string>;
+  /**
+   * FASTNPC_INVALIDATOR: `on` — the supervisor runs the commit-log invalidator and the workers fence the cache after
+   * an outage; `external` — the invalidator runs elsewhere (fence on, none started here); `off` — neither (the
+   * control of the fault suites: the design before it). @default 'on' ('off' with CACHE_MODE=off)
+   */
+  invalidator: InvalidatorMode;
+}
+
+export type InvalidatorMode = 'on' | 'external' | 'off';
+
+/** FASTNPC_INVALIDATOR, checked (the supervisor and the workers read it the same way). */
+export function invalidatorMode(env: NodeJS.ProcessEnv): InvalidatorMode {
+  if ((env.CACHE_MODE ?? 'on').toLowerCase() === 'off') return 'off';
+  const raw = (env.FASTNPC_INVALIDATOR ?? 'on').toLowerCase();
+  if (raw !== 'on' && raw !== 'off' && raw !== 'external') {
+    throw new ConfigError(`FASTNPC_INVALIDATOR must be on, external or off, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }
 
 export const DEFAULTS = {
@@ -129,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     cacheCommandTimeoutMs: env.CACHE_COMMAND_TIMEOUT_MS ? int(env, 'CACHE_COMMAND_TIMEOUT_MS', 100, 1) : undefined,
     production,
     skipInvalidation: skip,
+    invalidator: invalidatorMode(env),
   };
 }

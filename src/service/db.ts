@@ -41,6 +41,28 @@ function counted(client: pg.ClientBase, onStatement?: StatementListener): Querya
   };
 }
 
+/**
+ * A checked-out pg client has no 'error' listener of the pool (the pool listens only while it is idle): a server
+ * restart or `pg_terminate_backend` while a request holds it (e.g. waiting on ROLLBACK) emits 'error' on it, and
+ * an unhandled 'error' event kills the worker. Hold a listener for as long as the client is checked out; the
+ * failing query rejects on its own, and a client that errored is destroyed instead of returned to the pool.
+ */
+async function checkout(pool: pg.Pool): Promise<{ client: pg.PoolClient; release: (broken?: boolean) => void }> {
+  const client = await pool.connect();
+  let errored = false;
+  const onError = (): void => {
+    errored = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release: (broken = false) => {
+      client.off('error', onError);
+      client.release(broken || errored);
+    },
+  };
+}
+
 export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -53,11 +75,11 @@ export function createDatabase(options: DatabaseOptions): Database {
   const { onStatement } = options;
 
   const withConnection = async <T>(fn: (conn: Queryable) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
+    const { client, release } = await checkout(pool);
     try {
       return await fn(counted(client, onStatement));
     } finally {
-      client.release();
+      release();
     }
   };
 
@@ -69,7 +91,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     },
     withConnection,
     transaction: async (fn) => {
-      const client = await pool.connect();
+      const { client, release } = await checkout(pool);
       const tx = counted(client, onStatement);
       let broken = false;
       try {
@@ -85,7 +107,7 @@ export function createDatabase(options: DatabaseOptions): Database {
         }
         throw error;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     ping: async () => {

@@ -2,6 +2,7 @@ import type { Cache } from '../cache/types.ts';
 import type { CachedReads } from './cached-reads.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Database } from './db.ts';
+import type { Defect, KeyScheme, ListMissLeak, WorkerTasks } from './defects.ts';
 import type { Invalidator } from './invalidation.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { Responder } from './responder.ts';
@@ -29,4 +30,10 @@ export interface ServiceDeps {
   redisInfo: () => Promise<RedisInfo>;
   /** Last known Redis state: 'off' with CACHE_MODE=off. */
   redisState: () => 'up' | 'down' | 'off';
+  /** Key builders (ours; FastNPC's raw concatenation under the emulated names-in-keys defect). */
+  keys: KeyScheme;
+  /** Emulated FastNPC defects (FASTNPC_EMULATE_DEFECTS; empty in normal operation). */
+  defects: ReadonlySet<Defect>;
+  leak: ListMissLeak;
+  tasks: WorkerTasks;
 }

@@ -10,6 +10,15 @@ import { createCacheOff } from './cache-off.ts';
 import { CachedReads } from './cached-reads.ts';
 import { loadConfig, type ServiceConfig } from './config.ts';
 import { createDatabase } from './db.ts';
+import {
+  commandTimeoutFor,
+  keySchemeFor,
+  ListMissLeak,
+  parseDefects,
+  WorkerTasks,
+  withCacheDefects,
+  withInvalidatorDefects,
+} from './defects.ts';
 import type { RedisInfo, ServiceDeps } from './deps.ts';
 import {
   createInvalidator,
@@ -48,7 +57,10 @@ const num = (v: string | undefined): number | null => (v === undefined || v === 
  * i ≥ 1, on port + i as well (same handler, so a test can pick the worker).
  */
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const config = loadConfig(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const defects = parseDefects(env.FASTNPC_EMULATE_DEFECTS, config.production);
+  const commandTimeoutMs = commandTimeoutFor(defects, config.cacheCommandTimeoutMs);
   const metrics = createMetrics(config.workerIndex);
   const db = createDatabase({
     connectionString: config.databaseUrl,
@@ -56,12 +68,13 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     onStatement: () => metrics.dbStatements.inc(),
   });
   const cacheOn = config.cacheMode === 'on';
-  const cache: Cache = cacheOn
+  const moduleCache: Cache = cacheOn
     ? createCache({
         redis: config.redisUrl,
         password: config.redisPassword,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
-        ...(config.cacheCommandTimeoutMs ? { commandTimeoutMs: config.cacheCommandTimeoutMs } : {}),
+        ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
+        fence: config.invalidator !== 'off',
         registry: metrics.registry,
         logger: {
           debug: () => {},
@@ -83,6 +96,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     : undefined;
   infoClient?.on('error', () => {});
   infoClient?.connect().catch(() => {});
+  const cache = withCacheDefects(moduleCache, defects, infoClient);
+  const keys = keySchemeFor(defects);
 
   let redisUp = cacheOn;
   const probe = cacheOn
@@ -121,6 +136,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     }
   };
 
+  const leak = new ListMissLeak(defects);
+  const skip = new Set<string>(config.skipInvalidation);
+  if (defects.has('structured-no-invalidate')) skip.add('structured_update');
   const sink = options.failureSink ?? createLoggingFailureSink(consoleLogger, metrics.invalidationFailures);
   const deps: ServiceDeps = {
     config,
@@ -133,13 +151,20 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       redisUp: () => redisUp,
       ttlProfileSeconds: config.ttlProfileSeconds,
       ttlListSeconds: config.ttlListSeconds,
+      keys,
+      profileCache: !defects.has('no-profile-cache'),
+      leak,
       onOutcome: (entry, outcome) => metrics.cacheReads.inc({ entry, outcome }),
     }),
-    invalidator: createInvalidator(cache, sink, { skip: config.skipInvalidation }),
+    invalidator: withInvalidatorDefects(createInvalidator(cache, sink, { skip }), defects, cache),
     responder: createLocalResponder(config.llmLatencyMs),
     metrics,
     redisInfo,
     redisState: () => (cacheOn ? (redisUp ? 'up' : 'down') : 'off'),
+    keys,
+    defects,
+    leak,
+    tasks: new WorkerTasks(defects),
   };
 
   let ownServer: Server | undefined;
@@ -154,6 +179,9 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       { paths: [...config.skipInvalidation] },
       'TEST SEAM: invalidation skipped for these write paths',
     );
+  }
+  if (defects.size > 0) {
+    consoleLogger.warn({ defects: [...defects] }, 'TEST SEAM: emulating FastNPC defects (FASTNPC_EMULATE_DEFECTS)');
   }
   app.addHook('onClose', async () => {
     if (!ownServer?.listening) return;

@@ -3,6 +3,12 @@ export { StackError, type StackErrorCode } from './errors.ts';
 export { freePort, waitForPort } from './free-port.ts';
 export { type LocalStackOptions, type StartedLocalStack, startLocalStack } from './local-stack.ts';
 export { type PostgresServerOptions, type StartedPostgres, startPostgres } from './postgres-server.ts';
+export { type RedisClusterOptions, type StartedRedisCluster, startRedisCluster } from './redis-cluster.ts';
+export {
+  type SentinelTopologyOptions,
+  type StartedSentinelTopology,
+  startSentinelTopology,
+} from './redis-sentinel.ts';
 export {
   REPOSITORY_REDIS_CONF,
   type RedisServerOptions,

@@ -24,6 +24,11 @@ export interface StartedPostgres {
   readonly dir: string;
   /** Whether pg_stat_statements is preloaded and created in the app database. */
   readonly statStatements: boolean;
+  /**
+   * Stops the server (`pg_ctl stop -m fast`: sessions are terminated), waits `downMs`, starts it again on the same
+   * port and data (fault injection: a PostgreSQL restart).
+   */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -94,6 +99,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const statStatements = existsSync(`/usr/share/postgresql/${major}/extension/pg_stat_statements.control`);
 
   let running = false;
+  let startServer: () => Promise<void> = async () => {};
   const stopSync = (): void => {
     if (running) spawnSync(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w'], { ...as, stdio: 'ignore' });
     running = false;
@@ -118,26 +124,37 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      // logical decoding for the invalidator (a replication slot per namespace); the slot may keep at most this
+      // much WAL when its consumer stops (see docs/invalidation.md)
+      '-c wal_level=logical',
+      '-c max_replication_slots=10',
+      '-c max_wal_senders=10',
+      '-c max_slot_wal_keep_size=256MB',
+      // synchronous_commit is off: WAL reaches the walsender when the WAL writer flushes it (default every 200 ms)
+      '-c wal_writer_delay=10ms',
       ...(statStatements ? ['-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track=all'] : []),
     ].join(' ');
-    running = true;
-    await run(
-      pgCtl,
-      [
-        'start',
-        '-D',
-        dataDir,
-        '-w',
-        '-t',
-        String(Math.ceil(startTimeoutMs / 1000)),
-        '-l',
-        join(dir, 'postgres.log'),
-        '-o',
-        serverOptions,
-      ],
-      as,
-      startTimeoutMs + 5_000,
-    );
+    startServer = async () => {
+      running = true;
+      await run(
+        pgCtl,
+        [
+          'start',
+          '-D',
+          dataDir,
+          '-w',
+          '-t',
+          String(Math.ceil(startTimeoutMs / 1000)),
+          '-l',
+          join(dir, 'postgres.log'),
+          '-o',
+          serverOptions,
+        ],
+        as,
+        startTimeoutMs + 5_000,
+      );
+    };
+    await startServer();
     const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
     await admin.connect();
     try {
@@ -167,6 +184,13 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     port,
     dir,
     statStatements,
+    restart: async (downMs = 0) => {
+      if (stopped) throw new StackError('E_START_FAILED', 'PostgreSQL was stopped; it cannot be restarted');
+      await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as, 30_000);
+      running = false;
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await startServer();
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;

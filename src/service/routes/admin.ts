@@ -12,13 +12,19 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): vo
   const { cache, config } = deps;
   const requireAdmin = (request: FastifyRequest) => {
     const session = requireSession(request, config.sessionMaxAgeSeconds);
-    if (!session.isAdmin) throw forbidden();
+    // Emulated admin-403: FastNPC's guard read a field the session never carries.
+    if (!session.isAdmin || deps.defects.has('admin-403')) throw forbidden();
     return session;
   };
 
   app.get('/admin/cache/stats', async (request) => {
     requireAdmin(request);
     const [stats, redis] = await Promise.all([cache.stats(), deps.redisInfo()]);
+    if (deps.defects.has('per-worker-stats')) {
+      // Emulated: the answering worker's own counters, reported as if they were the system's (FastNPC defect 1).
+      stats.system = stats.process;
+      stats.workers = { [`worker-${config.workerIndex}`]: stats.process };
+    }
     return {
       ok: true,
       stats: {

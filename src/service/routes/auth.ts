@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { keys } from '../../cache/index.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../password.ts';
@@ -15,6 +14,7 @@ function body(raw: unknown): Record<string, unknown> {
 
 /** POST /auth/register|login|logout, GET /auth/me, and account deletion (POST /api/me/delete, DELETE /api/me). */
 export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const { keys } = deps;
   const { config, db } = deps;
   const maxAge = config.sessionMaxAgeSeconds;
 

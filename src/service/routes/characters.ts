@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { keys } from '../../cache/index.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { generateStructured } from '../responder.ts';
@@ -20,6 +19,7 @@ function objectBody(raw: unknown): Record<string, unknown> {
 
 /** The character routes: list, create (+ task status), rename, copy, delete, structured and memories. */
 export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const { keys } = deps;
   const { db, reads, invalidator } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
@@ -53,6 +53,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       return recordTask(tx, uid, role, source, 'done', id, null);
     });
     if (created === undefined) throw new HttpError(400, 'role already exists');
+    deps.tasks.created(created);
     await invalidator.afterWrite('character_create', [
       keys.characterId(uid, role),
       keys.characterProfile(uid, role),
@@ -64,6 +65,8 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
   app.get<{ Params: Params }>('/api/tasks/:id', async (request) => {
     const { uid } = requireSession(request, maxAge);
     const task = await findTask(db, uid, request.params.id ?? '');
+    // Emulated per-worker-tasks: FastNPC kept task status in the creating worker's memory.
+    if (task && !deps.tasks.visible(task.id)) return { task_id: task.id, status: 'not_found' };
     if (!task) throw notFound();
     return {
       task_id: task.id,

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { keys } from '../../cache/index.ts';
 import type { ServiceDeps } from '../deps.ts';
-import { unauthorized } from '../errors.ts';
+import { HttpError, unauthorized } from '../errors.ts';
 import { requireSession } from '../session.ts';
 import { updateSettings } from '../store/settings.ts';
 import { parseSettingsUpdate } from '../validation.ts';
 
 /** GET|PUT /api/me/settings — the plan's step 4 (no TTL, invalidated on update). */
 export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps): void {
+  const { keys } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
   app.get('/api/me/settings', async (request) => {
@@ -20,6 +20,8 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
   app.put('/api/me/settings', async (request) => {
     const session = requireSession(request, maxAge);
     const update = parseSettingsUpdate(request.body);
+    // Emulated list-miss leak: the worker's pool is drained, so the write fails as FastNPC's did (500).
+    if (deps.leak.drained) throw new HttpError(500, 'internal_error');
     if (!(await updateSettings(deps.db, session.uid, update))) throw unauthorized();
     await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)]);
     return { ok: true };

@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceDeps } from '../deps.ts';
 
-/** GET /health (200 while PostgreSQL answers, `degraded` when Redis does not) and GET /metrics (Prometheus). */
+/**
+ * GET /health (200 while PostgreSQL answers, `degraded` when Redis does not), GET /health/live (the process answers;
+ * no PostgreSQL, no Redis — a liveness probe, and the framework's ceiling in `npm run bench:http`) and GET /metrics
+ * (Prometheus).
+ */
 export function registerSystemRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const { config, db, cache, metrics } = deps;
 
@@ -20,6 +24,8 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ServiceDeps): v
       cache_mode: config.cacheMode,
     };
   });
+
+  app.get('/health/live', async () => ({ ok: true, worker: config.workerIndex }));
 
   app.get('/metrics', async (_request, reply) => {
     reply.header('Content-Type', metrics.registry.contentType);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRedis } from '../../../provisioning/lib/audit.ts';
+import { auditRedis } from '../../../provisioning/lib/checks/audit.ts';
 import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
 
 describe('auditRedis against a private redis-server on the repository redis.conf', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { targetFromEnv } from '../../../acceptance/target/index.ts';
 import { applyToEnv, parseArgs, UsageError } from '../../../src/gate/args.ts';
 import { main } from '../../../src/gate/cli.ts';
-import { targetFromEnv } from '../../../src/gate/target.ts';
 
 describe('parseArgs', () => {
   test('defaults', () => {

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TargetInfo } from '../../../acceptance/target/index.ts';
 import { runLoad } from '../../../src/gate/run-load.ts';
-import type { TargetInfo } from '../../../src/gate/target.ts';
 import { type ContainerRuntime, EXIT_MARKER, K6_IMAGE } from '../../../src/load/k6-runner.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -19,6 +19,8 @@ const target: TargetInfo = {
   listTtlSeconds: 60,
   profileTtlSeconds: 300,
   notes: [],
+  profile: 'plan',
+  defects: [],
 };
 
 function runtime(code: number, hitRate: number | null): ContainerRuntime {

@@ -241,3 +241,45 @@ describe('formatTable', () => {
     expect(rowCounts({ ...base, kind: 'audit', status: 'fail' })).toBe(false);
   });
 });
+
+describe('not measurable', () => {
+  test('a record marked not measurable is neither pass nor fail, and the final line counts it', () => {
+    const input = allPassing();
+    input.records = input.records.map((r) =>
+      r.id === 'R1' ? { ...r, figures: [], notMeasurable: 'no stats route and no shared counters' } : r,
+    );
+    input.suites = input.suites.map((s) => (s.id === 'R1' ? suite('R1', 'skipped') : s));
+    const verdict = buildVerdict(input);
+    const r1 = verdict.rows.find((r) => r.id === 'R1');
+    expect(r1?.status).toBe('not-measurable');
+    expect(r1?.detail).toMatch(/^no stats route/);
+    expect(verdict.pass).toBe(true);
+    expect(formatTable(verdict)).toMatch(/GATE PASSED with .*1 not measurable: R1 \(no stats route/);
+  });
+
+  test('a criterion that is not measurable keeps the gate from passing', () => {
+    const input = allPassing();
+    input.records = input.records.map((r) => (r.id === '09' ? { ...r, figures: [], notMeasurable: 'no DB' } : r));
+    const verdict = buildVerdict(input);
+    expect(verdict.rows.find((r) => r.id === '09')?.status).toBe('not-measurable');
+    expect(verdict.pass).toBe(false);
+    expect(formatTable(verdict)).toMatch(/GATE FAILED: 09 NOT MEASURABLE \(required\)/);
+  });
+
+  test('a suite with a failing test is a failure even if it also said not measurable', () => {
+    const row = judge({ id: 'R2', title: 'x' }, 'regression', suite('R2', 'failed', ['boom']), {
+      ...record('R2', []),
+      notMeasurable: 'x',
+    });
+    expect(row.status).toBe('fail');
+  });
+
+  test('reference-module rows appear only where they recorded something', () => {
+    const input = allPassing();
+    expect(buildVerdict(input).rows.some((r) => r.id.startsWith('M'))).toBe(false);
+    input.records.push(record('M3', [gating('p95', 1, 'ms', '< 5 ms', true)]));
+    input.suites.push(suite('M3'));
+    expect(buildVerdict(input).rows.find((r) => r.id === 'M3')?.status).toBe('pass');
+    expect(idOfFile('acceptance/module/m8-module-race.test.ts')).toBe('M8');
+  });
+});

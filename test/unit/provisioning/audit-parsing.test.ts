@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeProcAddress, expectedFromConfig } from '../../../provisioning/lib/audit.ts';
-import { parseConfig } from '../../../provisioning/lib/render-config.ts';
-import { desiredSysctl, renderSysctlFile } from '../../../provisioning/lib/sysctl.ts';
-import { selectedMode } from '../../../provisioning/lib/thp.ts';
-import { forThrowaway, summariseRejection } from '../../../provisioning/lib/validate-candidate.ts';
-import { appUsersOf, summariseCheckSystem } from '../../../provisioning/lib/verify.ts';
+import { decodeProcAddress, expectedFromConfig } from '../../../provisioning/lib/checks/audit.ts';
+import { appUsersOf, summariseCheckSystem } from '../../../provisioning/lib/checks/verify.ts';
+import { parseConfig } from '../../../provisioning/lib/config/render-config.ts';
+import { forThrowaway, summariseRejection } from '../../../provisioning/lib/config/validate-candidate.ts';
+import { desiredSysctl, renderSysctlFile } from '../../../provisioning/lib/kernel/sysctl.ts';
+import { selectedMode } from '../../../provisioning/lib/kernel/thp.ts';
 
 describe('audit helpers', () => {
   it('decodes /proc/net/tcp{,6} addresses', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkMaxmemory, parseMemory, REDIS_ROOM_MB } from '../../../provisioning/lib/budget.ts';
-import type { ProvisionError } from '../../../provisioning/lib/errors.ts';
+import type { ProvisionError } from '../../../provisioning/lib/command/errors.ts';
+import { checkMaxmemory, parseMemory, REDIS_ROOM_MB } from '../../../provisioning/lib/config/budget.ts';
 
 const GB = 1024 ** 3;
 const check = (maxmemory: string, persistence = true, totalRamBytes = 2 * GB) =>

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { unifiedDiff } from '../../../provisioning/lib/diff.ts';
+import { unifiedDiff } from '../../../provisioning/lib/plan/diff.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'diff-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,9 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectHost, parseMemTotal, parseOsRelease, supportedHost } from '../../../provisioning/lib/host-detect.ts';
-import { layoutFor } from '../../../provisioning/lib/layout.ts';
-import { localTarget } from '../../../provisioning/lib/target.ts';
+import {
+  detectHost,
+  parseMemTotal,
+  parseOsRelease,
+  supportedHost,
+} from '../../../provisioning/lib/host/host-detect.ts';
+import { layoutFor } from '../../../provisioning/lib/host/layout.ts';
+import { localTarget } from '../../../provisioning/lib/host/target.ts';
 
 const osRelease = (id: string, version: string, pretty: string) =>
   `PRETTY_NAME="${pretty}"\nNAME="x"\nVERSION_ID="${version}"\nID=${id}\n`;

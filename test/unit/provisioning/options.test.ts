@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseProvisionArgs } from '../../../provisioning/lib/options.ts';
+import { DEFAULTS, parseProvisionArgs } from '../../../provisioning/lib/command/options.ts';
 
 const parse = (...argv: string[]) => parseProvisionArgs(argv, {});
 

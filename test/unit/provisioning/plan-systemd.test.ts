@@ -6,10 +6,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { layoutFor } from '../../../provisioning/lib/layout.ts';
-import { parseProvisionArgs } from '../../../provisioning/lib/options.ts';
-import { makePlan } from '../../../provisioning/lib/plan.ts';
-import { localTarget } from '../../../provisioning/lib/target.ts';
+import { parseProvisionArgs } from '../../../provisioning/lib/command/options.ts';
+import { layoutFor } from '../../../provisioning/lib/host/layout.ts';
+import { localTarget } from '../../../provisioning/lib/host/target.ts';
+import { makePlan } from '../../../provisioning/lib/plan/plan.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'plan-systemd-'));
 const bin = join(root, 'fake-bin');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appAclRule } from '../../../provisioning/lib/acl.ts';
+import { appAclRule } from '../../../provisioning/lib/config/acl.ts';
 import {
   HEADER,
   parseConfig,
@@ -7,7 +7,7 @@ import {
   readTemplate,
   renderConfig,
   saveRulesOf,
-} from '../../../provisioning/lib/render-config.ts';
+} from '../../../provisioning/lib/config/render-config.ts';
 
 const template = readTemplate();
 const base: RenderOptions = {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { checkPassword, mask, readSecret } from '../../../provisioning/lib/secrets.ts';
+import { checkPassword, mask, readSecret } from '../../../provisioning/lib/command/secrets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

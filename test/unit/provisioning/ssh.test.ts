@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isValidDestination, shellQuote, sshCommand } from '../../../provisioning/lib/ssh.ts';
-import { sshTarget, writeFileAtomic } from '../../../provisioning/lib/target.ts';
+import { isValidDestination, shellQuote, sshCommand } from '../../../provisioning/lib/host/ssh.ts';
+import { sshTarget, writeFileAtomic } from '../../../provisioning/lib/host/target.ts';
 
 describe('sshCommand', () => {
   it('runs the argv through the remote shell, quoted, after --', () => {

@@ -1,0 +1,3 @@
+import { faultRowSuite } from './support/row-suite.ts';
+
+faultRowSuite('F3');

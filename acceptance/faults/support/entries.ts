@@ -1,0 +1,72 @@
+/**
+ * After each fault row: every cached entry of the namespace compared with what PostgreSQL holds now (the service's
+ * own loaders, so the comparison is of the same JSON the cache stores). Entries whose key was hashed (names over
+ * 200 bytes) cannot be mapped back and are counted as unchecked.
+ */
+import { Redis } from 'ioredis';
+import { createDatabase } from '../../../src/service/db.ts';
+import { findCharacterId, listCharacters } from '../../../src/service/store/characters.ts';
+import { loadProfile } from '../../../src/service/store/profile.ts';
+import { loadSettings } from '../../../src/service/store/settings.ts';
+
+export interface EntryComparison {
+  compared: number;
+  mismatches: number;
+  unchecked: number;
+  examples: string[];
+}
+
+const canonical = (value: unknown): string => JSON.stringify(value === undefined ? null : value);
+
+export async function compareEntries(
+  redisUrl: string,
+  databaseUrl: string,
+  namespace = 'fastnpc',
+): Promise<EntryComparison> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const db = createDatabase({ connectionString: databaseUrl, max: 2 });
+  const result: EntryComparison = { compared: 0, mismatches: 0, unchecked: 0, examples: [] };
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1_000);
+      cursor = next;
+      for (const key of found) {
+        const logical = key.slice(namespace.length + 1);
+        if (logical.startsWith('__cache__:')) continue;
+        const raw = await redis.get(key);
+        if (raw === null) continue; // expired or deleted meanwhile
+        const [kind, uidText, encoded] = logical.split(':');
+        const uid = Number(uidText);
+        let expected: unknown;
+        if (kind === 'user_settings') expected = (await loadSettings(db, uid)) ?? null;
+        else if (kind === 'char_list') expected = await listCharacters(db, uid);
+        else if (
+          (kind === 'char_id' || kind === 'char_profile') &&
+          encoded !== undefined &&
+          !encoded.startsWith('%H')
+        ) {
+          const name = decodeURIComponent(encoded);
+          const id = await findCharacterId(db, uid, name);
+          if (kind === 'char_id') expected = id;
+          else expected = id === null ? null : ((await db.withConnection((conn) => loadProfile(conn, id))) ?? null);
+        } else {
+          result.unchecked += 1;
+          continue;
+        }
+        // the value may have been replaced between GET and the load: compare again with a fresh GET
+        const again = await redis.get(key);
+        if (again === null || again !== raw) continue;
+        result.compared += 1;
+        if (canonical(JSON.parse(raw)) !== canonical(JSON.parse(JSON.stringify(expected ?? null)))) {
+          result.mismatches += 1;
+          if (result.examples.length < 5) result.examples.push(logical);
+        }
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+    await db.close();
+  }
+  return result;
+}

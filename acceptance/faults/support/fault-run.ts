@@ -1,0 +1,159 @@
+/**
+ * One fault row in one mode: a private stack (redis-server on the repository's redis.conf, PostgreSQL with
+ * wal_level=logical) and the two-worker service with the invalidator and fence on ('guarded') or off ('control'),
+ * the write → cross-worker-read workload before, during and after the fault, then every cached entry compared
+ * with PostgreSQL. Returns the row's figures.
+ */
+import { Redis } from 'ioredis';
+import { type StartedService, startService } from '../../../src/service/cluster.ts';
+import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
+import { compareEntries, type EntryComparison } from './entries.ts';
+import { type PartitionProxy, startPartitionProxy } from './partition-proxy.ts';
+import { startWorkload } from './workload.ts';
+
+export type FaultMode = 'guarded' | 'control';
+
+/** What a fault gets to act on. */
+export interface FaultContext {
+  stack: StartedLocalStack;
+  service: StartedService;
+  /** A plain client on the real Redis (not through the proxy). */
+  admin: Redis;
+  proxy: PartitionProxy | undefined;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface FaultDefinition {
+  id: string;
+  title: string;
+  /** Runs the service through a partition proxy (F6). */
+  viaProxy?: boolean;
+  /** Injects the fault and returns when it is healed (the recovery clock starts then). */
+  inject(ctx: FaultContext): Promise<void>;
+}
+
+export interface FaultFigures {
+  id: string;
+  mode: FaultMode;
+  requests: number;
+  /** Requests answered 500 (never allowed). */
+  errors500: number;
+  /** All 5xx (503 while PostgreSQL restarts is the designed answer). */
+  errors5xx: number;
+  /** Requests that got no HTTP answer (connection refused while a worker restarts, time-outs). */
+  unanswered: number;
+  stale: number;
+  /** p95 of request time while the fault was on (ms). */
+  p95FaultMs: number;
+  /** From heal until every user's round went through the cache again (ms); -1 = not within the wait. */
+  recoveryMs: number;
+  /** /metrics showed the fault (fence or breaker gauge at 1, or cache errors counted). */
+  metricsShowed: boolean;
+  entries: EntryComparison;
+  faultMs: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function p95(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]! * 10) / 10;
+}
+
+/** Scrapes both workers' /metrics; true when a fence/breaker gauge is 1 or cache errors grew since `baseline`. */
+async function scrape(urls: string[]): Promise<{ raised: boolean; errors: number }> {
+  let raised = false;
+  let errors = 0;
+  for (const url of urls) {
+    try {
+      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+      if (/^fastnpc_cache_(fenced|breaker_open)\{[^}]*\} 1$/m.test(text)) raised = true;
+      if (/^fastnpc_http_request_duration_seconds_count\{[^}]*status="503"[^}]*\} [1-9]/m.test(text)) raised = true;
+      for (const m of text.matchAll(/^fastnpc_cache_errors_total\{[^}]*\} (\d+)/gm)) errors += Number(m[1]);
+    } catch {
+      // a worker restarting (F7)
+    }
+  }
+  return { raised, errors };
+}
+
+export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise<FaultFigures> {
+  const stack = await startLocalStack({ redis: true, postgres: true, redisUrl: '', databaseUrl: '' });
+  const admin = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+  admin.on('error', () => {});
+  let proxy: PartitionProxy | undefined;
+  let service: StartedService | undefined;
+  try {
+    if (fault.viaProxy) proxy = await startPartitionProxy(stack.redis!.host, stack.redis!.port);
+    service = await startService({
+      databaseUrl: stack.databaseUrl,
+      redisUrl: proxy?.url ?? stack.redisUrl,
+      seed: { users: 1, characters: 1, memories: 2 },
+      env: {
+        LOG_LEVEL: 'fatal',
+        FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
+        // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
+        CACHE_COMMAND_TIMEOUT_MS: '250',
+      },
+    });
+    const urls = service.workerUrls as [string, string];
+    const workload = await startWorkload(urls);
+    await sleep(1_500); // warm: every entry cached on both workers
+    const baseline = await scrape(urls);
+    let metricsShowed = false;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const now = await scrape(urls);
+        if (now.raised || now.errors > baseline.errors) metricsShowed = true;
+        await sleep(150);
+      }
+    })();
+    const faultStart = Date.now();
+    await fault.inject({ stack, service, admin, proxy, sleep });
+    const healed = Date.now();
+    let recovered: number | undefined;
+    while (Date.now() - healed < 20_000) {
+      recovered = workload.recoveredAt(healed);
+      if (recovered !== undefined) break;
+      await sleep(100);
+    }
+    await sleep(1_000); // after recovery: reads that would find what the fault left behind
+    await workload.stop();
+    watching = false;
+    await watcher;
+    if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
+    const entries = await compareEntries(stack.redisUrl, stack.databaseUrl);
+    const during = workload.samples.filter((s) => s.at >= faultStart);
+    return {
+      id: fault.id,
+      mode,
+      requests: during.length,
+      errors500: during.filter((s) => s.status === 500).length,
+      errors5xx: during.filter((s) => s.status >= 500).length,
+      unanswered: during.filter((s) => s.status === 0).length,
+      stale: workload.stale.length,
+      p95FaultMs: p95(workload.samples.filter((s) => s.at >= faultStart && s.at <= healed).map((s) => s.ms)),
+      recoveryMs: recovered === undefined ? -1 : recovered - healed,
+      metricsShowed,
+      entries,
+      faultMs: healed - faultStart,
+    };
+  } finally {
+    await service?.stop().catch(() => {});
+    await proxy?.close().catch(() => {});
+    admin.disconnect();
+    await stack.stop();
+  }
+}
+
+/** One line of the fault table. */
+export function formatFigures(f: FaultFigures): string {
+  return (
+    `${f.id} ${f.mode}: requests ${f.requests}, 500 ${f.errors500}, 5xx ${f.errors5xx}, unanswered ${f.unanswered}, ` +
+    `stale ${f.stale}, p95 during fault ${f.p95FaultMs} ms, recovery ${f.recoveryMs} ms, /metrics showed it ` +
+    `${f.metricsShowed ? 'yes' : 'no'}, entries compared ${f.entries.compared}, mismatches ${f.entries.mismatches}` +
+    ` (fault ${f.faultMs} ms)`
+  );
+}

@@ -1,0 +1,83 @@
+/** How each fault row injects its fault (see ../index.ts for the list the gate shows). */
+import { FAULTS } from '../index.ts';
+import type { FaultContext, FaultDefinition } from './fault-run.ts';
+
+const title = (id: string): string => FAULTS.find((f) => f.id === id)?.title ?? id;
+
+async function workerPid(url: string): Promise<number> {
+  const health = (await (await fetch(`${url}/health`)).json()) as { pid: number };
+  return health.pid;
+}
+
+const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
+  // A snapshot of the warm cache, writes after it (their invalidations confirmed), a crash, a restart that loads
+  // the snapshot: the entries those writes invalidated come back.
+  F1: async ({ stack, admin, sleep }) => {
+    await admin.save();
+    await sleep(1_500);
+    await stack.redis!.kill();
+    await stack.redis!.restart();
+  },
+  F2: async ({ stack, sleep }) => {
+    const pid = stack.redis!.pid()!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await sleep(10_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  },
+  F3: async ({ admin }) => {
+    await admin.flushall();
+  },
+  // maxmemory just above what is used, then 3 s of filler writes outside the namespace: allkeys-lru evicts
+  // entries, leases and whatever else it picks.
+  F4: async ({ admin, sleep }) => {
+    const before = await admin.config('GET', 'maxmemory');
+    const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? 0);
+    await admin.config('SET', 'maxmemory', String(used + 2 * 1024 * 1024));
+    const filler = 'x'.repeat(64 * 1024);
+    const until = Date.now() + 3_000;
+    let i = 0;
+    try {
+      while (Date.now() < until) {
+        await admin.set(`fault-filler:${i++ % 2_000}`, filler).catch(() => {});
+        if (i % 20 === 0) await sleep(5);
+      }
+    } finally {
+      await admin.config('SET', 'maxmemory', (before as string[])[1] ?? '0');
+      const names = Array.from({ length: Math.min(i, 2_000) }, (_, n) => `fault-filler:${n}`);
+      if (names.length > 0) await admin.unlink(...names);
+    }
+    const evicted = Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))?.[1] ?? 0);
+    if (evicted === 0) throw new Error('F4 injected no eviction (maxmemory pressure too weak)');
+  },
+  F5: async ({ stack }) => {
+    await stack.postgres!.restart(1_500);
+  },
+  F6: async ({ proxy, sleep }) => {
+    proxy!.partition();
+    try {
+      await sleep(3_000);
+    } finally {
+      proxy!.heal();
+    }
+  },
+  // Redis down (after a snapshot of the warm cache), writes whose invalidation cannot be confirmed, the worker that
+  // holds them killed, Redis back from its snapshot.
+  F7: async ({ stack, service, admin, sleep }) => {
+    await admin.save();
+    await stack.redis!.kill();
+    await sleep(1_500);
+    const pid = await workerPid(service.workerUrls[0]!);
+    process.kill(pid, 'SIGKILL');
+    await sleep(300);
+    await stack.redis!.restart();
+  },
+};
+
+export function faultDefinition(id: string): FaultDefinition {
+  const inject = INJECT[id];
+  if (!inject) throw new Error(`no fault ${id}`);
+  return { id, title: title(id), inject, ...(id === 'F6' ? { viaProxy: true } : {}) };
+}

@@ -1,0 +1,63 @@
+/** The two tests of one fault row: guarded (must hold every bound) and its control (must fail). */
+import { describe, expect, test } from 'vitest';
+import { recorder } from '../../support/record.ts';
+import { target } from '../../support/target.ts';
+import { formatFigures, runFault } from './fault-run.ts';
+import { faultDefinition } from './faults.ts';
+
+export function faultRowSuite(id: string): void {
+  const fault = faultDefinition(id);
+  const rec = recorder(id);
+  const local = (skip: () => void): boolean => {
+    if (target().kind === 'local') return true;
+    rec.note('fault rows run on the local target only (an external target needs fault control over Redis/PostgreSQL)');
+    skip();
+    return false;
+  };
+
+  describe(`${id} ${fault.title}`, () => {
+    test('invalidator + fence on: 0 stale reads, 0 mismatching entries, no 500', async (ctx) => {
+      if (!local(() => ctx.skip())) return;
+      const f = await runFault(fault, 'guarded');
+      console.log(`[fault-table] ${formatFigures(f)}`);
+      const ok = [
+        rec.figure('stale reads', f.stale, 'reads', '= 0', f.stale === 0),
+        rec.figure(
+          'cached entries differing from PostgreSQL',
+          f.entries.mismatches,
+          'entries',
+          '= 0',
+          f.entries.mismatches === 0,
+        ),
+        rec.figure('500 responses', f.errors500, 'responses', '= 0', f.errors500 === 0),
+        rec.figure('recovery time', f.recoveryMs, 'ms', '>= 0 (within 20 s)', f.recoveryMs >= 0),
+      ];
+      rec.headline('stale reads');
+      rec.figure('requests during fault + recovery', f.requests, '', '', null);
+      rec.figure('5xx responses', f.errors5xx, '', '', null);
+      rec.figure('requests without an answer', f.unanswered, '', '', null);
+      rec.figure('p95 during the fault', f.p95FaultMs, 'ms', '', null);
+      rec.figure('/metrics showed it', f.metricsShowed ? 'yes' : 'no', '', '', null);
+      rec.figure('cached entries compared', f.entries.compared, 'entries', '', null);
+      if (f.entries.examples.length > 0) rec.note(`mismatching entries: ${f.entries.examples.join(', ')}`);
+      expect(ok, formatFigures(f)).toEqual([true, true, true, true]);
+    });
+
+    test('control: the same fault with invalidator and fence off fails', async (ctx) => {
+      if (!local(() => ctx.skip())) return;
+      const f = await runFault(fault, 'control');
+      console.log(`[fault-table] ${formatFigures(f)}`);
+      const caught = f.stale + f.entries.mismatches;
+      expect(
+        rec.figure(
+          'control (invalidator and fence off): stale reads + mismatching entries',
+          caught,
+          '',
+          '> 0',
+          caught > 0,
+        ),
+        formatFigures(f),
+      ).toBe(true);
+    });
+  });
+}

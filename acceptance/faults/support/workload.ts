@@ -1,0 +1,143 @@
+/**
+ * The write → cross-worker-read workload of the fault rows. Each user runs rounds in sequence: read its settings on
+ * the read worker (must equal the last acknowledged write), write them on the other worker, read again on the read
+ * worker (must equal what was just acknowledged), and read its character's memories and list (so every kind of
+ * entry is cached). A read that returns an older value than the last acknowledged write is a stale read. The
+ * direction alternates every round, so both workers write and both read.
+ */
+import { Client, seg } from '../../support/http.ts';
+
+export interface RequestSample {
+  at: number;
+  ms: number;
+  status: number;
+  cache: string | undefined;
+}
+
+export interface StaleRead {
+  at: number;
+  user: string;
+  expected: number;
+  got: unknown;
+}
+
+interface Actor {
+  name: string;
+  role: string;
+  w1: Client;
+  w2: Client;
+  lastAck: number | undefined;
+  counter: number;
+  /** Times at which one whole round went through: all 200 and the read served through the cache. */
+  cleanRounds: number[];
+  /** Pause between rounds: half the users are slow, so their first read after a fault comes before their next write. */
+  pauseMs: number;
+}
+
+export interface Workload {
+  readonly samples: RequestSample[];
+  readonly stale: StaleRead[];
+  /** Time of the first clean round of every user at or after `since` (the last of them), or undefined. */
+  recoveredAt(since: number): number | undefined;
+  stop(): Promise<void>;
+}
+
+const REQUEST_TIMEOUT_MS = 5_000;
+
+export async function startWorkload(workerUrls: [string, string], users = 8): Promise<Workload> {
+  const samples: RequestSample[] = [];
+  const stale: StaleRead[] = [];
+  const actors: Actor[] = [];
+  for (let i = 0; i < users; i++) {
+    const name = `fault_${Date.now().toString(36)}_${i}_${Math.random().toString(36).slice(2, 6)}`;
+    const w1 = new Client(workerUrls[0]);
+    const reply = await w1.register(name, `pw-${name}`);
+    if (reply.status !== 200) throw new Error(`register: ${reply.status} ${reply.text.slice(0, 200)}`);
+    if (!w1.loggedIn) await w1.login(name, `pw-${name}`);
+    const role = `角色${i}`;
+    const created = await w1.send('POST', '/api/characters', { role, source: 'fault row' });
+    if (created.status !== 200) throw new Error(`create character: ${created.status}`);
+    actors.push({
+      name,
+      role,
+      w1,
+      w2: w1.on(workerUrls[1]),
+      lastAck: undefined,
+      counter: 0,
+      cleanRounds: [],
+      pauseMs: i % 2 === 0 ? 10 : 600,
+    });
+  }
+  let running = true;
+
+  const call = async (client: Client, method: string, path: string, body?: unknown) => {
+    const at = Date.now();
+    try {
+      const reply = await client.send<{ settings?: { ctx_max_chat?: number } }>(method, path, body, REQUEST_TIMEOUT_MS);
+      samples.push({ at, ms: reply.ms, status: reply.status, cache: reply.cache });
+      return reply;
+    } catch {
+      samples.push({ at, ms: Date.now() - at, status: 0, cache: undefined });
+      return undefined;
+    }
+  };
+
+  const check = (actor: Actor, reply: Awaited<ReturnType<typeof call>>): boolean => {
+    if (!reply || reply.status !== 200) return false;
+    const got = reply.body?.settings?.ctx_max_chat;
+    if (actor.lastAck !== undefined && got !== actor.lastAck) {
+      stale.push({ at: Date.now(), user: actor.name, expected: actor.lastAck, got });
+    }
+    return true;
+  };
+
+  const loop = async (actor: Actor): Promise<void> => {
+    let round = 0;
+    while (running) {
+      round += 1;
+      const [writer, reader] = round % 2 === 0 ? [actor.w1, actor.w2] : [actor.w2, actor.w1];
+      const before = await call(reader, 'GET', '/api/me/settings');
+      check(actor, before);
+      actor.counter += 1;
+      const value = 50 + (actor.counter % 4_900);
+      const write = await call(writer, 'PUT', '/api/me/settings', { ctx_max_chat: value });
+      // an unanswered write may or may not have committed: no expectation until the next acknowledged one
+      actor.lastAck = write?.status === 200 ? value : undefined;
+      const after = await call(reader, 'GET', '/api/me/settings');
+      const readOk = check(actor, after);
+      const memories = await call(reader, 'GET', `/api/characters/${seg(actor.role)}/memories`);
+      const list = await call(writer, 'GET', '/api/characters');
+      const through = (c: string | undefined) => c === 'hit' || c === 'miss';
+      if (
+        readOk &&
+        write?.status === 200 &&
+        through(after?.cache) &&
+        memories?.status === 200 &&
+        through(memories.cache) &&
+        list?.status === 200
+      ) {
+        actor.cleanRounds.push(Date.now());
+      }
+      await new Promise((r) => setTimeout(r, actor.pauseMs));
+    }
+  };
+  const loops = actors.map((actor) => loop(actor));
+
+  return {
+    samples,
+    stale,
+    recoveredAt(since) {
+      let latest = since;
+      for (const actor of actors) {
+        const first = actor.cleanRounds.find((t) => t >= since);
+        if (first === undefined) return undefined;
+        latest = Math.max(latest, first);
+      }
+      return latest;
+    },
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}

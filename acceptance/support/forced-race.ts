@@ -1,0 +1,54 @@
+/**
+ * The stale-set race, provoked on purpose through the target's own HTTP routes: each round the harness deletes the
+ * settings entry in Redis (so readers miss), starts a burst of reads on both workers — each loads the row from
+ * PostgreSQL and stores it — and, while they are in flight, writes a new version on worker 1. A naive cache-aside
+ * (GET → load → SET, DEL on write) stores a row read before the write after the write's DEL in a good share of rounds;
+ * with no TTL on settings that old value then stays. The caller judges each round after all its requests answered.
+ */
+import type { Redis } from 'ioredis';
+import type { Client } from './http.ts';
+import { sleep } from './stats.ts';
+
+export interface RaceRound {
+  round: number;
+  /** Version acknowledged by the write of this round. */
+  version: number;
+}
+
+export interface ForcedRaceOptions {
+  redis: Redis;
+  settingsKey: string;
+  /** Clients of one session on worker 1 and worker 2. */
+  w1: Client;
+  w2: Client;
+  rounds: number;
+  /** Reads per round (half on each worker). @default 12 */
+  readers?: number;
+  /** The value written: the version inside a profile string, e.g. v => `r${v}`. */
+  tag: (version: number) => string;
+  /** Called after every request of the round has answered. */
+  afterRound: (round: RaceRound) => Promise<void>;
+}
+
+export async function forcedRace(o: ForcedRaceOptions): Promise<void> {
+  const readers = o.readers ?? 12;
+  for (let i = 1; i <= o.rounds; i++) {
+    await o.redis.del(o.settingsKey);
+    const reads = Array.from({ length: readers }, async (_, r) => {
+      // stagger the loads over the write's window, a fraction of a millisecond to a few
+      await sleep(Math.random() * 4);
+      await (r % 2 === 0 ? o.w1 : o.w2).get('/api/me/settings');
+    });
+    await sleep(Math.random() * 2);
+    const put = await o.w1.put('/api/me/settings', { profile: o.tag(i) });
+    if (put.status !== 200) throw new Error(`round ${i}: settings write answered ${put.status}`);
+    await Promise.all(reads);
+    await o.afterRound({ round: i, version: i });
+  }
+}
+
+/** The version inside a value (an HTTP body's profile or the raw entry in Redis), -1 when none. */
+export function versionIn(text: string | null | undefined, prefix: string): number {
+  const m = (text ?? '').match(new RegExp(`${prefix}(\\d+)`));
+  return m ? Number(m[1]) : -1;
+}

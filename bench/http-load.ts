@@ -1,0 +1,72 @@
+// The load generator of `npm run bench:http`, run as its own process so it never shares an event loop with the
+// service: reads one job (JSON) on stdin, drives it with autocannon and prints one result (JSON) on stdout.
+// The job carries the session cookie, so it travels on stdin, never in argv.
+import autocannon from 'autocannon';
+
+export interface LoadJob {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  durationSec: number;
+  /** Fixed overall request rate (requests/s); absent = as fast as the connections allow. */
+  overallRate?: number;
+}
+
+export interface LoadResult {
+  requests: number;
+  requestsPerSec: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+async function readJob(): Promise<LoadJob> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return JSON.parse(text) as LoadJob;
+}
+
+async function main(): Promise<void> {
+  const job = await readJob();
+  // autocannon's own percentiles stop at p90 / p97.5; every response time is kept to compute p95 exactly.
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: job.url,
+        headers: job.headers,
+        connections: job.connections,
+        duration: job.durationSec,
+        ...(job.overallRate ? { overallRate: job.overallRate } : {}),
+      },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  const out: LoadResult = {
+    requests: result.requests.total,
+    requestsPerSec: result.requests.total / (result.duration || job.durationSec),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    p99: quantile(latencies, 0.99),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:http load: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

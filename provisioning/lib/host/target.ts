@@ -1,0 +1,126 @@
+import { $ } from 'zx';
+import { ProvisionError } from '../command/errors.ts';
+import { type SshOptions, sshCommand } from './ssh.ts';
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ExecOptions {
+  /** Standard input (the only way a secret may reach a command). */
+  input?: string;
+  /** @default 60_000 */
+  timeoutMs?: number;
+  /** Extra environment (local only; never for secrets on a remote host). */
+  env?: Record<string, string>;
+}
+
+/** The host a step runs on: this machine, or a remote one over SSH. Commands never throw on a non-zero exit. */
+export interface Target {
+  /** 'this host' or 'user@server'. */
+  readonly name: string;
+  readonly remote: boolean;
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+async function run(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const out = await $({
+    input: options.input ?? '',
+    nothrow: true,
+    quiet: true,
+    verbose: false,
+    timeout: options.timeoutMs ?? 60_000,
+    env: { ...process.env, ...options.env, LC_ALL: 'C' },
+  })`${argv}`;
+  return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode ?? 1 };
+}
+
+export function localTarget(): Target {
+  return { name: 'this host', remote: false, exec: (argv, options) => run(argv, options) };
+}
+
+export function sshTarget(options: SshOptions): Target {
+  return {
+    name: options.destination,
+    remote: true,
+    exec: async (argv, opts = {}) => {
+      const result = await run(sshCommand(options, argv), { ...opts, env: {} });
+      if (result.exitCode === 255) {
+        throw new ProvisionError(
+          'E_UNREACHABLE',
+          `ssh ${options.destination} failed: ${result.stderr.trim().split('\n').pop() ?? 'exit 255'}`,
+        );
+      }
+      return result;
+    },
+  };
+}
+
+/** Runs and throws E_STEP_FAILED (naming the step) on a non-zero exit. */
+export async function must(target: Target, step: string, argv: readonly string[], options?: ExecOptions) {
+  const result = await target.exec(argv, options);
+  if (result.exitCode !== 0) {
+    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' ');
+    throw new ProvisionError('E_STEP_FAILED', `${step} failed on ${target.name} (exit ${result.exitCode}): ${detail}`);
+  }
+  return result;
+}
+
+/** The text of a file, or undefined when it does not exist. */
+export async function readText(target: Target, path: string): Promise<string | undefined> {
+  const result = await target.exec(['sh', '-c', 'test -e "$1" || exit 3; cat -- "$1"', 'sh', path]);
+  if (result.exitCode === 3) return undefined;
+  if (result.exitCode !== 0) {
+    throw new ProvisionError('E_STEP_FAILED', `reading ${path} on ${target.name} failed: ${result.stderr.trim()}`);
+  }
+  return result.stdout;
+}
+
+export interface FileMeta {
+  owner: string;
+  group: string;
+  mode: string;
+}
+
+export async function statFile(target: Target, path: string): Promise<FileMeta | undefined> {
+  const result = await target.exec(['stat', '-c', '%U %G %a', '--', path]);
+  if (result.exitCode !== 0) return undefined;
+  const [owner = '', group = '', mode = ''] = result.stdout.trim().split(' ');
+  return { owner, group, mode: mode.padStart(4, '0') };
+}
+
+/** Writes a file atomically (temp file + rename) with owner, group and mode; the content travels on stdin. */
+export async function writeFileAtomic(target: Target, path: string, content: string, meta: FileMeta): Promise<void> {
+  await must(
+    target,
+    `writing ${path}`,
+    [
+      'sh',
+      '-c',
+      'umask 077; mkdir -p -- "$(dirname -- "$1")" && t="$1.provision-tmp" && cat > "$t" && chown "$2:$3" "$t" && chmod "$4" "$t" && mv -f -- "$t" "$1"',
+      'sh',
+      path,
+      meta.owner,
+      meta.group,
+      meta.mode,
+    ],
+    { input: content },
+  );
+}
+
+/** Creates a directory (and parents) when missing, then sets owner and mode; returns whether it was created. */
+export async function ensureDir(target: Target, path: string, meta: FileMeta): Promise<boolean> {
+  const result = await must(target, `creating ${path}`, [
+    'sh',
+    '-c',
+    'c=0; if [ ! -d "$1" ]; then mkdir -p -- "$1"; c=1; fi; chown "$2:$3" "$1" && chmod "$4" "$1" && echo $c',
+    'sh',
+    path,
+    meta.owner,
+    meta.group,
+    meta.mode,
+  ]);
+  return result.stdout.trim() === '1';
+}

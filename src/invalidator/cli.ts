@@ -1,0 +1,74 @@
+import { parseArgs } from 'node:util';
+import { startInvalidator } from './invalidator.ts';
+import { PROFILES } from './profiles.ts';
+
+const HELP = `npm run invalidator -- [--database-url URL] [--redis-url URL] [--profile plan|reference] [--namespace fastnpc] [--slot NAME]
+
+Tails PostgreSQL's commit log (logical replication slot, pgoutput) and deletes the cache entries each committed
+transaction affects, restore-aware (see docs/invalidation.md). PostgreSQL needs wal_level=logical.
+Prefer the environment for credentials (argv is visible to every user of the host):
+  DATABASE_URL, REDIS_URL, REDIS_PASSWORD (never logged), CACHE_NAMESPACE.`;
+
+/** Reason for exit code 2 (bad usage). */
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'database-url': { type: 'string' },
+        'redis-url': { type: 'string' },
+        profile: { type: 'string', default: 'plan' },
+        namespace: { type: 'string' },
+        slot: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const databaseUrl = (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL;
+  const redisUrl = (values['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
+  if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw new UsageError('--database-url (or DATABASE_URL) must be a postgres:// URL');
+  if (!redisUrl || !/^rediss?:\/\//.test(redisUrl))
+    throw new UsageError('--redis-url (or REDIS_URL) must be a redis:// or rediss:// URL');
+  const profileName = String(values.profile);
+  const profile = PROFILES[profileName];
+  if (!profile)
+    throw new UsageError(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, got ${profileName}`);
+  const namespace = (values.namespace as string | undefined) ?? process.env.CACHE_NAMESPACE ?? 'fastnpc';
+  if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) throw new UsageError('--namespace: letters, digits, _ . - only');
+  const slot = values.slot as string | undefined;
+  if (slot !== undefined && !/^[a-z0-9_]{1,63}$/.test(slot)) throw new UsageError('--slot: a-z, 0-9, _ (≤ 63)');
+  const log = (level: string) => (msg: string, context?: Record<string, unknown>) =>
+    console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
+  const invalidator = startInvalidator({
+    databaseUrl,
+    redisUrl,
+    ...(process.env.REDIS_PASSWORD ? { redisPassword: process.env.REDIS_PASSWORD } : {}),
+    profile,
+    namespace,
+    ...(slot ? { slot } : {}),
+    logger: { info: log('info'), warn: log('warn') },
+  });
+  console.error(
+    JSON.stringify({ level: 'info', component: 'invalidator', msg: 'started', profile: profileName, namespace }),
+  );
+  const stop = async () => {
+    await invalidator.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(`fastnpc invalidator: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

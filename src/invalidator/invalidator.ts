@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
+import { consistencyKey, INTERNAL_PREFIX } from '../cache/internal-keys.ts';
+import { runScript } from '../cache/scripts.ts';
+import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
+import { APPLY, clearEntries, NOW, persistedBefore, TICK } from './marker.ts';
+import { keysFor, type Profile } from './profiles.ts';
+import { ensureSlot, readSlot } from './slot.ts';
+
+/** Every default of the invalidator in one place. */
+export const DEFAULT_INVALIDATOR_OPTIONS = {
+  namespace: 'fastnpc',
+  tickMs: 100,
+  /** How often the persisted position is checked and acknowledged to PostgreSQL. */
+  acknowledgeMs: 1_000,
+  retryMs: 300,
+} as const;
+
+export const TICK_PREFIX = 'fastnpc-invalidator-tick';
+
+export interface InvalidatorLogger {
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+}
+
+export interface InvalidatorOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Kept out of the URL and out of every log line. */
+  redisPassword?: string;
+  profile: Profile;
+  namespace?: string;
+  /** Replication slot and publication name. @default `<namespace>_invalidator` */
+  slot?: string;
+  tickMs?: number;
+  acknowledgeMs?: number;
+  logger?: InvalidatorLogger;
+}
+
+export interface InvalidatorStatus {
+  /** WAL position (commit end) of the last transaction applied to Redis. */
+  appliedLsn: string | null;
+  /** Position acknowledged to PostgreSQL (persisted in Redis). */
+  acknowledgedLsn: string | null;
+  transactions: number;
+  keysDeleted: number;
+  sessions: number;
+  namespaceFlushes: number;
+}
+
+export interface RunningInvalidator {
+  status(): InvalidatorStatus;
+  stop(): Promise<void>;
+}
+
+class SessionLost extends Error {}
+
+const SILENT: InvalidatorLogger = { info: () => {}, warn: () => {} };
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The invalidator: tails PostgreSQL's commit log (logical replication slot, pgoutput) and deletes the cache entries
+ * each committed transaction affects, keeping in Redis the WAL position its contents are consistent with. It
+ * acknowledges WAL only once Redis persisted the deletions, so a Redis restored from its snapshot is replayed from
+ * the position the snapshot holds; a Redis behind what the slot still has (or never verified) is emptied.
+ */
+export function startInvalidator(options: InvalidatorOptions): RunningInvalidator {
+  const namespace = options.namespace ?? DEFAULT_INVALIDATOR_OPTIONS.namespace;
+  const slot = options.slot ?? `${namespace.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_invalidator`;
+  const publication = slot;
+  const tickMs = options.tickMs ?? DEFAULT_INVALIDATOR_OPTIONS.tickMs;
+  const acknowledgeMs = options.acknowledgeMs ?? DEFAULT_INVALIDATOR_OPTIONS.acknowledgeMs;
+  const logger = options.logger ?? SILENT;
+  const marker = consistencyKey(namespace);
+  const leasePrefix = `${namespace}:${INTERNAL_PREFIX}lease:`;
+
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {});
+  const redis = new Redis(options.redisUrl, {
+    ...(options.redisPassword === undefined ? {} : { password: options.redisPassword }),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: 2_000,
+    connectTimeout: 1_000,
+    retryStrategy: (times) => Math.min(times * 50, 500),
+  });
+  redis.on('error', () => {});
+  let generation = 0;
+  let abortSession: ((reason: Error) => void) | undefined;
+  redis.on('close', () => {
+    generation += 1;
+    abortSession?.(new SessionLost('Redis connection closed'));
+  });
+
+  const status: InvalidatorStatus = {
+    appliedLsn: null,
+    acknowledgedLsn: null,
+    transactions: 0,
+    keysDeleted: 0,
+    sessions: 0,
+    namespaceFlushes: 0,
+  };
+  let stopped = false;
+  let slotReady = false;
+
+  const waitReady = async (): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    while (redis.status !== 'ready') {
+      if (stopped) throw new SessionLost('stopped');
+      if (Date.now() > deadline) throw new SessionLost(`Redis not reachable (${redis.status})`);
+      await sleep(50);
+    }
+  };
+
+  const session = async (): Promise<void> => {
+    await waitReady();
+    const gen = generation;
+    const guard = (): void => {
+      if (gen !== generation || stopped) throw new SessionLost('Redis connection changed');
+    };
+    const id = randomUUID();
+    if (!slotReady) {
+      if (await ensureSlot(pool, slot, publication, options.profile)) logger.warn('replication slot created', { slot });
+      slotReady = true;
+    }
+    let state = await readSlot(pool, slot);
+    if (!state.exists || state.walStatus === 'lost') {
+      slotReady = false;
+      if (await ensureSlot(pool, slot, publication, options.profile))
+        logger.warn('replication slot recreated', { slot });
+      slotReady = true;
+      state = await readSlot(pool, slot);
+    }
+    const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
+    const held = await redis.hget(marker, 'lsn');
+    guard();
+    if (held === null || fromSortable(held) < start) {
+      const removed = await clearEntries(redis, namespace);
+      guard();
+      status.namespaceFlushes += 1;
+      logger.warn(
+        'Redis is behind what the slot can replay (restored from an older snapshot, flushed, or new): namespace emptied',
+        {
+          redisLsn: held === null ? null : formatLsn(fromSortable(held)),
+          slotLsn: formatLsn(start),
+          removed,
+        },
+      );
+      await redis.hset(marker, 'lsn', sortableLsn(start), 'session', id);
+    } else {
+      await redis.hset(marker, 'session', id);
+      logger.info('replaying the commit log from the slot position', {
+        from: formatLsn(start),
+        redisLsn: formatLsn(fromSortable(held)),
+      });
+    }
+    guard();
+    status.sessions += 1;
+
+    let acknowledged = start;
+    status.acknowledgedLsn = formatLsn(acknowledged);
+    const unpersisted: { lsn: bigint; atMs: number }[] = [];
+    const service = new LogicalReplicationService(
+      { connectionString: options.databaseUrl },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    );
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication], messages: true });
+    let failed: Error | undefined;
+    let txKeys = new Set<string>();
+    let truncated = false;
+    const owners = new Map<number, { user: number; name: string } | null>();
+
+    const ownerOf = async (characterId: number): Promise<{ user: number; name: string } | null> => {
+      if (!owners.has(characterId)) {
+        const { rows } = await pool.query<{ user_id: number; name: string }>(
+          'SELECT user_id, name FROM characters WHERE id = $1',
+          [characterId],
+        );
+        owners.set(characterId, rows[0] ? { user: rows[0].user_id, name: rows[0].name } : null);
+      }
+      return owners.get(characterId) ?? null;
+    };
+
+    const collect = async (relation: Pgoutput.MessageRelation, row: Record<string, unknown> | null): Promise<void> => {
+      const rule = options.profile[relation.name];
+      if (!rule || !row) return;
+      let user: number | undefined;
+      let name: string | undefined;
+      if (rule.user && row[rule.user] != null) user = Number(row[rule.user]);
+      if (rule.name && row[rule.name] != null) name = String(row[rule.name]);
+      if (rule.character && row[rule.character] != null) {
+        const owner = await ownerOf(Number(row[rule.character]));
+        if (owner) {
+          user = owner.user;
+          name = owner.name;
+        }
+      }
+      if (user === undefined || !Number.isFinite(user)) return;
+      for (const key of keysFor(rule.entries, user, name)) txKeys.add(key);
+    };
+
+    const onData = async (_lsn: string, msg: Pgoutput.Message): Promise<void> => {
+      if (failed) throw failed;
+      try {
+        switch (msg.tag) {
+          case 'begin':
+            txKeys = new Set();
+            truncated = false;
+            owners.clear();
+            return;
+          case 'insert':
+            return await collect(msg.relation, msg.new);
+          case 'update':
+            await collect(msg.relation, msg.old ?? msg.key);
+            return await collect(msg.relation, msg.new);
+          case 'delete':
+            return await collect(msg.relation, msg.old ?? msg.key);
+          case 'truncate':
+            truncated = truncated || msg.relations.some((r) => options.profile[r.name] !== undefined);
+            return;
+          case 'commit': {
+            const lsn = parseLsn(msg.commitEndLsn ?? '0/0');
+            guard();
+            if (truncated) await clearEntries(redis, namespace);
+            const keysToDelete: string[] = [];
+            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leasePrefix + key);
+            const at = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
+            if (at < 0) throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
+            status.transactions += 1;
+            status.keysDeleted += txKeys.size;
+            status.appliedLsn = formatLsn(lsn);
+            unpersisted.push({ lsn, atMs: at });
+            txKeys = new Set();
+            return;
+          }
+          case 'message': {
+            if (msg.prefix !== TICK_PREFIX) return;
+            const [tickSession, time] = Buffer.from(msg.content).toString('utf8').split(':');
+            if (tickSession !== id) return;
+            guard();
+            const at = Number(await runScript(redis, TICK, [marker], [id, Number(time)]));
+            if (at < 0) throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
+            if (msg.messageLsn) unpersisted.push({ lsn: parseLsn(msg.messageLsn), atMs: at });
+            return;
+          }
+          default:
+            return;
+        }
+      } catch (error) {
+        failed = error instanceof Error ? error : new Error(String(error));
+        abortSession?.(failed);
+        throw failed;
+      }
+    };
+    service.on('data', onData);
+
+    const acknowledge = async (): Promise<void> => {
+      guard();
+      const now = Number(await runScript(redis, NOW, [], []));
+      const before = await persistedBefore(redis, now);
+      let next = acknowledged;
+      while (unpersisted.length > 0 && unpersisted[0]!.atMs < before) {
+        const item = unpersisted.shift()!;
+        if (item.lsn > next) next = item.lsn;
+      }
+      acknowledged = next;
+      status.acknowledgedLsn = formatLsn(acknowledged);
+      await service.acknowledge(formatLsn(acknowledged));
+    };
+    const tick = async (): Promise<void> => {
+      guard();
+      const now = Number(await runScript(redis, NOW, [], []));
+      await pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [TICK_PREFIX, `${id}:${now}`]);
+    };
+
+    const aborted = new Promise<never>((_, reject) => {
+      abortSession = reject;
+      service.on('error', (error: Error) => reject(error));
+      service.on('heartbeat', (_lsn: string, _t: number, shouldRespond: boolean) => {
+        if (shouldRespond) void acknowledge().catch(reject);
+      });
+    });
+    aborted.catch(() => {});
+    let ticking = false;
+    const ticker = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      tick()
+        .catch((error: unknown) => abortSession?.(error instanceof Error ? error : new Error(String(error))))
+        .finally(() => {
+          ticking = false;
+        });
+    }, tickMs);
+    const acker = setInterval(() => {
+      acknowledge().catch((error: unknown) =>
+        abortSession?.(error instanceof Error ? error : new Error(String(error))),
+      );
+    }, acknowledgeMs);
+    try {
+      const subscribed = service.subscribe(plugin, slot, formatLsn(start));
+      await Promise.race([subscribed.then(() => Promise.reject(new SessionLost('replication ended'))), aborted]);
+    } finally {
+      abortSession = undefined;
+      clearInterval(ticker);
+      clearInterval(acker);
+      failed ??= new SessionLost('session over');
+      await service.destroy().catch(() => {});
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await session();
+      } catch (error) {
+        if (stopped) break;
+        logger.warn('invalidator session ended; starting a new one', { reason: message(error) });
+      }
+      if (!stopped) await sleep(DEFAULT_INVALIDATOR_OPTIONS.retryMs);
+    }
+  })();
+
+  return {
+    status: () => ({ ...status }),
+    stop: async () => {
+      stopped = true;
+      abortSession?.(new SessionLost('stopped'));
+      await loop;
+      redis.disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { INTERNAL_PREFIX } from '../cache/internal-keys.ts';
+import type { LuaScript } from '../cache/scripts.ts';
+
+function script(name: string, source: string): LuaScript {
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * Applies one committed transaction: deletes value + lease of every affected entry (the lease voids a load in
+ * flight, as the service's own invalidation does) and raises the marker's `lsn`, in one atomic step — so a snapshot
+ * holds either both or neither. Refused (-1) when the marker is not this session's (flushed, evicted, restored).
+ * KEYS: marker, value1, lease1, … ARGV: session, sortable LSN. Returns Redis time (ms).
+ */
+export const APPLY = script(
+  'invalidator-apply',
+  `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+local cur = redis.call('HGET', KEYS[1], 'lsn')
+if (not cur) or cur < ARGV[2] then redis.call('HSET', KEYS[1], 'lsn', ARGV[2]) end
+${NOW_MS}
+return now`,
+);
+
+/**
+ * A tick came back through the stream: every commit before Redis time ARGV[2] is applied. KEYS: marker.
+ * ARGV: session, time ms. Returns Redis time (ms), or -1 when the marker is not this session's.
+ */
+export const TICK = script(
+  'invalidator-tick',
+  `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'caught_up_ms') or '0')
+if cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'caught_up_ms', ARGV[2]) end
+${NOW_MS}
+return now`,
+);
+
+/** Redis time in ms. */
+export const NOW = script('invalidator-now', `${NOW_MS}\nreturn now`);
+
+/** Keys of the namespace the invalidator may delete when Redis is behind: everything but statistics and marker. */
+export function isEntryOrLease(namespace: string, key: string): boolean {
+  const internal = `${namespace}:${INTERNAL_PREFIX}`;
+  if (!key.startsWith(internal)) return key.startsWith(`${namespace}:`);
+  return key.startsWith(`${internal}lease:`);
+}
+
+/** Empties the namespace's entries and leases (SCAN + UNLINK, never FLUSHDB); returns how many keys went. */
+export async function clearEntries(client: Redis, namespace: string): Promise<number> {
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, found] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1_000);
+    cursor = next;
+    const batch = found.filter((key) => isEntryOrLease(namespace, key));
+    if (batch.length > 0) removed += await client.unlink(...batch);
+  } while (cursor !== '0');
+  return removed;
+}
+
+/**
+ * Redis time (ms) before which everything written is in the persisted data a restart would load: with AOF
+ * (appendfsync everysec) two seconds ago; with RDB snapshots the start of the last successful save (minus a second
+ * of rounding); with no persistence at all, now (a restart comes back empty and unverified).
+ */
+export async function persistedBefore(client: Redis, nowMs: number): Promise<number> {
+  const info = Object.fromEntries(
+    (await client.info('persistence'))
+      .split(/\r?\n/)
+      .filter((line) => line.includes(':'))
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
+  );
+  if (info.aof_enabled === '1') return nowMs - 2_000;
+  let saveRules: string | undefined;
+  try {
+    const reply = (await client.config('GET', 'save')) as string[];
+    saveRules = reply[1];
+  } catch {
+    // CONFIG may be refused by the ACL: assume snapshots are on
+  }
+  if (saveRules === '') return nowMs;
+  if (info.rdb_last_bgsave_status !== 'ok') return 0;
+  const lastSave = Number(info.rdb_last_save_time ?? 0) * 1_000;
+  const duration = Math.max(0, Number(info.rdb_last_bgsave_time_sec ?? 0)) * 1_000;
+  return lastSave - duration - 1_000;
+}

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import type { Profile } from './profiles.ts';
+
+/** What the database says about the invalidator's slot. */
+export interface SlotState {
+  exists: boolean;
+  /** WAL the slot holds back (bytes), null when unknown. */
+  retainedBytes: number | null;
+  /** 'reserved' | 'extended' | 'unreserved' | 'lost' (PG ≥ 13). */
+  walStatus: string | null;
+  confirmedFlushLsn: string | null;
+  active: boolean;
+}
+
+export async function readSlot(db: pg.Pool | pg.Client, slot: string): Promise<SlotState> {
+  const { rows } = await db.query<{
+    confirmed_flush_lsn: string | null;
+    wal_status: string | null;
+    retained: string | null;
+    active: boolean;
+  }>(
+    `SELECT confirmed_flush_lsn::text, wal_status, active,
+       pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint::text AS retained
+     FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot],
+  );
+  const row = rows[0];
+  if (!row) return { exists: false, retainedBytes: null, walStatus: null, confirmedFlushLsn: null, active: false };
+  return {
+    exists: true,
+    retainedBytes: row.retained === null ? null : Number(row.retained),
+    walStatus: row.wal_status,
+    confirmedFlushLsn: row.confirmed_flush_lsn,
+    active: row.active,
+  };
+}
+
+/**
+ * Makes sure the publication covers the profile's tables (those that exist), that their UPDATE/DELETE carry the
+ * old row (REPLICA IDENTITY FULL: a rename must delete the old name's entries), and that the slot exists. A slot
+ * whose WAL was removed (`wal_status = lost`: the invalidator was stopped longer than max_slot_wal_keep_size
+ * allows) is dropped and created again; the caller then finds Redis behind the slot and empties the namespace.
+ * Returns whether the slot was (re)created.
+ */
+export async function ensureSlot(db: pg.Pool, slot: string, publication: string, profile: Profile): Promise<boolean> {
+  const wanted = Object.keys(profile);
+  const { rows } = await db.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY($1)`,
+    [wanted],
+  );
+  const tables = rows.map((r) => r.relname).sort();
+  if (tables.length === 0) throw new Error(`none of the profile's tables exist (${wanted.join(', ')})`);
+  const list = tables.map((t) => pg.escapeIdentifier(t)).join(', ');
+  for (const table of tables) await db.query(`ALTER TABLE ${pg.escapeIdentifier(table)} REPLICA IDENTITY FULL`);
+  const existing = await db.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+  if (existing.rowCount === 0)
+    await db.query(`CREATE PUBLICATION ${pg.escapeIdentifier(publication)} FOR TABLE ${list}`);
+  else await db.query(`ALTER PUBLICATION ${pg.escapeIdentifier(publication)} SET TABLE ${list}`);
+  const state = await readSlot(db, slot);
+  if (state.exists && state.walStatus !== 'lost') return false;
+  if (state.exists) await db.query('SELECT pg_drop_replication_slot($1)', [slot]);
+  // its own statement, outside any transaction that wrote (field notes)
+  await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  return true;
+}

@@ -1,0 +1,187 @@
+/**
+ * Emulated FastNPC defects (`FASTNPC_EMULATE_DEFECTS=<comma list>`): the reference service behaves, one defect at a
+ * time, as the real Python app was seen to behave (shared/reference/fastnpc.md), so the gate can be proven to catch
+ * each of them (`npm run gate:matrix`). A test seam: refused in production. Everything here wraps the service's
+ * parts (cache, invalidator, key scheme) from the outside; the cache module itself is not changed.
+ */
+import type { Redis } from 'ioredis';
+import { keys as encodedKeys } from '../cache/index.ts';
+import type { Cache } from '../cache/types.ts';
+import { ConfigError } from './config.ts';
+import type { Invalidator } from './invalidation.ts';
+
+export const DEFECTS = [
+  /** every /admin/cache/* route answers 403, for the admin too (defect 4) */
+  'admin-403',
+  /** /admin/cache/stats reports the answering worker's own counters as the system's (defect 1) */
+  'per-worker-stats',
+  /** pattern deletes of /admin/cache/clear use KEYS + DEL (defect 2) */
+  'keys-pattern-delete',
+  /** PUT …/structured leaves char_profile cached (defect 3) */
+  'structured-no-invalidate',
+  /** plain cache-aside: GET → load → SET, DEL on write, no leases (defect 7) */
+  'no-leases',
+  /** Redis commands wait up to 5 s (defect 6) */
+  'socket-timeout-5s',
+  /** raw names concatenated into keys; a character's entries invalidated by pattern (defect 5) */
+  'names-in-keys',
+  /** every list cache miss leaks one of the worker's 50 pool connections; then lists take 5 s and answer [] */
+  'list-miss-leak',
+  /** task status lives in the worker that created the task; the other answers {"status":"not_found"} */
+  'per-worker-tasks',
+  /** character profiles are never cached (every chat loads the profile) */
+  'no-profile-cache',
+] as const;
+export type Defect = (typeof DEFECTS)[number];
+
+/** Reads FASTNPC_EMULATE_DEFECTS; throws ConfigError naming an unknown defect, or in production. */
+export function parseDefects(raw: string | undefined, production = false): ReadonlySet<Defect> {
+  const names = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length > 0 && production) {
+    throw new ConfigError('FASTNPC_EMULATE_DEFECTS is a test seam; refused in production');
+  }
+  for (const name of names) {
+    if (!(DEFECTS as readonly string[]).includes(name)) {
+      throw new ConfigError(`FASTNPC_EMULATE_DEFECTS: unknown defect ${name} (one of ${DEFECTS.join(', ')})`);
+    }
+  }
+  return new Set(names as Defect[]);
+}
+
+/** The key builders the service uses: ours (encoded names) or FastNPC's raw concatenation (names-in-keys). */
+export type KeyScheme = typeof encodedKeys;
+
+export function keySchemeFor(defects: ReadonlySet<Defect>): KeyScheme {
+  if (!defects.has('names-in-keys')) return encodedKeys;
+  return {
+    userSettings: (uid) => `user_settings:${uid}`,
+    characterId: (uid, name) => `char_id:${uid}:${name}`,
+    characterProfile: (uid, role) => `char_profile:${uid}:${role}`,
+    characterList: (uid) => `char_list:${uid}`,
+  };
+}
+
+/** Redis command timeout of the cache: FastNPC's 5 s socket timeout under socket-timeout-5s. */
+export function commandTimeoutFor(defects: ReadonlySet<Defect>, configured: number | undefined): number | undefined {
+  return defects.has('socket-timeout-5s') ? 5_000 : configured;
+}
+
+/**
+ * The cache as the service sees it, with the cache-level defects applied: no-leases (plain GET → load → SET, DEL on
+ * invalidate) and keys-pattern-delete (KEYS + DEL through `raw`, a plain connection to the same Redis).
+ */
+export function withCacheDefects(
+  cache: Cache,
+  defects: ReadonlySet<Defect>,
+  raw: Redis | undefined,
+  namespace = 'fastnpc',
+): Cache {
+  if (!defects.has('no-leases') && !defects.has('keys-pattern-delete')) return cache;
+  const wrapped: Cache = {
+    get: (key) => cache.get(key),
+    set: (key, value, ttl) => cache.set(key, value, ttl),
+    delete: (key) => cache.delete(key),
+    exists: (key) => cache.exists(key),
+    deletePattern: (pattern) => cache.deletePattern(pattern),
+    clearAll: () => cache.clearAll(),
+    getOrLoad: (key, loader, options) => cache.getOrLoad(key, loader, options),
+    invalidate: (...keys) => cache.invalidate(...keys),
+    stats: () => cache.stats(),
+    ping: () => cache.ping(),
+    close: () => cache.close(),
+  };
+  if (defects.has('no-leases')) {
+    wrapped.getOrLoad = async (key, loader, options) => {
+      const cached = await cache.get<Awaited<ReturnType<typeof loader>>>(key);
+      if (cached !== undefined) return cached;
+      const value = await loader();
+      await cache.set(key, value, options?.ttlSeconds);
+      return value;
+    };
+    wrapped.invalidate = async (...keys) => {
+      for (const key of keys) await cache.delete(key);
+    };
+  }
+  if (defects.has('keys-pattern-delete') && raw) {
+    wrapped.deletePattern = async (pattern) => {
+      const found = await raw.keys(`${namespace}:${pattern}`);
+      if (found.length > 0) await raw.del(...found);
+      return found.length;
+    };
+  }
+  return wrapped;
+}
+
+/**
+ * names-in-keys: like FastNPC, a character's entries are removed by a pattern delete built from its raw name, so a
+ * character named `*` clears every profile of its user.
+ */
+export function withInvalidatorDefects(
+  invalidator: Invalidator,
+  defects: ReadonlySet<Defect>,
+  cache: Cache,
+): Invalidator {
+  if (!defects.has('names-in-keys')) return invalidator;
+  return {
+    async afterWrite(path, keys) {
+      const byPattern = keys.filter((k) => k.startsWith('char_profile:') || k.startsWith('char_id:'));
+      await invalidator.afterWrite(
+        path,
+        keys.filter((k) => !byPattern.includes(k)),
+      );
+      for (const pattern of byPattern) await cache.deletePattern(pattern).catch(() => 0);
+    },
+  };
+}
+
+/** Pool connections FastNPC's worker has for the list-miss leak (its pool max is 50). */
+export const LEAK_POOL_SIZE = 50;
+/** How long a list read waits for a connection once the pool is drained (FastNPC's ≈5 s). */
+export const LEAK_WAIT_MS = 5_000;
+
+/** list-miss-leak: counts leaked connections per worker; once drained, lists stall and answer [] and writes fail. */
+export class ListMissLeak {
+  #leaked = 0;
+  readonly enabled: boolean;
+
+  constructor(defects: ReadonlySet<Defect>) {
+    this.enabled = defects.has('list-miss-leak');
+  }
+
+  get drained(): boolean {
+    return this.enabled && this.#leaked >= LEAK_POOL_SIZE;
+  }
+
+  /** Called on every list cache miss: leaks one connection. */
+  onListMiss(): void {
+    if (this.enabled) this.#leaked += 1;
+  }
+
+  /** A list read once drained: waits for a connection that never comes, then answers an empty list (as FastNPC). */
+  async stalledList<T>(): Promise<T[]> {
+    await new Promise((resolve) => setTimeout(resolve, LEAK_WAIT_MS));
+    return [];
+  }
+}
+
+/** per-worker-tasks: the ids of tasks created by this worker (FastNPC kept task status in worker memory). */
+export class WorkerTasks {
+  readonly #mine = new Set<string>();
+  readonly enabled: boolean;
+
+  constructor(defects: ReadonlySet<Defect>) {
+    this.enabled = defects.has('per-worker-tasks');
+  }
+
+  created(id: string): void {
+    if (this.enabled) this.#mine.add(id);
+  }
+
+  /** false when the defect hides a task another worker created. */
+  visible(id: string): boolean {
+    return !this.enabled || this.#mine.has(id);
+  }
+}

@@ -1,0 +1,56 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const INVALIDATOR_CLI = join(dirname(fileURLToPath(import.meta.url)), '../invalidator/cli.ts');
+
+export interface SupervisedInvalidator {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `npm run invalidator` (profile `reference`) as a child of the service's primary and restarts it when it
+ * dies (0.5 s, doubling to 10 s while it keeps dying). DATABASE_URL / REDIS_URL / REDIS_PASSWORD reach it through
+ * its environment, never argv.
+ */
+export function superviseInvalidator(options: { env: NodeJS.ProcessEnv; execArgv: string[] }): SupervisedInvalidator {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let failures = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  const start = (): void => {
+    const startedAt = Date.now();
+    const proc = spawn(process.execPath, [...options.execArgv, INVALIDATOR_CLI, '--profile', 'reference'], {
+      env: options.env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child = proc;
+    proc.once('exit', (code, signal) => {
+      if (stopping) return;
+      failures = Date.now() - startedAt > 30_000 ? 0 : failures + 1;
+      const delay = Math.min(10_000, 500 * 2 ** Math.max(0, failures - 1));
+      console.warn(
+        JSON.stringify({ level: 'warn', msg: 'invalidator died; restarting it', code, signal, restartInMs: delay }),
+      );
+      restartTimer = setTimeout(start, delay);
+      restartTimer.unref();
+    });
+  };
+  start();
+  return {
+    stop: async () => {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      const proc = child;
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      });
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consistencyKey } from '../../../src/cache/internal-keys.ts';
+import { type StartedService, startService } from '../../../src/service/cluster.ts';
+import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
+import { type Client, enc, registerUser } from '../service/http.ts';
+
+// `npm run invalidator` beside an app it does not live in: the service runs without its own invalidator and with
+// the structured update's invalidation "forgotten" (FastNPC's defect, FASTNPC_TEST_SKIP_INVALIDATION); the
+// invalidator, started on its own with the plan profile, closes that write path from the commit log.
+const CLI = 'src/invalidator/cli.ts';
+let stack: StartedLocalStack;
+let service: StartedService;
+let invalidator: ChildProcess | undefined;
+let redis: Redis;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  service = await startService({
+    databaseUrl: stack.databaseUrl,
+    redisUrl: stack.redisUrl,
+    seed: { users: 1, characters: 1, memories: 1 },
+    env: {
+      LOG_LEVEL: 'error',
+      CACHE_COMMAND_TIMEOUT_MS: '1000',
+      FASTNPC_INVALIDATOR: 'off',
+      FASTNPC_TEST_SKIP_INVALIDATION: 'structured_update',
+    },
+  });
+  redis = new Redis(stack.redisUrl);
+});
+afterAll(async () => {
+  invalidator?.kill('SIGTERM');
+  redis?.disconnect();
+  await service?.stop();
+  await stack?.stop();
+});
+
+type Structured = Record<string, Record<string, unknown>>;
+
+/** Caches the profile on worker 2, updates it on worker 1, and returns how long worker 2 served the old one. */
+async function staleFor(w1: Client, w2: Client, role: string, windowMs: number): Promise<number | null> {
+  const path = `/api/characters/${enc(role)}/structured`;
+  await w2.get(path);
+  expect((await w2.get(path)).headers.get('x-cache')).toBe('hit');
+  const current = (await w1.get<Structured>(path)).body;
+  const occupation = `职业-${Math.random().toString(36).slice(2, 8)}`;
+  const put = await w1.put(path, { ...current, 基础身份信息: { ...(current.基础身份信息 ?? {}), 职业: occupation } });
+  expect(put.status).toBe(200);
+  const written = Date.now();
+  while (Date.now() - written < windowMs) {
+    const got = await w2.get<Structured>(path);
+    if (got.body?.基础身份信息?.职业 === occupation) return Date.now() - written;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}
+
+describe('npm run invalidator closes a forgotten invalidation', () => {
+  it('usage errors exit 2 with a message, no stack trace', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', CLI, '--profile', 'nope'], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl },
+      encoding: 'utf8',
+    });
+    expect(child.status).toBe(2);
+    expect(child.stderr).toMatch(/--profile must be one of plan, reference/);
+    expect(child.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('control: without the invalidator, worker 2 keeps serving the old profile', async () => {
+    const w1 = await registerUser(service.workerUrls[0]!, 'forgot');
+    await w1.post('/api/characters', { role: '张良' });
+    const stale = await staleFor(w1, w1.on(service.workerUrls[1]!), '张良', 2_000);
+    expect(stale).toBeNull();
+  });
+
+  it('with `npm run invalidator -- --profile plan` running beside it, worker 2 sees the update within a second', async () => {
+    invalidator = spawn(process.execPath, ['--import', 'tsx', CLI, '--profile', 'plan'], {
+      env: { ...process.env, DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    invalidator.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const deadline = Date.now() + 20_000;
+    while (!(await redis.hget(consistencyKey('fastnpc'), 'caught_up_ms'))) {
+      if (Date.now() > deadline) throw new Error(`invalidator did not catch up:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const w1 = await registerUser(service.workerUrls[0]!, 'closed');
+    await w1.post('/api/characters', { role: '萧何' });
+    const windows: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const stale = await staleFor(w1, w1.on(service.workerUrls[1]!), '萧何', 3_000);
+      expect(stale, log).not.toBeNull();
+      windows.push(stale as number);
+    }
+    console.log(`[figures] forgotten invalidation closed by the invalidator after ${windows.join(' / ')} ms`);
+    expect(Math.max(...windows)).toBeLessThan(1_000);
+    expect(log).not.toMatch(/postgres:\/\/[^ "]*@/); // no URL with credentials in its output
+  });
+});

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds (once per machine) the Debian 12 root of the real systemd test host: debootstrap + systemd + sshd + sudo,
+# a key for root and for the sudo user `ops`, networkd on. Usage: build-root.sh CACHE_DIR
+# The root is built in CACHE_DIR/systemd-host.partial and renamed only when complete, with a marker naming this
+# script's BUILD version last: an interrupted build (no marker, or another version) is thrown away and redone.
+set -euo pipefail
+BUILD=3
+cache="${1:?usage: build-root.sh CACHE_DIR}"
+root="$cache/systemd-host"
+partial="$cache/systemd-host.partial"
+marker="$root/.fastnpc-harness-built"
+mkdir -p "$cache"
+chmod 0700 "$cache"
+exec 9>"$cache/.build.lock"
+flock 9
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$BUILD" ] && [ -f "$cache/id_ed25519" ]; then
+  echo "systemd host root: cached at $root"
+  exit 0
+fi
+echo "systemd host root: building $root (debootstrap Debian 12, about a minute)"
+rm -rf "$root" "$partial" "$cache/id_ed25519" "$cache/id_ed25519.pub"
+# The mirror this machine's own apt uses (the proxy only lets the test host reach that host).
+mirror="$(node "$(dirname "$0")/apt-mirror.mjs" url)"
+debootstrap --variant=minbase \
+  --include=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,apt-utils \
+  bookworm "$partial" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
+  tail -20 "$cache/debootstrap.log" >&2
+  exit 1
+}
+ssh-keygen -q -t ed25519 -N '' -C fastnpc-harness-systemd-host -f "$cache/id_ed25519"
+in_root() { chroot "$partial" "$@"; }
+echo fastnpc-host >"$partial/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 fastnpc-host\n::1 localhost\n' >"$partial/etc/hosts"
+printf 'deb %s bookworm main\n' "$mirror" >"$partial/etc/apt/sources.list"
+install -d -m 0700 "$partial/root/.ssh"
+install -m 0600 "$cache/id_ed25519.pub" "$partial/root/.ssh/authorized_keys"
+in_root useradd -m -s /bin/bash ops
+install -d -m 0700 "$partial/home/ops/.ssh"
+install -m 0600 "$cache/id_ed25519.pub" "$partial/home/ops/.ssh/authorized_keys"
+in_root chown -R ops:ops /home/ops/.ssh
+echo 'ops ALL=(ALL) NOPASSWD: ALL' >"$partial/etc/sudoers.d/ops"
+chmod 0440 "$partial/etc/sudoers.d/ops"
+in_root systemctl enable systemd-networkd.service ssh.service >/dev/null 2>&1
+# Nothing may hold the dpkg lock or change packages behind the tests' back.
+for unit in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer getty@tty1.service console-getty.service; do
+  in_root systemctl mask "$unit" >/dev/null 2>&1 || true
+done
+printf 'UseDNS no\nPasswordAuthentication no\n' >"$partial/etc/ssh/sshd_config.d/fastnpc-harness.conf"
+rm -f "$partial/etc/machine-id" && : >"$partial/etc/machine-id"
+mv "$partial" "$root"
+echo "$BUILD" >"$marker"
+echo "systemd host root: built $root ($(du -sm "$root" | cut -f1) MB)"

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { REPO } from './host.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface StepRecord {
+  step: string;
+  code: number;
+  ms: number;
+}
+
+/**
+ * Runs the project's own commands (provision, audit, rollback) on this machine as ops would, records each step's exit
+ * code and time for the closing table, keeps every output to search for secrets, and samples every process's argv
+ * (this machine's /proc also shows the container's processes) every 25 ms while a command runs.
+ */
+export class CliRunner {
+  readonly outputs: string[] = [];
+  readonly argvHits: string[] = [];
+  readonly steps: StepRecord[] = [];
+  argvSamples = 0;
+
+  constructor(private readonly secrets: () => string[]) {}
+
+  scanArgv(): void {
+    const secrets = this.secrets();
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      this.argvSamples++;
+      for (const s of secrets) if (cmdline.includes(s)) this.argvHits.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+    }
+  }
+
+  run(step: string, name: 'provision' | 'audit' | 'rollback', args: string[]): Promise<CliRun> {
+    const started = Date.now();
+    return new Promise((resolveRun, reject) => {
+      const child = spawn('node', ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {
+        cwd: REPO,
+        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', REDIS_PASSWORD: '', REDIS_APP_PASSWORD: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const scan = setInterval(() => this.scanArgv(), 25);
+      child.once('error', (error) => {
+        clearInterval(scan);
+        reject(error);
+      });
+      child.once('close', (code) => {
+        clearInterval(scan);
+        this.scanArgv();
+        const ms = Date.now() - started;
+        this.outputs.push(stdout, stderr);
+        this.steps.push({ step, code: code ?? -1, ms });
+        resolveRun({ code: code ?? -1, stdout, stderr, ms });
+      });
+    });
+  }
+
+  /** Records a step that is not a CLI run (kill, reboot) in the closing table. */
+  record(step: string, code: number, ms: number): void {
+    this.steps.push({ step, code, ms });
+  }
+
+  table(title: string): string {
+    const width = Math.max(...this.steps.map((s) => s.step.length), 4);
+    const lines = this.steps.map(
+      (s) => `| ${s.step.padEnd(width)} | ${String(s.code).padStart(4)} | ${(s.ms / 1000).toFixed(1).padStart(6)} s |`,
+    );
+    return [
+      title,
+      `| ${'step'.padEnd(width)} | exit |   time   |`,
+      `|${'-'.repeat(width + 2)}|------|----------|`,
+      ...lines,
+    ].join('\n');
+  }
+}

@@ -1,0 +1,301 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onProcessExit } from '../../../src/stack/cleanup.ts';
+import { type AptProxy, startAptProxy } from './apt-proxy.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO = resolve(HERE, '../../..');
+
+/** Where the Debian 12 root is built once per machine (env FASTNPC_SYSTEMD_HOST_CACHE). */
+export const CACHE_DIR = process.env.FASTNPC_SYSTEMD_HOST_CACHE ?? '/var/cache/fastnpc-harness';
+const BOOT_TIMEOUT_MS = 90_000;
+
+/** Why a systemd-nspawn host cannot run here, or undefined when it can. */
+export function systemdHostUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root: systemd-nspawn and debootstrap need root';
+  for (const bin of ['systemd-nspawn', 'debootstrap', 'ssh', 'ssh-keygen', 'ip', 'flock', 'chroot']) {
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
+      return `${bin} is not installed (bash scripts/install-system-deps.sh installs systemd-container debootstrap openssh-client)`;
+    }
+  }
+  return undefined;
+}
+
+/** Builds the cached root when missing or left half-built by an interrupted run (build-root.sh). */
+export function ensureRoot(cacheDir = CACHE_DIR): { root: string; key: string; log: string } {
+  const result = spawnSync('bash', [join(HERE, 'build-root.sh'), cacheDir], { encoding: 'utf8', timeout: 900_000 });
+  if (result.status !== 0) {
+    throw new Error(`building the systemd host root failed: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+  }
+  return { root: join(cacheDir, 'systemd-host'), key: join(cacheDir, 'id_ed25519'), log: result.stdout.trim() };
+}
+
+export interface SshResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A Debian 12 machine booted with systemd as PID 1, reachable only over its own veth /30. */
+export interface SystemdHost {
+  /** The container's address (the one target the tests may use). */
+  readonly address: string;
+  /** The machine-side veth address (the apt proxy listens there). */
+  readonly gateway: string;
+  /** An ssh_config for the CLI's --ssh-config: the host's key, no known_hosts pollution. */
+  readonly sshConfig: string;
+  readonly proxy: AptProxy;
+  /** Runs a shell command on the host over SSH (as `user`, default root). */
+  ssh(command: string, options?: { user?: string; input?: string; timeoutMs?: number }): Promise<SshResult>;
+  /** The host-side PID of the container's systemd (for nsenter). */
+  initPid(): number | undefined;
+  /** `systemctl poweroff` over SSH and wait for the machine to stop; `boot()` starts it again on the same root. */
+  poweroff(): Promise<number>;
+  boot(): Promise<number>;
+  /** Stops the machine, the proxy and removes the temp files (safe to call twice). */
+  stop(): Promise<void>;
+}
+
+function runSsh(
+  config: string,
+  destination: string,
+  command: string,
+  input = '',
+  timeoutMs = 120_000,
+): Promise<SshResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn('ssh', ['-F', config, '--', destination, command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdin.end(input);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A free /30 in 10.214.0.0/16 that no interface of this machine uses. */
+function pickSubnet(): { gateway: string; address: string } {
+  const used = spawnSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' }).stdout;
+  for (;;) {
+    const x = randomBytes(1)[0]!;
+    const block = (randomBytes(1)[0]! % 63) * 4;
+    const gateway = `10.214.${x}.${block + 1}`;
+    const address = `10.214.${x}.${block + 2}`;
+    if (!used.includes(`10.214.${x}.${block + 1}/`) && !used.includes(`10.214.${x}.${block + 2}/`)) {
+      return { gateway, address };
+    }
+  }
+}
+
+/**
+ * Boots the cached root with `systemd-nspawn -b` (systemd as its PID 1; `--keep-unit --register=no` because this
+ * machine has no systemd of its own), gives it a veth /30, an apt proxy restricted to the mirror, and waits for sshd.
+ */
+export async function startSystemdHost(options: {
+  root: string;
+  key: string;
+  mirrorHost: string;
+}): Promise<SystemdHost> {
+  const name = `fnpc${randomBytes(3).toString('hex')}`;
+  const veth = `ve-${name}`;
+  const { gateway, address } = pickSubnet();
+  const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-host-'));
+  chmodSync(temp, 0o700);
+  const sshConfig = join(temp, 'ssh_config');
+  writeFileSync(
+    sshConfig,
+    [
+      `Host ${address}`,
+      `  IdentityFile ${options.key}`,
+      '  IdentitiesOnly yes',
+      '  StrictHostKeyChecking no',
+      '  UserKnownHostsFile /dev/null',
+      '  LogLevel ERROR',
+      '  BatchMode yes',
+      '  ConnectTimeout 10',
+      // one TCP connection per user, reused by every command (ssh still runs each command in its own session)
+      '  ControlMaster auto',
+      `  ControlPath ${temp}/cm-%r`,
+      '  ControlPersist 120',
+      '  ServerAliveInterval 5',
+      '  ServerAliveCountMax 2',
+      '',
+    ].join('\n'),
+  );
+  const networkFile = join(options.root, 'etc/systemd/network/10-host0.network');
+  mkdirSync(dirname(networkFile), { recursive: true });
+  writeFileSync(networkFile, `[Match]\nName=host0\n\n[Network]\nAddress=${address}/30\nLinkLocalAddressing=no\n`);
+
+  let machine: ChildProcess | undefined;
+  let machineLog = '';
+  let proxy: AptProxy | undefined;
+  let stopped = false;
+
+  const closeMasters = (): void => {
+    for (const user of ['root', 'ops']) {
+      spawnSync('ssh', ['-F', sshConfig, '-O', 'exit', `${user}@${address}`], { stdio: 'ignore', timeout: 5_000 });
+    }
+  };
+  const killMachine = (): void => {
+    closeMasters();
+    if (machine && machine.exitCode === null && machine.signalCode === null) machine.kill('SIGKILL');
+    spawnSync('ip', ['link', 'del', veth], { stdio: 'ignore' });
+  };
+  const unregister = onProcessExit(() => {
+    killMachine();
+    rmSync(temp, { recursive: true, force: true });
+  });
+
+  const boot = async (): Promise<number> => {
+    const started = Date.now();
+    machineLog = '';
+    machine = spawn(
+      'systemd-nspawn',
+      [
+        '-q',
+        '-b',
+        '-D',
+        options.root,
+        '-M',
+        name,
+        '--register=no',
+        '--keep-unit',
+        '--network-veth',
+        '--link-journal=no',
+        '--console=passive',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    machine.stdout?.on('data', (c: Buffer) => {
+      machineLog += c.toString();
+    });
+    machine.stderr?.on('data', (c: Buffer) => {
+      machineLog += c.toString();
+    });
+    const deadline = started + BOOT_TIMEOUT_MS;
+    const alive = (): boolean => machine?.exitCode === null && machine?.signalCode === null;
+    while (spawnSync('ip', ['link', 'show', veth], { stdio: 'ignore' }).status !== 0) {
+      if (!alive() || Date.now() > deadline) throw new Error(`systemd-nspawn did not create ${veth}: ${machineLog}`);
+      await sleep(50);
+    }
+    spawnSync('ip', ['addr', 'replace', `${gateway}/30`, 'dev', veth]);
+    spawnSync('ip', ['link', 'set', veth, 'up']);
+    for (;;) {
+      const r = await runSsh(sshConfig, `root@${address}`, 'systemctl is-system-running --wait', '', 30_000);
+      if (r.code === 0 || /degraded|running/.test(r.stdout)) break;
+      if (!alive() || Date.now() > deadline) {
+        throw new Error(
+          `the systemd host did not come up on ${address}: ${r.stderr.trim()} ${machineLog.slice(-1500)}`,
+        );
+      }
+      await sleep(300);
+    }
+    return Date.now() - started;
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (machine && machine.exitCode === null && machine.signalCode === null) {
+      const exited = new Promise<void>((r) => machine?.once('exit', () => r()));
+      machine.kill('SIGTERM'); // nspawn asks the container's systemd for an orderly shutdown
+      await Promise.race([exited, sleep(15_000)]);
+    }
+    killMachine();
+    await proxy?.close();
+    rmSync(temp, { recursive: true, force: true });
+    rmSync(networkFile, { force: true });
+    rmSync(join(options.root, 'etc/apt/apt.conf.d/01fastnpc-proxy'), { force: true });
+    unregister();
+  };
+
+  try {
+    await bootNetworkAndProxy();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  async function bootNetworkAndProxy(): Promise<void> {
+    const first = boot();
+    // The proxy needs the veth address, which exists once nspawn made the link: wait for it, then listen.
+    while (
+      spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', veth], { encoding: 'utf8' }).stdout.indexOf(gateway) < 0
+    ) {
+      if (machine?.exitCode !== null) break;
+      await sleep(50);
+    }
+    proxy = await startAptProxy(gateway, options.mirrorHost);
+    writeFileSync(
+      join(options.root, 'etc/apt/apt.conf.d/01fastnpc-proxy'),
+      `Acquire::http::Proxy "${proxy.url}";\nAcquire::https::Proxy "DIRECT";\n`,
+    );
+    await first;
+  }
+
+  return {
+    address,
+    gateway,
+    sshConfig,
+    get proxy() {
+      return proxy as AptProxy;
+    },
+    ssh: (command, opts = {}) =>
+      runSsh(sshConfig, `${opts.user ?? 'root'}@${address}`, command, opts.input ?? '', opts.timeoutMs),
+    initPid: () => {
+      if (!machine?.pid) return undefined;
+      // nspawn's child is the container's init (systemd, PID 1 inside).
+      const out = spawnSync('pgrep', ['-P', String(machine.pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')[0];
+      return out ? Number(out) : undefined;
+    },
+    poweroff: async () => {
+      const started = Date.now();
+      const exited = new Promise<void>((r) => {
+        if (machine?.exitCode !== null || machine?.signalCode !== null) r();
+        else machine?.once('exit', () => r());
+      });
+      await runSsh(sshConfig, `root@${address}`, 'systemctl poweroff', '', 15_000);
+      await Promise.race([exited, sleep(30_000)]);
+      closeMasters(); // their connections died with the machine's network
+      if (machine?.exitCode === null && machine?.signalCode === null)
+        throw new Error('the systemd host did not power off');
+      return Date.now() - started;
+    },
+    boot,
+    stop,
+  };
+}
+
+/** Every file and directory provisioning (or the package) writes: removed so the next scenario starts fresh. */
+export const RESET_SCRIPT = `set -e
+systemctl stop redis-server >/dev/null 2>&1 || true
+DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq redis-server redis-tools >/dev/null 2>&1 || true
+DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null 2>&1 || true
+rm -rf /etc/redis /var/lib/redis /var/log/redis /var/backups/redis /run/redis \\
+  /etc/sysctl.d/60-fastnpc-redis.conf /etc/tmpfiles.d/fastnpc-redis-thp.conf \\
+  /etc/systemd/system/redis-server.service.d /usr/local/sbin/fastnpc-redis-supervise
+systemctl daemon-reload
+journalctl --rotate >/dev/null 2>&1 || true
+journalctl --vacuum-time=1s >/dev/null 2>&1 || true
+test ! -e /usr/bin/redis-server && test ! -e /etc/redis && echo reset`;
+
+export function existsRoot(root: string): boolean {
+  return existsSync(join(root, '.fastnpc-harness-built'));
+}
