@@ -44,7 +44,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(reports, { recursive: true, force: true }));
 
-describe('fail fast on bad input', () => {
+describe('fail fast on bad input', { timeout: 150_000 }, () => {
   test('--target external without a base URL: exit 2, the setting named, no report written', () => {
     const dir = join(reports, 'no-base-url');
     const r = gate(['--target', 'external', '--reports-dir', dir]);
@@ -89,7 +89,7 @@ describe('fail fast on bad input', () => {
   });
 });
 
-describe('credentials never in output or reports', () => {
+describe('credentials never in output or reports', { timeout: 150_000 }, () => {
   let redis: StartedRedisServer;
   let app: Server;
   let appPort: number;
