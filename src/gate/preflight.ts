@@ -55,8 +55,9 @@ function checkPositiveInt(name: string, env: NodeJS.ProcessEnv): void {
 
 /** Throws a UsageError naming the first missing or malformed setting of the requested target. */
 export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessEnv = process.env): void {
-  for (const name of Object.keys(PROTOCOLS)) checkUrl(name, env[name]);
+  // the embedded targets make their own URLs; only an external target is described by these settings
   if (request.kind !== 'external') return;
+  for (const name of Object.keys(PROTOCOLS)) checkUrl(name, env[name]);
   if (!request.baseUrl) throw new UsageError('an external target needs BASE_URL (--base-url): the app to prove');
   if (!request.redisUrl) throw new UsageError('an external target needs REDIS_URL (--redis-url): its Redis');
   checkPositiveInt('CACHE_TTL_LIST_SECONDS', env);

@@ -46,14 +46,17 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   const start = startMetadata(REPOSITORY_ROOT);
 
   let target: StartedTarget | undefined;
+  let interrupted = false;
+  // `on`, not `once`: while this handler is registered the stack's own exit hooks (src/stack/cleanup.ts) see another
+  // listener and do not re-raise the signal, so the unfinished run is removed and the target stopped before exit.
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
     progress.done(`interrupted by ${signal}: stopping the target, discarding ${run.name}`);
-    void (target?.stop() ?? Promise.resolve()).finally(() => {
-      discardRunDir(run);
-      process.exit(130);
-    });
+    discardRunDir(run);
+    void (target?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
-  for (const s of SIGNALS) process.once(s, onSignal);
+  for (const s of SIGNALS) process.on(s, onSignal);
 
   let audit: (AuditOutcome & { checks?: AuditCheck[] }) | undefined;
   let suites: SuiteResult[] = [];

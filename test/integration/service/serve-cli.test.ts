@@ -101,27 +101,32 @@ describe('serve and seed command lines', () => {
       ['-c', `"${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 > "${log}" 2>&1`],
       { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
     );
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      let text = '';
-      try {
-        text = readFileSync(log, 'utf8');
-      } catch {}
-      if (text.includes('worker 2:')) break;
-      await new Promise((r) => setTimeout(r, 500));
+    let started: number[] = [];
+    try {
+      const deadline = Date.now() + 90_000;
+      while (Date.now() < deadline) {
+        let text = '';
+        try {
+          text = readFileSync(log, 'utf8');
+        } catch {}
+        if (text.includes('worker 2:')) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const tree = descendants(parent.pid as number);
+      started = [...tree, ...postgresOf(tree)];
+      const names = spawnSync('ps', ['-o', 'cmd=', '-p', started.join(',')], { encoding: 'utf8' }).stdout;
+      // control: the service, its workers, redis-server and PostgreSQL run while the parent lives
+      expect(names).toContain('redis-server');
+      expect(names).toContain('postgres');
+      expect(started.length).toBeGreaterThanOrEqual(5);
+      process.kill(parent.pid as number, 'SIGKILL');
+      const gone = Date.now() + 30_000;
+      while (Date.now() < gone && started.some(alive)) await new Promise((r) => setTimeout(r, 500));
+      expect(started.filter(alive), readFileSync(log, 'utf8')).toEqual([]);
+    } finally {
+      // whatever failed above, nothing this test started outlives it
+      const leftovers = [parent.pid as number, ...descendants(parent.pid as number), ...started].filter(alive);
+      for (const pid of leftovers) process.kill(pid, 'SIGKILL');
     }
-    const tree = descendants(parent.pid as number);
-    const started = [...tree, ...postgresOf(tree)];
-    const names = spawnSync('ps', ['-o', 'cmd=', '-p', started.join(',')], { encoding: 'utf8' }).stdout;
-    // control: the service, its workers, redis-server and PostgreSQL run while the parent lives
-    expect(names).toContain('redis-server');
-    expect(names).toContain('postgres');
-    expect(started.length).toBeGreaterThanOrEqual(5);
-    process.kill(parent.pid as number, 'SIGKILL');
-    const gone = Date.now() + 30_000;
-    while (Date.now() < gone && started.some(alive)) await new Promise((r) => setTimeout(r, 500));
-    const left = started.filter(alive);
-    for (const pid of left) process.kill(pid, 'SIGKILL');
-    expect(left, readFileSync(log, 'utf8')).toEqual([]);
   }, 150_000);
 });
