@@ -3,11 +3,12 @@
  * FastNPC's defects and the optional k6 load run. A criterion passes only when its suite passed AND every gating
  * figure it recorded is within its bound; a criterion that did not run fails.
  */
+import { FAULTS } from '../../acceptance/faults/index.ts';
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip';
-export type RowKind = 'audit' | 'criterion' | 'regression' | 'load';
+export type RowKind = 'audit' | 'criterion' | 'regression' | 'fault' | 'load';
 
 export interface VerdictRow {
   id: string;
@@ -89,6 +90,8 @@ export function idOfFile(file: string): string | undefined {
   if (criterion) return criterion[1];
   const regression = base.match(/^r(\d+)-/i);
   if (regression) return `R${regression[1]}`;
+  const fault = base.match(/^f(\d+)-/i);
+  if (fault) return `F${fault[1]}`;
   return undefined;
 }
 
@@ -99,7 +102,7 @@ function headline(figures: Figure[]): Figure | undefined {
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
-  kind: 'criterion' | 'regression',
+  kind: 'criterion' | 'regression' | 'fault',
   suite: SuiteResult | undefined,
   record: CriterionRecord | undefined,
 ): VerdictRow {
@@ -176,6 +179,10 @@ export function buildVerdict(input: VerdictInput): Verdict {
   ];
   for (const def of CRITERIA) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
   for (const def of REGRESSIONS) rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
+  // fault rows (acceptance/faults, issue #11): shown when their suites ran (skipped on an external target)
+  if (FAULTS.some((f) => suiteById.has(f.id) || recordById.has(f.id))) {
+    for (const def of FAULTS) rows.push(judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id)));
+  }
   rows.push({
     id: 'load',
     kind: 'load',
@@ -202,7 +209,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
  */
 export function rowCounts(row: VerdictRow): boolean {
   if (row.status === 'pass') return true;
-  if (row.status === 'skip') return row.kind === 'regression' || row.kind === 'load';
+  if (row.status === 'skip') return row.kind === 'regression' || row.kind === 'fault' || row.kind === 'load';
   return false;
 }
 

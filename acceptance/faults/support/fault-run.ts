@@ -28,6 +28,12 @@ export interface FaultDefinition {
   title: string;
   /** Runs the service through a partition proxy (F6). */
   viaProxy?: boolean;
+  /**
+   * Extra environment of the control run. Where the design before the invalidator already survives the fault
+   * (FLUSHALL, eviction, a PostgreSQL restart), the control adds FastNPC's forgotten invalidation
+   * (FASTNPC_TEST_SKIP_INVALIDATION) so it shows the row's checks catch a stale entry under that fault.
+   */
+  controlEnv?: NodeJS.ProcessEnv;
   /** Injects the fault and returns when it is healed (the recovery clock starts then). */
   inject(ctx: FaultContext): Promise<void>;
 }
@@ -51,6 +57,8 @@ export interface FaultFigures {
   metricsShowed: boolean;
   entries: EntryComparison;
   faultMs: number;
+  /** The first few stale reads: time relative to the fault's start, expected and served value. */
+  staleExamples: string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -95,6 +103,8 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
         FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
         // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
         CACHE_COMMAND_TIMEOUT_MS: '250',
+        ...(mode === 'control' ? fault.controlEnv : {}),
+        ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
       },
     });
     const urls = service.workerUrls as [string, string];
@@ -113,6 +123,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     const faultStart = Date.now();
     await fault.inject({ stack, service, admin, proxy, sleep });
     const healed = Date.now();
+    workload.freezeSlowWriters();
     let recovered: number | undefined;
     while (Date.now() - healed < 20_000) {
       recovered = workload.recoveredAt(healed);
@@ -139,6 +150,12 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
       metricsShowed,
       entries,
       faultMs: healed - faultStart,
+      staleExamples: workload.stale
+        .slice(0, 5)
+        .map(
+          (s) =>
+            `+${s.at - faultStart} ms (heal +${healed - faultStart} ms) expected ${s.expected} got ${String(s.got)}`,
+        ),
     };
   } finally {
     await service?.stop().catch(() => {});

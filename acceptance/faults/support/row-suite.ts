@@ -40,6 +40,7 @@ export function faultRowSuite(id: string): void {
       rec.figure('/metrics showed it', f.metricsShowed ? 'yes' : 'no', '', '', null);
       rec.figure('cached entries compared', f.entries.compared, 'entries', '', null);
       if (f.entries.examples.length > 0) rec.note(`mismatching entries: ${f.entries.examples.join(', ')}`);
+      if (f.staleExamples.length > 0) rec.note(`stale reads: ${f.staleExamples.join('; ')}`);
       expect(ok, formatFigures(f)).toEqual([true, true, true, true]);
     });
 
