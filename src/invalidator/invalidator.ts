@@ -8,7 +8,7 @@ import { runScript } from '../cache/scripts.ts';
 import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
 import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
 import { keysFor, type Profile } from './profiles.ts';
-import { ensureSlot, readSlot } from './slot.ts';
+import { ensureSlot, readSlot, slotName } from './slot.ts';
 
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
@@ -72,7 +72,7 @@ function message(error: unknown): string {
  */
 export function startInvalidator(options: InvalidatorOptions): RunningInvalidator {
   const namespace = options.namespace ?? DEFAULT_INVALIDATOR_OPTIONS.namespace;
-  const slot = options.slot ?? `${namespace.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_invalidator`;
+  const slot = options.slot ?? slotName(namespace);
   const publication = slot;
   const tickMs = options.tickMs ?? DEFAULT_INVALIDATOR_OPTIONS.tickMs;
   const acknowledgeMs = options.acknowledgeMs ?? DEFAULT_INVALIDATOR_OPTIONS.acknowledgeMs;

@@ -60,6 +60,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     ? createCache({
         redis: config.redisUrl,
         password: config.redisPassword,
+        namespace: config.cacheNamespace,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
         ...(config.cacheCommandTimeoutMs ? { commandTimeoutMs: config.cacheCommandTimeoutMs } : {}),
         fence: config.invalidator !== 'off',
