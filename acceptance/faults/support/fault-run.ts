@@ -9,7 +9,7 @@ import { type StartedService, startService } from '../../../src/service/cluster.
 import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
 import { type PartitionProxy, startPartitionProxy } from './partition-proxy.ts';
-import { startWorkload } from './workload.ts';
+import { startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
 
@@ -20,6 +20,7 @@ export interface FaultContext {
   /** A plain client on the real Redis (not through the proxy). */
   admin: Redis;
   proxy: PartitionProxy | undefined;
+  workload: Workload;
   sleep(ms: number): Promise<void>;
 }
 
@@ -60,6 +61,9 @@ export interface FaultFigures {
   /** The first few stale reads: time relative to the fault's start, expected and served value. */
   staleExamples: string[];
 }
+
+/** How long after the heal a row may take to recover before its recovery time is recorded as -1. */
+export const RECOVERY_WAIT_MS = 45_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -121,11 +125,16 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
       }
     })();
     const faultStart = Date.now();
-    await fault.inject({ stack, service, admin, proxy, sleep });
+    try {
+      await fault.inject({ stack, service, admin, proxy, workload, sleep });
+    } finally {
+      workload.resume();
+    }
     const healed = Date.now();
     workload.freezeSlowWriters();
     let recovered: number | undefined;
-    while (Date.now() - healed < 20_000) {
+    // a restarted worker (F7) needs seconds to start on a busy 2-core machine
+    while (Date.now() - healed < RECOVERY_WAIT_MS) {
       recovered = workload.recoveredAt(healed);
       if (recovered !== undefined) break;
       await sleep(100);

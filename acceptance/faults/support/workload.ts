@@ -42,6 +42,14 @@ export interface Workload {
    * then never repaired by a later write, so the reads and the final comparison with PostgreSQL find it.
    */
   freezeSlowWriters(): void;
+  /** Parks every user between rounds (resolves once all are parked); `resume()` lets them go on. */
+  pause(): Promise<void>;
+  resume(): void;
+  /**
+   * While paused: one settings write per user through worker `index` (0 or 1), each becoming that user's last
+   * acknowledged value when answered 200 — e.g. writes whose invalidation can only be pending in that worker.
+   */
+  writeEveryUserVia(index: 0 | 1): Promise<number>;
   /** Time of the first clean round of every user at or after `since` (the last of them), or undefined. */
   recoveredAt(since: number): number | undefined;
   stop(): Promise<void>;
@@ -75,6 +83,9 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
   }
   let running = true;
   let frozen = false;
+  let paused: Promise<void> | undefined;
+  let release: (() => void) | undefined;
+  let parked = 0;
 
   const call = async (client: Client, method: string, path: string, body?: unknown) => {
     const at = Date.now();
@@ -100,6 +111,11 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
   const loop = async (actor: Actor): Promise<void> => {
     let round = 0;
     while (running) {
+      if (paused) {
+        parked += 1;
+        await paused;
+        parked -= 1;
+      }
       round += 1;
       const [writer, reader] = round % 2 === 0 ? [actor.w1, actor.w2] : [actor.w2, actor.w1];
       if (frozen && actor.pauseMs > 100) {
@@ -149,6 +165,28 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     freezeSlowWriters() {
       frozen = true;
     },
+    async pause() {
+      paused ??= new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      while (parked < actors.length) await new Promise((r) => setTimeout(r, 20));
+    },
+    resume() {
+      release?.();
+      paused = undefined;
+      release = undefined;
+    },
+    async writeEveryUserVia(index) {
+      let acknowledged = 0;
+      for (const actor of actors) {
+        actor.counter += 1;
+        const value = 50 + (actor.counter % 4_900);
+        const reply = await call(index === 0 ? actor.w1 : actor.w2, 'PUT', '/api/me/settings', { ctx_max_chat: value });
+        actor.lastAck = reply?.status === 200 ? value : undefined;
+        if (reply?.status === 200) acknowledged += 1;
+      }
+      return acknowledged;
+    },
     recoveredAt(since) {
       let latest = since;
       for (const actor of actors) {
@@ -160,6 +198,7 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     },
     stop: async () => {
       running = false;
+      release?.();
       await Promise.all(loops);
     },
   };

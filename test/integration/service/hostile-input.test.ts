@@ -26,7 +26,12 @@ describe('hostile input → 400 with a reason (D5)', () => {
   const cases: [string, string, string, unknown][] = [
     ['NUL in the settings profile', 'PUT', '/api/me/settings', { profile: 'a\u0000b' }],
     ['NUL in memories', 'PUT', `/api/characters/${enc('孙膑')}/memories`, { short_term: ['a\u0000b'] }],
-    ['NUL in structured data', 'PUT', `/api/characters/${enc('孙膑')}/structured`, { 基础身份信息: { 职业: 'a\u0000' } }],
+    [
+      'NUL in structured data',
+      'PUT',
+      `/api/characters/${enc('孙膑')}/structured`,
+      { 基础身份信息: { 职业: 'a\u0000' } },
+    ],
     ['NUL in a source', 'POST', '/api/characters', { role: '庞涓', source: 'x\u0000y' }],
     ['NUL in chat content', 'POST', `/api/chat/${enc('孙膑')}/messages`, { content: 'hi\u0000' }],
     ['structured JSON nested 5 000 deep', 'PUT', `/api/characters/${enc('孙膑')}/structured`, { s: nested(5_000) }],
