@@ -16,14 +16,11 @@ afterAll(async () => {
   await fx?.stop();
 });
 
-const nested = (depth: number): unknown => {
-  let value: unknown = 'x';
-  for (let i = 0; i < depth; i++) value = { a: value };
-  return value;
-};
+/** `{"s":{"a":{"a":…"x"…}}}` nested `depth` deep, as raw JSON (never built as an object in the test process). */
+const NESTED = (depth: number): string => `{"s":${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}}`;
 
 describe('hostile input → 400 with a reason (D5)', () => {
-  const cases: [string, string, string, unknown][] = [
+  const cases: [string, string, string, unknown, string?][] = [
     ['NUL in the settings profile', 'PUT', '/api/me/settings', { profile: 'a\u0000b' }],
     ['NUL in memories', 'PUT', `/api/characters/${enc('孙膑')}/memories`, { short_term: ['a\u0000b'] }],
     [
@@ -34,12 +31,12 @@ describe('hostile input → 400 with a reason (D5)', () => {
     ],
     ['NUL in a source', 'POST', '/api/characters', { role: '庞涓', source: 'x\u0000y' }],
     ['NUL in chat content', 'POST', `/api/chat/${enc('孙膑')}/messages`, { content: 'hi\u0000' }],
-    ['structured JSON nested 5 000 deep', 'PUT', `/api/characters/${enc('孙膑')}/structured`, { s: nested(5_000) }],
+    ['structured JSON nested 5 000 deep', 'PUT', `/api/characters/${enc('孙膑')}/structured`, undefined, NESTED(5_000)],
     ['a lone surrogate in a name', 'POST', '/api/characters', { role: 'a\ud800b' }],
   ];
-  for (const [what, method, path, body] of cases) {
+  for (const [what, method, path, body, raw] of cases) {
     it(what, async () => {
-      const reply = await client.request(method, path, body);
+      const reply = await client.request(method, path, body, raw);
       expect(reply.status, reply.text).toBe(400);
       expect(reply.body.error).toMatch(/NUL|surrogate|nested/);
     });
