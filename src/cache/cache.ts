@@ -174,7 +174,9 @@ class RedisCache implements Cache {
           ...options.fence,
           namespace: ns,
           logger: options.logger,
-          read: async () => {
+          read: async (waiting) => {
+            // a fenced process asks the invalidator for a tick (it ticks rarely while nobody waits)
+            if (waiting) await this.#command(() => this.#client.hset(consistencyKey(ns), 'tick_wanted', '1'));
             const [issued, caughtUp] = await this.#command(() =>
               this.#client.hmget(consistencyKey(ns), 'tick_seq', 'caught_up_seq'),
             );

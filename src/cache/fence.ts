@@ -14,7 +14,8 @@ export interface FenceOptions {
   pollMs: number;
   /** A trusted Redis becomes untrusted when the invalidator made no progress for this long. */
   maxLagMs: number;
-  read: () => Promise<MarkerReading>;
+  /** Reads the marker; `waiting` = this process is fenced and wants the invalidator to tick soon. */
+  read: (waiting: boolean) => Promise<MarkerReading>;
   logger: CacheLogger;
   namespace: string;
 }
@@ -80,7 +81,7 @@ export class Fence {
     this.#polling = true;
     const epoch = this.#epoch;
     try {
-      const reading = await this.#o.read();
+      const reading = await this.#o.read(!this.#trusted);
       if (epoch !== this.#epoch) return;
       const { issued, caughtUp } = reading;
       if (caughtUp !== undefined && caughtUp !== this.#lastCaughtUp) {

@@ -13,7 +13,10 @@ import { ensureSlot, readSlot, slotName } from './slot.ts';
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
   namespace: 'fastnpc',
+  /** How often the invalidator looks whether a fenced worker wants a tick. */
   tickMs: 100,
+  /** Ticks while no worker waits (liveness; each is one statement in PostgreSQL). Below the fence's maxLagMs. */
+  idleTickMs: 2_000,
   /** How often the persisted position is checked and acknowledged to PostgreSQL. */
   acknowledgeMs: 1_000,
   retryMs: 300,
@@ -36,6 +39,7 @@ export interface InvalidatorOptions {
   /** Replication slot and publication name. @default `<namespace>_invalidator` */
   slot?: string;
   tickMs?: number;
+  idleTickMs?: number;
   acknowledgeMs?: number;
   logger?: InvalidatorLogger;
 }
@@ -76,6 +80,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
   const publication = slot;
   const tickMs = options.tickMs ?? DEFAULT_INVALIDATOR_OPTIONS.tickMs;
   const acknowledgeMs = options.acknowledgeMs ?? DEFAULT_INVALIDATOR_OPTIONS.acknowledgeMs;
+  const idleTickMs = options.idleTickMs ?? DEFAULT_INVALIDATOR_OPTIONS.idleTickMs;
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
   const leasePrefix = `${namespace}:${INTERNAL_PREFIX}lease:`;
@@ -279,8 +284,14 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       status.acknowledgedLsn = formatLsn(acknowledged);
       await service.acknowledge(formatLsn(acknowledged));
     };
+    let lastTickAt = 0;
     const tick = async (): Promise<void> => {
       guard();
+      // a tick costs a statement in PostgreSQL: only when a fenced worker waits for one (`tick_wanted`), or every
+      // `idleTickMs` to show the workers the invalidator is alive
+      const wanted = Number(await redis.hdel(marker, 'tick_wanted')) > 0;
+      if (!wanted && Date.now() - lastTickAt < idleTickMs) return;
+      lastTickAt = Date.now();
       // issued in Redis before it enters the WAL: a worker that read `tick_seq` = n earlier knows that tick n + 1
       // coming back means every commit made before its reading has been applied
       const seq = await redis.hincrby(marker, 'tick_seq', 1);
