@@ -14,7 +14,6 @@ import {
   FILL,
   FLUSH_STATS,
   type LuaScript,
-  READ_MARKER,
   RELEASE,
   REMOVE,
   runScript,
@@ -175,11 +174,14 @@ class RedisCache implements Cache {
           ...options.fence,
           namespace: ns,
           logger: options.logger,
-          read: async () => {
-            const [nowMs, caughtUp] = (await this.#command(() =>
-              runScript(this.#client, READ_MARKER, [consistencyKey(ns)], []),
-            )) as [number, string | null];
-            return { nowMs, caughtUpMs: caughtUp === null ? undefined : Number(caughtUp) };
+          read: async (waiting) => {
+            // a fenced process asks the invalidator for a tick (it ticks rarely while nobody waits)
+            if (waiting) await this.#command(() => this.#client.hset(consistencyKey(ns), 'tick_wanted', '1'));
+            const [issued, caughtUp] = await this.#command(() =>
+              this.#client.hmget(consistencyKey(ns), 'tick_seq', 'caught_up_seq'),
+            );
+            const number = (v: string | null | undefined) => (v == null ? undefined : Number(v));
+            return { issued: number(issued), caughtUp: number(caughtUp) };
           },
         })
       : undefined;
@@ -675,6 +677,9 @@ class RedisCache implements Cache {
       }
       const [state, raw] = reply as [number, string | undefined];
       if (state === 1 && raw !== undefined) {
+        if (this.#fence !== undefined && (!this.#fence.trusted || this.#fence.epoch !== epoch)) {
+          return await this.#load(loader); // Redis failed since this read began: its value is not to be trusted
+        }
         const value = decode<T>(raw);
         if (value !== CORRUPT) return value;
         await this.#dropCorrupt(key, raw);

@@ -1,17 +1,21 @@
 import type { CacheLogger } from './options.ts';
 
-/** What one look at the consistency marker found: Redis time now, and up to when the invalidator caught up. */
+/**
+ * What one look at the consistency marker found: the last tick the invalidator issued, and the last one that came
+ * back through the replication stream (every commit made before it was issued has been applied to this Redis).
+ */
 export interface MarkerReading {
-  nowMs: number;
-  caughtUpMs: number | undefined;
+  issued: number | undefined;
+  caughtUp: number | undefined;
 }
 
 export interface FenceOptions {
   /** How often the marker is read (also the heartbeat that notices a stall of an idle process). */
   pollMs: number;
-  /** A trusted Redis becomes untrusted when the invalidator's last tick is older than this. */
+  /** A trusted Redis becomes untrusted when the invalidator made no progress for this long. */
   maxLagMs: number;
-  read: () => Promise<MarkerReading>;
+  /** Reads the marker; `waiting` = this process is fenced and wants the invalidator to tick soon. */
+  read: (waiting: boolean) => Promise<MarkerReading>;
   logger: CacheLogger;
   namespace: string;
 }
@@ -28,11 +32,13 @@ export class Fence {
   #trusted = false;
   /** Incremented by every distrust: a reading that started before it must not lift the fence. */
   #epoch = 0;
-  /** Redis time of the first reading of this epoch: the invalidator must have caught up past it. */
+  /** The tick issued at the first reading of this epoch: a later one must have come back. */
   #episodeStart: number | undefined;
   #epochOfStart = -1;
   #polling = false;
-  #lagMs: number | undefined;
+  #lastCaughtUp: number | undefined;
+  /** performance.now() of the last reading that showed the invalidator progressing. */
+  #progressAt = performance.now();
   readonly #timer: NodeJS.Timeout;
   readonly #o: FenceOptions;
 
@@ -53,9 +59,9 @@ export class Fence {
     return this.#epoch;
   }
 
-  /** Age of the invalidator's last applied tick at the last reading (ms); undefined when unknown. */
+  /** How long ago (ms) this process last saw the invalidator progress; undefined before it ever did. */
   get lagMs(): number | undefined {
-    return this.#lagMs;
+    return this.#lastCaughtUp === undefined ? undefined : Math.round(performance.now() - this.#progressAt);
   }
 
   distrust(reason: string): void {
@@ -75,21 +81,25 @@ export class Fence {
     this.#polling = true;
     const epoch = this.#epoch;
     try {
-      const reading = await this.#o.read();
+      const reading = await this.#o.read(!this.#trusted);
       if (epoch !== this.#epoch) return;
-      const { nowMs, caughtUpMs } = reading;
-      this.#lagMs = caughtUpMs === undefined ? undefined : Math.max(0, nowMs - caughtUpMs);
+      const { issued, caughtUp } = reading;
+      if (caughtUp !== undefined && caughtUp !== this.#lastCaughtUp) {
+        this.#lastCaughtUp = caughtUp;
+        this.#progressAt = performance.now();
+      }
       if (this.#trusted) {
-        if (caughtUpMs === undefined) this.distrust('consistency marker missing (flushed or evicted)');
-        else if (nowMs - caughtUpMs > this.#o.maxLagMs) this.distrust(`invalidator ${nowMs - caughtUpMs} ms behind`);
+        if (caughtUp === undefined) this.distrust('consistency marker missing (flushed or evicted)');
+        else if (performance.now() - this.#progressAt > this.#o.maxLagMs)
+          this.distrust(`invalidator made no progress for ${this.#o.maxLagMs} ms`);
         return;
       }
       if (this.#episodeStart === undefined || this.#epochOfStart !== epoch) {
-        this.#episodeStart = nowMs;
+        this.#episodeStart = issued ?? 0;
         this.#epochOfStart = epoch;
         return;
       }
-      if (caughtUpMs !== undefined && caughtUpMs >= this.#episodeStart) {
+      if (caughtUp !== undefined && caughtUp > this.#episodeStart) {
         this.#trusted = true;
         this.#o.logger.warn('cache fence lifted: the invalidator caught up', { namespace: this.#o.namespace });
       }

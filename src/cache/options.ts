@@ -109,7 +109,7 @@ export const DEFAULT_CACHE_OPTIONS = {
   breakerProbeIntervalMs: 1_000,
   statsFlushIntervalMs: 1_000,
   fencePollMs: 50,
-  fenceMaxLagMs: 1_000,
+  fenceMaxLagMs: 5_000,
 } as const;
 
 /** `CacheOptions` with every default applied and every number checked. */

@@ -95,15 +95,6 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1`,
 );
 
-/**
- * Reads the consistency marker with the server's clock. KEYS: marker. Returns {now ms, caught_up_ms or false}.
- */
-export const READ_MARKER = script(
-  'read-marker',
-  `local t = redis.call('TIME')
-return {tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000), redis.call('HGET', KEYS[1], 'caught_up_ms')}`,
-);
-
 /** Runs a script by SHA, loading it with EVAL on NOSCRIPT. */
 export async function runScript(
   client: Redis,

@@ -6,14 +6,17 @@ import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-log
 import { consistencyKey, INTERNAL_PREFIX } from '../cache/internal-keys.ts';
 import { runScript } from '../cache/scripts.ts';
 import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
-import { APPLY, clearEntries, NOW, persistedBefore, TICK } from './marker.ts';
+import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
 import { keysFor, type Profile } from './profiles.ts';
-import { ensureSlot, readSlot } from './slot.ts';
+import { ensureSlot, readSlot, slotName } from './slot.ts';
 
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
   namespace: 'fastnpc',
+  /** How often the invalidator looks whether a fenced worker wants a tick. */
   tickMs: 100,
+  /** Ticks while no worker waits (liveness; each is one statement in PostgreSQL). Below the fence's maxLagMs. */
+  idleTickMs: 2_000,
   /** How often the persisted position is checked and acknowledged to PostgreSQL. */
   acknowledgeMs: 1_000,
   retryMs: 300,
@@ -36,6 +39,7 @@ export interface InvalidatorOptions {
   /** Replication slot and publication name. @default `<namespace>_invalidator` */
   slot?: string;
   tickMs?: number;
+  idleTickMs?: number;
   acknowledgeMs?: number;
   logger?: InvalidatorLogger;
 }
@@ -72,10 +76,11 @@ function message(error: unknown): string {
  */
 export function startInvalidator(options: InvalidatorOptions): RunningInvalidator {
   const namespace = options.namespace ?? DEFAULT_INVALIDATOR_OPTIONS.namespace;
-  const slot = options.slot ?? `${namespace.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_invalidator`;
+  const slot = options.slot ?? slotName(namespace);
   const publication = slot;
   const tickMs = options.tickMs ?? DEFAULT_INVALIDATOR_OPTIONS.tickMs;
   const acknowledgeMs = options.acknowledgeMs ?? DEFAULT_INVALIDATOR_OPTIONS.acknowledgeMs;
+  const idleTickMs = options.idleTickMs ?? DEFAULT_INVALIDATOR_OPTIONS.idleTickMs;
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
   const leasePrefix = `${namespace}:${INTERNAL_PREFIX}lease:`;
@@ -231,8 +236,10 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             if (truncated) await clearEntries(redis, namespace);
             const keysToDelete: string[] = [];
             for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leasePrefix + key);
-            const at = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
-            if (at < 0) throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
+            const applied = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
+            const at = Date.now();
+            if (applied < 0)
+              throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
             status.transactions += 1;
             status.keysDeleted += txKeys.size;
             status.appliedLsn = formatLsn(lsn);
@@ -242,11 +249,13 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
           }
           case 'message': {
             if (msg.prefix !== TICK_PREFIX) return;
-            const [tickSession, time] = Buffer.from(msg.content).toString('utf8').split(':');
+            const [tickSession, seq] = Buffer.from(msg.content).toString('utf8').split(':');
             if (tickSession !== id) return;
             guard();
-            const at = Number(await runScript(redis, TICK, [marker], [id, Number(time)]));
-            if (at < 0) throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
+            const done = Number(await runScript(redis, TICK, [marker], [id, Number(seq)]));
+            const at = Date.now();
+            if (done < 0)
+              throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
             if (msg.messageLsn) unpersisted.push({ lsn: parseLsn(msg.messageLsn), atMs: at });
             return;
           }
@@ -263,8 +272,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
 
     const acknowledge = async (): Promise<void> => {
       guard();
-      const now = Number(await runScript(redis, NOW, [], []));
-      const before = await persistedBefore(redis, now);
+      // persisted positions are judged on Redis's clock; `atMs` is this process's: shift by the difference
+      const { serverNowMs, beforeMs } = await persistedBefore(redis);
+      const before = beforeMs - (serverNowMs - Date.now());
       let next = acknowledged;
       while (unpersisted.length > 0 && unpersisted[0]!.atMs < before) {
         const item = unpersisted.shift()!;
@@ -274,10 +284,18 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       status.acknowledgedLsn = formatLsn(acknowledged);
       await service.acknowledge(formatLsn(acknowledged));
     };
+    let lastTickAt = 0;
     const tick = async (): Promise<void> => {
       guard();
-      const now = Number(await runScript(redis, NOW, [], []));
-      await pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [TICK_PREFIX, `${id}:${now}`]);
+      // a tick costs a statement in PostgreSQL: only when a fenced worker waits for one (`tick_wanted`), or every
+      // `idleTickMs` to show the workers the invalidator is alive
+      const wanted = Number(await redis.hdel(marker, 'tick_wanted')) > 0;
+      if (!wanted && Date.now() - lastTickAt < idleTickMs) return;
+      lastTickAt = Date.now();
+      // issued in Redis before it enters the WAL: a worker that read `tick_seq` = n earlier knows that tick n + 1
+      // coming back means every commit made before its reading has been applied
+      const seq = await redis.hincrby(marker, 'tick_seq', 1);
+      await pool.query('SELECT pg_logical_emit_message(false, $1, $2)', [TICK_PREFIX, `${id}:${seq}`]);
     };
 
     const aborted = new Promise<never>((_, reject) => {
@@ -322,6 +340,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       } catch (error) {
         if (stopped) break;
         logger.warn('invalidator session ended; starting a new one', { reason: message(error) });
+        // A fresh connection for the next session: a command that timed out may still sit in the old one's queue
+        // (a stalled server, a partition), and its late reply must not be mistaken for a new command's.
+        if (redis.status === 'ready') redis.disconnect(true);
       }
       if (!stopped) await sleep(DEFAULT_INVALIDATOR_OPTIONS.retryMs);
     }

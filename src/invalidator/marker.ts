@@ -7,14 +7,12 @@ function script(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-const NOW_MS = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 /**
  * Applies one committed transaction: deletes value + lease of every affected entry (the lease voids a load in
  * flight, as the service's own invalidation does) and raises the marker's `lsn`, in one atomic step — so a snapshot
  * holds either both or neither. Refused (-1) when the marker is not this session's (flushed, evicted, restored).
- * KEYS: marker, value1, lease1, … ARGV: session, sortable LSN. Returns Redis time (ms).
+ * KEYS: marker, value1, lease1, … ARGV: session, sortable LSN. Returns 1 or -1. (No TIME: the plan's app ACL
+ * user has no @fast commands beyond reads and writes.)
  */
 export const APPLY = script(
   'invalidator-apply',
@@ -22,25 +20,20 @@ export const APPLY = script(
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
 local cur = redis.call('HGET', KEYS[1], 'lsn')
 if (not cur) or cur < ARGV[2] then redis.call('HSET', KEYS[1], 'lsn', ARGV[2]) end
-${NOW_MS}
-return now`,
+return 1`,
 );
 
 /**
- * A tick came back through the stream: every commit before Redis time ARGV[2] is applied. KEYS: marker.
- * ARGV: session, time ms. Returns Redis time (ms), or -1 when the marker is not this session's.
+ * A tick came back through the stream: every commit made before tick `seq` was issued is applied. KEYS: marker.
+ * ARGV: session, seq. Returns 1, or -1 when the marker is not this session's.
  */
 export const TICK = script(
   'invalidator-tick',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'caught_up_ms') or '0')
-if cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'caught_up_ms', ARGV[2]) end
-${NOW_MS}
-return now`,
+local cur = tonumber(redis.call('HGET', KEYS[1], 'caught_up_seq') or '0')
+if cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'caught_up_seq', ARGV[2]) end
+return 1`,
 );
-
-/** Redis time in ms. */
-export const NOW = script('invalidator-now', `${NOW_MS}\nreturn now`);
 
 /** Keys of the namespace the invalidator may delete when Redis is behind: everything but statistics and marker. */
 export function isEntryOrLease(namespace: string, key: string): boolean {
@@ -63,18 +56,20 @@ export async function clearEntries(client: Redis, namespace: string): Promise<nu
 }
 
 /**
- * Redis time (ms) before which everything written is in the persisted data a restart would load: with AOF
+ * Redis time now and the Redis time (ms) before which everything written is in the persisted data a restart would load: with AOF
  * (appendfsync everysec) two seconds ago; with RDB snapshots the start of the last successful save (minus a second
  * of rounding); with no persistence at all, now (a restart comes back empty and unverified).
  */
-export async function persistedBefore(client: Redis, nowMs: number): Promise<number> {
+export async function persistedBefore(client: Redis): Promise<{ serverNowMs: number; beforeMs: number }> {
   const info = Object.fromEntries(
-    (await client.info('persistence'))
+    `${await client.info('server')}\n${await client.info('persistence')}`
       .split(/\r?\n/)
       .filter((line) => line.includes(':'))
       .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]),
   );
-  if (info.aof_enabled === '1') return nowMs - 2_000;
+  const nowMs = Math.floor(Number(info.server_time_usec ?? Date.now() * 1_000) / 1_000);
+  const at = (beforeMs: number) => ({ serverNowMs: nowMs, beforeMs });
+  if (info.aof_enabled === '1') return at(nowMs - 2_000);
   let saveRules: string | undefined;
   try {
     const reply = (await client.config('GET', 'save')) as string[];
@@ -82,9 +77,9 @@ export async function persistedBefore(client: Redis, nowMs: number): Promise<num
   } catch {
     // CONFIG may be refused by the ACL: assume snapshots are on
   }
-  if (saveRules === '') return nowMs;
-  if (info.rdb_last_bgsave_status !== 'ok') return 0;
+  if (saveRules === '') return at(nowMs);
+  if (info.rdb_last_bgsave_status !== 'ok') return at(0);
   const lastSave = Number(info.rdb_last_save_time ?? 0) * 1_000;
   const duration = Math.max(0, Number(info.rdb_last_bgsave_time_sec ?? 0)) * 1_000;
-  return lastSave - duration - 1_000;
+  return at(lastSave - duration - 1_000);
 }

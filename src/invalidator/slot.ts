@@ -1,6 +1,11 @@
 import pg from 'pg';
 import type { Profile } from './profiles.ts';
 
+/** The replication slot (and publication) of a cache namespace: `<namespace>_invalidator`, lower-case, [a-z0-9_]. */
+export function slotName(namespace: string): string {
+  return `${namespace.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_invalidator`;
+}
+
 /** What the database says about the invalidator's slot. */
 export interface SlotState {
   exists: boolean;

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastif
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable.ts';
 import type { ServiceDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
+import { checkJsonBody } from './hostile-input.ts';
 import { newRequestContext, type RequestContext, runWithContext, summarizeCache } from './request-context.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
@@ -20,6 +21,9 @@ declare module 'fastify' {
   }
 }
 
+/** Longest path parameter: a 100-code-point name, every code point 4 UTF-8 bytes, each byte `%XX`, plus room. */
+export const MAX_ENCODED_PARAM_LENGTH = 100 * 4 * 3 + 200;
+
 export interface BuildAppOptions {
   /** Lets the worker serve the same app on a second port (see worker.ts). */
   serverFactory?: FastifyServerFactory;
@@ -34,6 +38,8 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // a character name of 100 code points percent-encoded is up to 1 200 characters (4 UTF-8 bytes × 3)
+    maxParamLength: MAX_ENCODED_PARAM_LENGTH,
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   await app.register(fastifyCookie, { secret: config.secret, hook: 'onRequest' });
@@ -65,6 +71,11 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       seconds,
     );
+  });
+
+  // NUL, lone surrogates and absurd nesting are refused with a reason before any route (PostgreSQL would fail)
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined) checkJsonBody(request.body);
   });
 
   app.setNotFoundHandler((_request, reply) => {

@@ -287,5 +287,23 @@ export async function startService(options: StartServiceOptions): Promise<Starte
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // With the invalidator on, a worker serves no entry from Redis until the invalidator has caught up once (the
+  // fence starts closed): wait for that too, so the first reads of a test or the gate are not all `bypass`.
+  for (const url of workerUrls) {
+    for (;;) {
+      if (failure) throw new Error(failure);
+      const metrics = await fetch(`${url}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      if (metrics && !/^fastnpc_cache_fenced\{[^}]*\} 1$/m.test(metrics)) break;
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(
+          `the cache of ${url} stayed fenced (is the invalidator running?):\n${output.trim().slice(-3_000)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   return { baseUrl, workerUrls, ...(seeded ? { seed: seeded } : {}), pid: child.pid ?? 0, stop };
 }

@@ -46,6 +46,8 @@ export interface ServiceConfig {
    * control of the fault suites: the design before it). @default 'on' ('off' with CACHE_MODE=off)
    */
   invalidator: InvalidatorMode;
+  /** CACHE_NAMESPACE (the invalidator's slot is `<namespace>_invalidator`). @default 'fastnpc' */
+  cacheNamespace: string;
 }
 
 export type InvalidatorMode = 'on' | 'external' | 'off';
@@ -148,5 +150,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     production,
     skipInvalidation: skip,
     invalidator: invalidatorMode(env),
+    cacheNamespace: env.CACHE_NAMESPACE || 'fastnpc',
   };
 }

@@ -67,6 +67,12 @@ export function parseRoleName(raw: unknown, field = 'role'): string {
   if ([...name].length > 100) throw new ValidationError(field, 'must be at most 100 characters');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new ValidationError(field, 'must not contain control characters');
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    throw new ValidationError(field, 'must not contain a lone UTF-16 surrogate (not valid Unicode)');
+  }
+  // `/api/characters/./…` and `/api/characters/../…` are normalised away by clients and proxies: never reachable
+  if (name === '.' || name === '..')
+    throw new ValidationError(field, 'must not be "." or ".." (not addressable in a URL)');
   return name;
 }
 

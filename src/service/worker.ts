@@ -72,6 +72,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     ? createCache({
         redis: config.redisUrl,
         password: config.redisPassword,
+        namespace: config.cacheNamespace,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
         ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
         fence: config.invalidator !== 'off',

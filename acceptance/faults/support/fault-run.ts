@@ -9,7 +9,7 @@ import { type StartedService, startService } from '../../../src/service/cluster.
 import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
 import { type PartitionProxy, startPartitionProxy } from './partition-proxy.ts';
-import { startWorkload } from './workload.ts';
+import { startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
 
@@ -20,6 +20,7 @@ export interface FaultContext {
   /** A plain client on the real Redis (not through the proxy). */
   admin: Redis;
   proxy: PartitionProxy | undefined;
+  workload: Workload;
   sleep(ms: number): Promise<void>;
 }
 
@@ -28,6 +29,12 @@ export interface FaultDefinition {
   title: string;
   /** Runs the service through a partition proxy (F6). */
   viaProxy?: boolean;
+  /**
+   * Extra environment of the control run. Where the design before the invalidator already survives the fault
+   * (FLUSHALL, eviction, a PostgreSQL restart), the control adds FastNPC's forgotten invalidation
+   * (FASTNPC_TEST_SKIP_INVALIDATION) so it shows the row's checks catch a stale entry under that fault.
+   */
+  controlEnv?: NodeJS.ProcessEnv;
   /** Injects the fault and returns when it is healed (the recovery clock starts then). */
   inject(ctx: FaultContext): Promise<void>;
 }
@@ -51,7 +58,12 @@ export interface FaultFigures {
   metricsShowed: boolean;
   entries: EntryComparison;
   faultMs: number;
+  /** The first few stale reads: time relative to the fault's start, expected and served value. */
+  staleExamples: string[];
 }
+
+/** How long after the heal a row may take to recover before its recovery time is recorded as -1. */
+export const RECOVERY_WAIT_MS = 45_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -95,6 +107,8 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
         FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
         // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
         CACHE_COMMAND_TIMEOUT_MS: '250',
+        ...(mode === 'control' ? fault.controlEnv : {}),
+        ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
       },
     });
     const urls = service.workerUrls as [string, string];
@@ -111,10 +125,16 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
       }
     })();
     const faultStart = Date.now();
-    await fault.inject({ stack, service, admin, proxy, sleep });
+    try {
+      await fault.inject({ stack, service, admin, proxy, workload, sleep });
+    } finally {
+      workload.resume();
+    }
     const healed = Date.now();
+    workload.freezeSlowWriters();
     let recovered: number | undefined;
-    while (Date.now() - healed < 20_000) {
+    // a restarted worker (F7) needs seconds to start on a busy 2-core machine
+    while (Date.now() - healed < RECOVERY_WAIT_MS) {
       recovered = workload.recoveredAt(healed);
       if (recovered !== undefined) break;
       await sleep(100);
@@ -139,6 +159,12 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
       metricsShowed,
       entries,
       faultMs: healed - faultStart,
+      staleExamples: workload.stale
+        .slice(0, 5)
+        .map(
+          (s) =>
+            `+${s.at - faultStart} ms (heal +${healed - faultStart} ms) expected ${s.expected} got ${String(s.got)}`,
+        ),
     };
   } finally {
     await service?.stop().catch(() => {});

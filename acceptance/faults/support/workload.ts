@@ -37,6 +37,19 @@ interface Actor {
 export interface Workload {
   readonly samples: RequestSample[];
   readonly stale: StaleRead[];
+  /**
+   * From now on the slow half of the users only read (both workers, alternately): an entry a fault left stale is
+   * then never repaired by a later write, so the reads and the final comparison with PostgreSQL find it.
+   */
+  freezeSlowWriters(): void;
+  /** Parks every user between rounds (resolves once all are parked); `resume()` lets them go on. */
+  pause(): Promise<void>;
+  resume(): void;
+  /**
+   * While paused: one settings write per user through worker `index` (0 or 1), each becoming that user's last
+   * acknowledged value when answered 200 — e.g. writes whose invalidation can only be pending in that worker.
+   */
+  writeEveryUserVia(index: 0 | 1): Promise<number>;
   /** Time of the first clean round of every user at or after `since` (the last of them), or undefined. */
   recoveredAt(since: number): number | undefined;
   stop(): Promise<void>;
@@ -69,6 +82,10 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     });
   }
   let running = true;
+  let frozen = false;
+  let paused: Promise<void> | undefined;
+  let release: (() => void) | undefined;
+  let parked = 0;
 
   const call = async (client: Client, method: string, path: string, body?: unknown) => {
     const at = Date.now();
@@ -83,7 +100,7 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
   };
 
   const check = (actor: Actor, reply: Awaited<ReturnType<typeof call>>): boolean => {
-    if (!reply || reply.status !== 200) return false;
+    if (reply?.status !== 200) return false;
     const got = reply.body?.settings?.ctx_max_chat;
     if (actor.lastAck !== undefined && got !== actor.lastAck) {
       stale.push({ at: Date.now(), user: actor.name, expected: actor.lastAck, got });
@@ -94,9 +111,28 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
   const loop = async (actor: Actor): Promise<void> => {
     let round = 0;
     while (running) {
+      if (paused) {
+        parked += 1;
+        await paused;
+        parked -= 1;
+      }
       round += 1;
       const [writer, reader] = round % 2 === 0 ? [actor.w1, actor.w2] : [actor.w2, actor.w1];
-      const before = await call(reader, 'GET', '/api/me/settings');
+      if (frozen && actor.pauseMs > 100) {
+        const a = await call(writer, 'GET', '/api/me/settings');
+        const b = await call(reader, 'GET', '/api/me/settings');
+        const okA = check(actor, a);
+        const okB = check(actor, b);
+        const memories = await call(reader, 'GET', `/api/characters/${seg(actor.role)}/memories`);
+        const through = (c: string | undefined) => c === 'hit' || c === 'miss';
+        if (okA && okB && through(a?.cache) && through(b?.cache) && memories?.status === 200) {
+          actor.cleanRounds.push(Date.now());
+        }
+        await new Promise((r) => setTimeout(r, actor.pauseMs / 2));
+        continue;
+      }
+      // the worker that did not take the last write reads first: a deletion that worker never saw shows here
+      const before = await call(writer, 'GET', '/api/me/settings');
       check(actor, before);
       actor.counter += 1;
       const value = 50 + (actor.counter % 4_900);
@@ -126,6 +162,31 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
   return {
     samples,
     stale,
+    freezeSlowWriters() {
+      frozen = true;
+    },
+    async pause() {
+      paused ??= new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      while (parked < actors.length) await new Promise((r) => setTimeout(r, 20));
+    },
+    resume() {
+      release?.();
+      paused = undefined;
+      release = undefined;
+    },
+    async writeEveryUserVia(index) {
+      let acknowledged = 0;
+      for (const actor of actors) {
+        actor.counter += 1;
+        const value = 50 + (actor.counter % 4_900);
+        const reply = await call(index === 0 ? actor.w1 : actor.w2, 'PUT', '/api/me/settings', { ctx_max_chat: value });
+        actor.lastAck = reply?.status === 200 ? value : undefined;
+        if (reply?.status === 200) acknowledged += 1;
+      }
+      return acknowledged;
+    },
     recoveredAt(since) {
       let latest = since;
       for (const actor of actors) {
@@ -137,6 +198,7 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     },
     stop: async () => {
       running = false;
+      release?.();
       await Promise.all(loops);
     },
   };

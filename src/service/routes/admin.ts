@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { readSlot, slotName } from '../../invalidator/slot.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { forbidden } from '../errors.ts';
 import { requireSession } from '../session.ts';
@@ -17,9 +18,32 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): vo
     return session;
   };
 
+  const gauge = async (name: string): Promise<number | null> => {
+    const metric = deps.metrics.registry.getSingleMetric(name);
+    const values = metric ? (await metric.get()).values : [];
+    return values.length > 0 ? Number(values[0]!.value) : null;
+  };
+  /** The commit-log invalidator as this worker sees it: fence, lag, and what its slot holds back in PostgreSQL. */
+  const invalidatorState = async () => {
+    if (config.invalidator === 'off') return { mode: 'off' };
+    const slot = await readSlot(deps.db.pool, slotName(config.cacheNamespace)).catch(() => null);
+    return {
+      mode: config.invalidator,
+      fenced: (await gauge('fastnpc_cache_fenced')) === 1,
+      lag_seconds: await gauge('fastnpc_invalidator_lag_seconds'),
+      slot: slot && {
+        exists: slot.exists,
+        active: slot.active,
+        wal_status: slot.walStatus,
+        retained_wal_bytes: slot.retainedBytes,
+        confirmed_flush_lsn: slot.confirmedFlushLsn,
+      },
+    };
+  };
+
   app.get('/admin/cache/stats', async (request) => {
     requireAdmin(request);
-    const [stats, redis] = await Promise.all([cache.stats(), deps.redisInfo()]);
+    const [stats, redis, invalidator] = await Promise.all([cache.stats(), deps.redisInfo(), invalidatorState()]);
     if (deps.defects.has('per-worker-stats')) {
       // Emulated: the answering worker's own counters, reported as if they were the system's (FastNPC defect 1).
       stats.system = stats.process;
@@ -35,6 +59,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): vo
         cache_mode: config.cacheMode,
         worker: config.workerIndex,
         redis,
+        invalidator,
       },
     };
   });

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.ts';
+import { ValidationError } from '../validation.ts';
 import { copyProfileRows } from './profile.ts';
 import { nowSeconds } from './users.ts';
 
@@ -121,6 +122,13 @@ export async function copyCharacter(
   let n = 1;
   while (names.has(copyName(name, n))) n += 1;
   const newName = copyName(name, n);
+  if ([...newName].length > MAX_ROLE_LENGTH) {
+    // a name that can be created must stay reachable: never make one longer than a name may be
+    throw new ValidationError(
+      'name',
+      `is too long to copy: the copy would be named with ${[...newName].length} characters (at most ${MAX_ROLE_LENGTH})`,
+    );
+  }
   const now = nowSeconds();
   const inserted = await tx.query<{ id: number }>(
     `INSERT INTO characters(user_id, name, model, source, structured_json, baike_content, created_at, updated_at)

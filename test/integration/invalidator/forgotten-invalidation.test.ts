@@ -85,7 +85,7 @@ describe('npm run invalidator closes a forgotten invalidation', () => {
       log += chunk.toString();
     });
     const deadline = Date.now() + 20_000;
-    while (!(await redis.hget(consistencyKey('fastnpc'), 'caught_up_ms'))) {
+    while (!(await redis.hget(consistencyKey('fastnpc'), 'caught_up_seq'))) {
       if (Date.now() > deadline) throw new Error(`invalidator did not catch up:\n${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
