@@ -53,11 +53,17 @@ describe('R5 hostile names', () => {
     const names = ['a:b', '?', '[x]', `${victimUid}`, `user_settings:${victimUid}`, '* *', '*'];
     const collisions: string[] = [];
     const keysOfCurrent = new Set<string>();
+    let renamed = 0;
     try {
       for (const n of names) {
         const rolesBefore = new Set(await listRoles(attacker));
         const r = await attacker.put(`/api/characters/${seg(current)}/rename`, { new_name: n });
-        expect(r.status, `rename to ${JSON.stringify(n)}: ${r.text.slice(0, 200)}`).toBe(200);
+        if (r.status !== 200) {
+          // e.g. the app normalises "*" to "_" and the user already has a "_": not a cache matter
+          rec.note(`rename to ${JSON.stringify(n)} refused (${r.status} ${r.text.slice(0, 80)}): name skipped`);
+          continue;
+        }
+        renamed++;
         // the app may store the name normalised: take the name it lists now
         current = (await listRoles(attacker)).find((x) => !rolesBefore.has(x)) ?? n;
         const before = await userKeys(redis, attackerUid);
@@ -70,6 +76,8 @@ describe('R5 hostile names', () => {
         keysOfCurrent.clear();
         for (const k of idOrProfile) keysOfCurrent.add(k);
       }
+      expect(renamed, 'hostile renames accepted by the app').toBeGreaterThan(0);
+      rec.figure('hostile names accepted', `${renamed}/${names.length}`, '', '', null);
       const attackerBefore = await lasting(await userKeys(redis, attackerUid));
       const d = await attacker.delete(`/api/characters/${seg(current)}`);
       expect(d.status, d.text.slice(0, 200)).toBe(200);
