@@ -4,7 +4,7 @@
  * expected against got. Exit 0 only when every cell matches: a defect fails its own rows (and at most the allowed
  * extras), every other row passes, and with no defect every row passes.
  *
- *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--reports-dir reports/matrix]
+ *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--skip-none] [--reports-dir dir]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -90,12 +90,14 @@ export function formatMatrix(runs: MatrixRun[], rows: string[]): { text: string;
 
 interface MatrixArgs {
   defects: Defect[];
+  /** Leave out the run with no defect (when it was run separately). */
+  skipNone: boolean;
   filters: string[];
   reportsDir: string;
 }
 
 export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
-  const args: MatrixArgs = { defects: [...DEFECTS], filters: [], reportsDir: 'reports/matrix' };
+  const args: MatrixArgs = { defects: [...DEFECTS], skipNone: false, filters: [], reportsDir: 'reports/matrix' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = argv[i + 1];
@@ -108,6 +110,8 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       }
       args.defects = names as Defect[];
       i++;
+    } else if (flag === '--skip-none') {
+      args.skipNone = true;
     } else if (flag === '--only' && value) {
       args.filters.push(value);
       i++;
@@ -155,7 +159,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`gate:matrix: ${(error as Error).message}\n`);
     return 2;
   }
-  const columns: Column[] = ['none', ...args.defects];
+  const columns: Column[] = args.skipNone ? [...args.defects] : ['none', ...args.defects];
   const runs: MatrixRun[] = [];
   for (const column of columns) {
     process.stderr.write(`gate:matrix: gate with ${column === 'none' ? 'no defect' : `defect ${column}`}…\n`);
