@@ -145,6 +145,11 @@ export async function runGateOnce(column: Column, filters: string[], reportsDir:
     };
     const statuses: Record<string, RowStatus> = {};
     for (const row of verdict.rows) if (row.detail !== 'not run') statuses[row.id] = row.status;
+    const judged = MATRIX_ROWS.filter((id) => statuses[id] !== undefined);
+    if (judged.length === 0) {
+      const why = verdict.rows.find((r) => r.id === 'audit')?.detail ?? `gate exited ${code}`;
+      return { column, statuses, seconds, error: `the gate judged no row: ${why.split('\n')[0]}` };
+    }
     return { column, statuses, seconds };
   } catch (error) {
     return { column, statuses: {}, seconds, error: `gate exited ${code}: ${(error as Error).message}` };
@@ -169,8 +174,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
   const { text, mismatches } = formatMatrix(runs, rows);
-  process.stdout.write(`${text}\n\n${mismatches === 0 ? 'MATRIX OK' : `MATRIX: ${mismatches} mismatching cell(s)`}\n`);
-  return mismatches === 0 ? 0 : 1;
+  const failedRuns = runs.filter((r) => r.error);
+  const ok = mismatches === 0 && failedRuns.length === 0;
+  process.stdout.write(
+    `${text}\n\n${ok ? 'MATRIX OK' : `MATRIX: ${mismatches} mismatching cell(s), ${failedRuns.length} run(s) without a verdict (${failedRuns.map((r) => r.column).join(', ') || 'none'})`}\n`,
+  );
+  return ok ? 0 : 1;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);
