@@ -20,7 +20,9 @@ const redis: Redis = adminRedis();
 afterAll(() => redis.quit());
 
 describe('08 two workers stay consistent', () => {
-  test(`${ROUNDS} rounds: forced misses racing a write on worker 1, read on both workers`, async () => {
+  test(`${ROUNDS} rounds: forced misses racing a write on worker 1, read on both workers`, {
+    timeout: 600_000,
+  }, async () => {
     const [u1, u2] = workers();
     if (!hasWorkerUrls()) rec.note('no per-worker URLs on this target: both sides went through the shared URL');
     const { client: w1 } = await userSession(5, u1);

@@ -46,6 +46,16 @@ describe('R5 hostile names', () => {
     const own = user.characters[0] as string;
     await touch(attacker, own);
     const victimBefore = await lasting(await userKeys(redis, victimUid));
+    // The attacker's other character: no hostile write concerns it, so its entries must survive all of them.
+    const ownKeys = [...(await lasting(await userKeys(redis, attackerUid)))].filter((k) =>
+      /char_(id|profile):/.test(k),
+    );
+    const removedBy: string[] = [];
+    const checkOwn = async (op: string): Promise<void> => {
+      for (const k of ownKeys) {
+        if ((await redis.exists(k)) === 0 && !removedBy.some((r) => r.startsWith(k))) removedBy.push(`${k} by ${op}`);
+      }
+    };
 
     const copy = await attacker.post<{ new_name?: string }>(`/api/characters/${seg(own)}/copy`);
     expect(copy.status, copy.text.slice(0, 200)).toBe(200);
@@ -53,11 +63,17 @@ describe('R5 hostile names', () => {
     const names = ['a:b', '?', '[x]', `${victimUid}`, `user_settings:${victimUid}`, '* *', '*'];
     const collisions: string[] = [];
     const keysOfCurrent = new Set<string>();
+    let renamed = 0;
     try {
       for (const n of names) {
         const rolesBefore = new Set(await listRoles(attacker));
         const r = await attacker.put(`/api/characters/${seg(current)}/rename`, { new_name: n });
-        expect(r.status, `rename to ${JSON.stringify(n)}: ${r.text.slice(0, 200)}`).toBe(200);
+        if (r.status !== 200) {
+          // e.g. the app normalises "*" to "_" and the user already has a "_": not a cache matter
+          rec.note(`rename to ${JSON.stringify(n)} refused (${r.status} ${r.text.slice(0, 80)}): name skipped`);
+          continue;
+        }
+        renamed++;
         // the app may store the name normalised: take the name it lists now
         current = (await listRoles(attacker)).find((x) => !rolesBefore.has(x)) ?? n;
         const before = await userKeys(redis, attackerUid);
@@ -69,19 +85,24 @@ describe('R5 hostile names', () => {
         }
         keysOfCurrent.clear();
         for (const k of idOrProfile) keysOfCurrent.add(k);
+        await checkOwn(`the rename to ${JSON.stringify(n)}`);
       }
+      expect(renamed, 'hostile renames accepted by the app').toBeGreaterThan(0);
+      rec.figure('hostile names accepted', `${renamed}/${names.length}`, '', '', null);
       const attackerBefore = await lasting(await userKeys(redis, attackerUid));
       const d = await attacker.delete(`/api/characters/${seg(current)}`);
       expect(d.status, d.text.slice(0, 200)).toBe(200);
+      await checkOwn(`deleting ${JSON.stringify(current)}`);
       await attacker.put('/api/me/settings', { profile: '*' });
       const attackerAfter = await userKeys(redis, attackerUid);
       const victimAfter = await userKeys(redis, victimUid);
       const wrongly = [...attackerBefore].filter(
         (k) => !attackerAfter.has(k) && !keysOfCurrent.has(k) && !/user_settings|char_list/.test(k),
       );
+      for (const r of removedBy) if (!wrongly.some((w) => r.startsWith(w))) wrongly.push(r);
       const victimLost = [...victimBefore].filter((k) => !victimAfter.has(k));
       for (const c of collisions) rec.note(c);
-      for (const k of wrongly) rec.note(`deleting ${JSON.stringify(current)} removed ${k}`);
+      for (const k of wrongly) rec.note(`removed: ${k}`);
       for (const k of victimLost) rec.note(`another user's entry removed: ${k}`);
       const noCollision = rec.figure(
         'hostile names that collided',
@@ -91,7 +112,7 @@ describe('R5 hostile names', () => {
         collisions.length === 0,
       );
       const notWidened = rec.figure(
-        `other entries removed by deleting ${JSON.stringify(current)}`,
+        'other entries removed by the hostile renames and delete',
         wrongly.length + victimLost.length,
         '',
         '= 0',
@@ -104,7 +125,8 @@ describe('R5 hostile names', () => {
         '',
         null,
       );
-      rec.headline(`other entries removed by deleting ${JSON.stringify(current)}`);
+      rec.figure('entries of the other character watched', ownKeys.length, '', '>= 1', ownKeys.length >= 1);
+      rec.headline('other entries removed by the hostile renames and delete');
       expect(noCollision && notWidened).toBe(true);
     } finally {
       if ((await listRoles(attacker)).includes(current)) await attacker.delete(`/api/characters/${seg(current)}`);

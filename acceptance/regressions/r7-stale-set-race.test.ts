@@ -20,7 +20,9 @@ const redis: Redis = adminRedis();
 afterAll(() => redis.quit());
 
 describe('R7 stale-set race', () => {
-  test(`${BURSTS} bursts: no old value left in the entry after an acknowledged update`, async () => {
+  test(`${BURSTS} bursts: no old value left in the entry after an acknowledged update`, {
+    timeout: 600_000,
+  }, async () => {
     const [u1, u2] = workers();
     const { client: w1 } = await userSession(9, u1);
     const w2 = w1.on(u2);

@@ -14,7 +14,8 @@ import { hasWorkerUrls, userSession, workers } from '../support/target.ts';
 
 const rec = recorder('R9');
 const MISSES = 200;
-const BOUND_MS = 1_000;
+/** Far below the leak's 5 s stall, with room for a loaded host (seen: ~1.1 s stalls at load average 27 on 2 cores). */
+const BOUND_MS = 2_000;
 /** Stop after this many wrong answers (each may take seconds on a leaking target). */
 const GIVE_UP_AFTER = 5;
 const redis: Redis = adminRedis();

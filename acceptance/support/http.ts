@@ -94,7 +94,23 @@ export class Client {
     return this.send<T>('DELETE', path);
   }
 
-  send<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<Reply<T>> {
+  /**
+   * One request. A keep-alive socket the server closed while idle (uvicorn closes them after 5 s) fails with
+   * ECONNRESET/EPIPE before the request reached the app: that one case is retried once on a fresh socket.
+   */
+  async send<T = unknown>(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<Reply<T>> {
+    try {
+      return await this.#sendOnce<T>(method, path, body, timeoutMs);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+        return await this.#sendOnce<T>(method, path, body, timeoutMs);
+      }
+      throw error;
+    }
+  }
+
+  #sendOnce<T>(method: string, path: string, body: unknown, timeoutMs: number): Promise<Reply<T>> {
     const url = new URL(this.baseUrl + path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = { accept: 'application/json' };
@@ -149,7 +165,10 @@ export class Client {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out after ${timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error: Error & { reusedSocket?: boolean }) => {
+        error.reusedSocket = req.reusedSocket;
+        reject(error);
+      });
       if (payload) req.write(payload);
       req.end();
     });

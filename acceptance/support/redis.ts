@@ -23,12 +23,19 @@ export async function keyspaceCounters(redis: Redis): Promise<{ hits: number; mi
   return { hits: Number(stats.keyspace_hits ?? 0), misses: Number(stats.keyspace_misses ?? 0) };
 }
 
-/** Calls of one command from INFO commandstats (0 when never called). */
+/**
+ * Attempts of one command from INFO commandstats: calls, plus calls Redis rejected (e.g. NOPERM under an ACL that
+ * forbids the command) and calls that failed — an app that tries KEYS is caught even where the ACL stops it.
+ */
 export async function commandCalls(redis: Redis, command: string): Promise<number> {
   const stats = await info(redis, 'commandstats');
-  const raw = stats[`cmdstat_${command.toLowerCase()}`];
-  const m = raw?.match(/calls=(\d+)/);
-  return m ? Number(m[1]) : 0;
+  const raw = stats[`cmdstat_${command.toLowerCase()}`] ?? '';
+  let n = 0;
+  for (const field of ['calls', 'rejected_calls', 'failed_calls']) {
+    const m = raw.match(new RegExp(`(?:^|,)${field}=(\\d+)`));
+    if (m) n += Number(m[1]);
+  }
+  return n;
 }
 
 /** Keys matching a glob (SCAN, never KEYS), at most `limit`. */

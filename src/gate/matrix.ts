@@ -4,7 +4,7 @@
  * expected against got. Exit 0 only when every cell matches: a defect fails its own rows (and at most the allowed
  * extras), every other row passes, and with no defect every row passes.
  *
- *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--reports-dir reports/matrix]
+ *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--skip-none] [--reports-dir dir]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -90,12 +90,14 @@ export function formatMatrix(runs: MatrixRun[], rows: string[]): { text: string;
 
 interface MatrixArgs {
   defects: Defect[];
+  /** Leave out the run with no defect (when it was run separately). */
+  skipNone: boolean;
   filters: string[];
   reportsDir: string;
 }
 
 export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
-  const args: MatrixArgs = { defects: [...DEFECTS], filters: [], reportsDir: 'reports/matrix' };
+  const args: MatrixArgs = { defects: [...DEFECTS], skipNone: false, filters: [], reportsDir: 'reports/matrix' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = argv[i + 1];
@@ -108,6 +110,8 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       }
       args.defects = names as Defect[];
       i++;
+    } else if (flag === '--skip-none') {
+      args.skipNone = true;
     } else if (flag === '--only' && value) {
       args.filters.push(value);
       i++;
@@ -141,6 +145,11 @@ export async function runGateOnce(column: Column, filters: string[], reportsDir:
     };
     const statuses: Record<string, RowStatus> = {};
     for (const row of verdict.rows) if (row.detail !== 'not run') statuses[row.id] = row.status;
+    const judged = MATRIX_ROWS.filter((id) => statuses[id] !== undefined);
+    if (judged.length === 0) {
+      const why = verdict.rows.find((r) => r.id === 'audit')?.detail ?? `gate exited ${code}`;
+      return { column, statuses, seconds, error: `the gate judged no row: ${why.split('\n')[0]}` };
+    }
     return { column, statuses, seconds };
   } catch (error) {
     return { column, statuses: {}, seconds, error: `gate exited ${code}: ${(error as Error).message}` };
@@ -155,7 +164,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`gate:matrix: ${(error as Error).message}\n`);
     return 2;
   }
-  const columns: Column[] = ['none', ...args.defects];
+  const columns: Column[] = args.skipNone ? [...args.defects] : ['none', ...args.defects];
   const runs: MatrixRun[] = [];
   for (const column of columns) {
     process.stderr.write(`gate:matrix: gate with ${column === 'none' ? 'no defect' : `defect ${column}`}…\n`);
@@ -165,8 +174,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
   const { text, mismatches } = formatMatrix(runs, rows);
-  process.stdout.write(`${text}\n\n${mismatches === 0 ? 'MATRIX OK' : `MATRIX: ${mismatches} mismatching cell(s)`}\n`);
-  return mismatches === 0 ? 0 : 1;
+  const failedRuns = runs.filter((r) => r.error);
+  const ok = mismatches === 0 && failedRuns.length === 0;
+  process.stdout.write(
+    `${text}\n\n${ok ? 'MATRIX OK' : `MATRIX: ${mismatches} mismatching cell(s), ${failedRuns.length} run(s) without a verdict (${failedRuns.map((r) => r.column).join(', ') || 'none'})`}\n`,
+  );
+  return ok ? 0 : 1;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);

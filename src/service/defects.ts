@@ -106,10 +106,16 @@ export function withCacheDefects(
     };
   }
   if (defects.has('keys-pattern-delete') && raw) {
+    // Like FastNPC's delete_pattern: KEYS + DEL, any error swallowed (0 deleted). Under our ACL user the KEYS is
+    // refused (NOPERM), which Redis still counts as a rejected call in INFO commandstats.
     wrapped.deletePattern = async (pattern) => {
-      const found = await raw.keys(`${namespace}:${pattern}`);
-      if (found.length > 0) await raw.del(...found);
-      return found.length;
+      try {
+        const found = await raw.keys(`${namespace}:${pattern}`);
+        if (found.length > 0) await raw.del(...found);
+        return found.length;
+      } catch {
+        return 0;
+      }
     };
   }
   return wrapped;
