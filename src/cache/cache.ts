@@ -8,6 +8,7 @@ import { Fence } from './fence.ts';
 import { consistencyKey, INTERNAL_PREFIX } from './internal-keys.ts';
 import { type MetricCounts, registerCacheMetrics, zeroCounts } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
+import { ReadBatcher } from './read-batcher.ts';
 import {
   ACQUIRE,
   DROP_IF_SAME,
@@ -148,6 +149,12 @@ class RedisCache implements Cache {
   #replayTimer: NodeJS.Timeout | undefined;
   /** The fence after an outage (undefined: no fence configured). */
   readonly #fence: Fence | undefined;
+  /** Reads of one turn leave as one command under the watchdog: GET for one key, MGET for more (read-batcher.ts). */
+  readonly #reads = new ReadBatcher((keys) =>
+    this.#command(async () =>
+      keys.length === 1 ? [await this.#client.get(keys[0] as string)] : this.#client.mget(keys),
+    ),
+  );
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -510,13 +517,10 @@ class RedisCache implements Cache {
       return BYPASS_READ;
     }
     let raw: string | null;
-    const op = this.#begin();
     try {
-      raw = await this.#client.get(this.#prefix + key);
-      this.#end(op);
+      raw = await this.#reads.get(this.#prefix + key);
       this.#breaker.success();
     } catch (error) {
-      this.#end(op);
       this.#failed('get', error);
       this.#count('misses');
       return BYPASS_READ;
