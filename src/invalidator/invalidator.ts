@@ -22,6 +22,9 @@ export const DEFAULT_INVALIDATOR_OPTIONS = {
   retryMs: 300,
 } as const;
 
+/** How often a standby invalidator looks whether the slot became free. */
+const STANDBY_RETRY_MS = 2_000;
+
 export const TICK_PREFIX = 'fastnpc-invalidator-tick';
 
 export interface InvalidatorLogger {
@@ -61,6 +64,7 @@ export interface RunningInvalidator {
 }
 
 class SessionLost extends Error {}
+class SlotBusy extends Error {}
 
 const SILENT: InvalidatorLogger = { info: () => {}, warn: () => {} };
 
@@ -143,6 +147,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       slotReady = true;
       state = await readSlot(pool, slot);
     }
+    // One invalidator per namespace streams; another one (a second service on the same database) waits as a
+    // standby and never touches the marker, or the two would keep voiding each other's sessions.
+    if (state.active) throw new SlotBusy(`replication slot ${slot} is in use by another invalidator`);
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');
     guard();
@@ -333,12 +340,20 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     }
   };
 
+  let standby = false;
   const loop = (async () => {
     while (!stopped) {
       try {
         await session();
       } catch (error) {
         if (stopped) break;
+        if (error instanceof SlotBusy) {
+          if (!standby) logger.info('standing by: another invalidator streams this namespace', { slot });
+          standby = true;
+          await sleep(STANDBY_RETRY_MS);
+          continue;
+        }
+        standby = false;
         logger.warn('invalidator session ended; starting a new one', { reason: message(error) });
         // A fresh connection for the next session: a command that timed out may still sit in the old one's queue
         // (a stalled server, a partition), and its late reply must not be mistaken for a new command's.

@@ -103,7 +103,15 @@ beforeAll(async () => {
     // the staleness this cluster must show.
     startService({
       ...common,
-      env: { LOG_LEVEL: 'error', FASTNPC_TEST_SKIP_INVALIDATION: 'all', CACHE_COMMAND_TIMEOUT_MS: '2000' },
+      // the design without commit-log invalidation, in its own namespace: the normal cluster's invalidator would
+      // otherwise delete its entries from the WAL and hide the staleness
+      env: {
+        LOG_LEVEL: 'error',
+        FASTNPC_TEST_SKIP_INVALIDATION: 'all',
+        CACHE_COMMAND_TIMEOUT_MS: '2000',
+        FASTNPC_INVALIDATOR: 'off',
+        CACHE_NAMESPACE: 'fastnpc_broken',
+      },
     }),
   ]);
 });
