@@ -97,6 +97,7 @@ if (unavailable && optedOut) {
         const r = await host.ssh('redis-cli --no-auth-warning', { input });
         return r.stdout.replace(/\n$/, '').split('\n');
       };
+      const sockets = (): string[] => ['--host', `${as.user}@${host.address}`, '--ssh-config', host.sshConfig];
       const mainPid = async (): Promise<number> =>
         Number((await host.ssh('systemctl show -p MainPID --value redis-server')).stdout.trim());
 
@@ -180,51 +181,60 @@ if (unavailable && optedOut) {
         expect((await cli(['CONFIG GET maxmemory']))[2]).toBe('209715200');
       });
 
-      it('hand edit + restart: --check 2 and the audit 1, both naming the setting (D5)', {
-        timeout: STEP_MS,
-      }, async () => {
+      it('hand edit + restart: --check exits 2 and shows the edited line', { timeout: STEP_MS }, async () => {
         await host.ssh(
           "sed -i 's/^maxmemory-policy .*/maxmemory-policy volatile-lru/' /etc/redis/redis.conf && systemctl restart redis-server",
         );
         const check = await provision('hand edit: --check', '--check');
         expect(check.code).toBe(2);
         expect(check.stdout).toMatch(/^\s*-maxmemory-policy volatile-lru$/m);
-        tunnelPort = await freePort();
-        tunnel = spawn(
-          'ssh',
-          ['-F', host.sshConfig, '-N', '-L', `127.0.0.1:${tunnelPort}:127.0.0.1:6379`, `${as.user}@${host.address}`],
-          { stdio: 'ignore' },
-        );
-        await waitForPort('127.0.0.1', tunnelPort, 15_000);
-        const sockets = ['--host', `${as.user}@${host.address}`, '--ssh-config', host.sshConfig];
-        // control: through a tunnel the URL's port is not the server's (the old default drifted on `port`)
-        const naive = await audit('audit via tunnel, no --expect-port', ['--password-file', files.pw]);
-        expect(naive.code).toBe(1);
-        expect(naive.stderr).toMatch(/port \(expected \d+, actual 6379\)/);
-        expect(naive.stdout).toMatch(/listening addresses\s+loopback only\s+not checked/);
-        const r = await audit('hand edit: audit', ['--password-file', files.pw, '--expect-port', '6379', ...sockets]);
-        expect(r.code).toBe(1);
-        expect(r.stderr).toContain('maxmemory-policy (expected allkeys-lru, actual volatile-lru)');
-        expect(r.stderr).not.toMatch(/\bport \(/);
-        // the audited host's own sockets, read over SSH
-        expect(r.stdout).toMatch(/listening addresses\s+loopback only\s+127\.0\.0\.1 ::1\s+sockets of/);
       });
+
+      if (!as.sudo) {
+        it("hand edit: the audit over a tunnel exits 1 naming the setting, with the host's own sockets (D5)", {
+          timeout: STEP_MS,
+        }, async () => {
+          tunnelPort = await freePort();
+          tunnel = spawn(
+            'ssh',
+            ['-F', host.sshConfig, '-N', '-L', `127.0.0.1:${tunnelPort}:127.0.0.1:6379`, `${as.user}@${host.address}`],
+            { stdio: 'ignore' },
+          );
+          await waitForPort('127.0.0.1', tunnelPort, 15_000);
+          // control: through a tunnel the URL's port is not the server's (the old default drifted on `port`)
+          const naive = await audit('audit via tunnel, no --expect-port', ['--password-file', files.pw]);
+          expect(naive.code).toBe(1);
+          expect(naive.stderr).toMatch(/port \(expected \d+, actual 6379\)/);
+          expect(naive.stdout).toMatch(/listening addresses\s+loopback only\s+not checked/);
+          const r = await audit('hand edit: audit', [
+            '--password-file',
+            files.pw,
+            '--expect-port',
+            '6379',
+            ...sockets(),
+          ]);
+          expect(r.code).toBe(1);
+          expect(r.stderr).toContain('maxmemory-policy (expected allkeys-lru, actual volatile-lru)');
+          expect(r.stderr).not.toMatch(/\bport \(/);
+          // the audited host's own sockets, read over SSH
+          expect(r.stdout).toMatch(/listening addresses\s+loopback only\s+127\.0\.0\.1 ::1\s+sockets of/);
+        });
+      }
 
       it('--yes re-applies the plan', { timeout: STEP_MS }, async () => {
         const r = await provision('re-apply --yes', '--yes');
         expect(r.code, r.stdout + r.stderr).toBe(0);
         expect((await cli(['CONFIG GET maxmemory-policy']))[2]).toBe('allkeys-lru');
-        const clean = await audit('audit after re-apply', [
-          '--password-file',
-          files.pw,
-          '--expect-port',
-          '6379',
-          '--host',
-          `${as.user}@${host.address}`,
-          '--ssh-config',
-          host.sshConfig,
-        ]);
-        expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+        if (!as.sudo) {
+          const clean = await audit('audit after re-apply', [
+            '--password-file',
+            files.pw,
+            '--expect-port',
+            '6379',
+            ...sockets(),
+          ]);
+          expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+        }
       });
 
       it("rollback --check / --yes, twice: back to the package's own file exits 0 (D4)", {
@@ -239,41 +249,70 @@ if (unavailable && optedOut) {
         expect(second.code, second.stdout + second.stderr).toBe(0);
         expect(second.stdout).toMatch(/ok\s+save: 3600 1 300 100 60 10000/);
         expect((await cli(['CONFIG GET maxmemory'], null))[1]).toBe('0');
-        // the package's file has no password: the audit calls that drift unless explicitly allowed (D5)
-        const noAuth = await audit('audit of a no-password server', ['--expect-port', '6379']);
-        expect(noAuth.code).toBe(1);
-        expect(noAuth.stderr).toContain('auth (expected required, actual not required)');
-        const allowed = await audit('audit --allow-no-auth', ['--expect-port', '6379', '--allow-no-auth']);
-        expect(allowed.stderr).not.toContain('auth (expected');
+        if (!as.sudo) {
+          // the package's file has no password: the audit calls that drift unless explicitly allowed (D5)
+          const noAuth = await audit('audit of a no-password server', ['--expect-port', '6379']);
+          expect(noAuth.code).toBe(1);
+          expect(noAuth.stderr).toContain('auth (expected required, actual not required)');
+          const allowed = await audit('audit --allow-no-auth', ['--expect-port', '6379', '--allow-no-auth']);
+          expect(allowed.stderr).not.toContain('auth (expected');
+        }
         const again = await provision('provision after rollback --yes', '--yes');
         expect(again.code, again.stdout + again.stderr).toBe(0);
       });
 
-      it('SIGKILLed redis-server is restarted by systemd', { timeout: STEP_MS }, async () => {
-        const before = await mainPid();
-        const started = Date.now();
-        await host.ssh('systemctl kill -s KILL redis-server');
-        let after = 0;
-        while (Date.now() - started < 30_000) {
-          after = await mainPid();
-          if (after > 0 && after !== before && (await cli(['PING']))[1] === 'PONG') break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        runner.record('systemctl kill -s KILL → restarted', after !== before ? 0 : 1, Date.now() - started);
-        expect(after).toBeGreaterThan(0);
-        expect(after).not.toBe(before);
-      });
+      if (!as.sudo) {
+        it('several --host: in parallel, one summary line per host, exit 1 when one failed', {
+          timeout: STEP_MS,
+        }, async () => {
+          // the second host is this machine's own end of the veth (no sshd there): the one other allowed address
+          const r = await runner.run('--check on two hosts (one unreachable)', 'provision', [
+            '--check',
+            ...conn(),
+            '--host',
+            `root@${host.gateway}`,
+            '--password-file',
+            files.pw,
+            '--app-user',
+            'fastnpc_app',
+            '--app-password-file',
+            files.app,
+          ]);
+          expect(r.code, r.stdout + r.stderr).toBe(1);
+          expect(r.stdout).toMatch(
+            new RegExp(`^  root@${host.address.replaceAll('.', '\\.')}: ok in [\\d.]+ s — no changes`, 'm'),
+          );
+          expect(r.stdout).toMatch(
+            new RegExp(`^  root@${host.gateway.replaceAll('.', '\\.')}: FAILED \\(exit 69\\)`, 'm'),
+          );
+        });
 
-      it('poweroff and boot: config and password still in force', { timeout: STEP_MS }, async () => {
-        const down = await host.poweroff();
-        const up = await host.boot();
-        runner.record('poweroff + boot', 0, down + up);
-        expect((await host.ssh('systemctl is-active redis-server')).stdout.trim()).toBe('active');
-        expect((await cli(['CONFIG GET maxmemory']))[2]).toBe('209715200');
-        expect((await cli(['PING'], null))[0]).toMatch(/^NOAUTH/);
-        const check = await provision('--check after reboot', '--check');
-        expect(check.code, check.stdout).toBe(0);
-      });
+        it('SIGKILLed redis-server is restarted by systemd', { timeout: STEP_MS }, async () => {
+          const before = await mainPid();
+          const started = Date.now();
+          await host.ssh('systemctl kill -s KILL redis-server');
+          let after = 0;
+          while (Date.now() - started < 30_000) {
+            after = await mainPid();
+            if (after > 0 && after !== before && (await cli(['PING']))[1] === 'PONG') break;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+          runner.record('systemctl kill -s KILL → restarted', after !== before ? 0 : 1, Date.now() - started);
+          expect(after).toBeGreaterThan(0);
+          expect(after).not.toBe(before);
+        });
+
+        it('poweroff and boot: config and password still in force', { timeout: STEP_MS }, async () => {
+          const down = await host.poweroff();
+          const up = await host.boot();
+          runner.record('poweroff + boot', 0, down + up);
+          expect((await host.ssh('systemctl is-active redis-server')).stdout.trim()).toBe('active');
+          expect((await cli(['CONFIG GET maxmemory']))[2]).toBe('209715200');
+          expect((await cli(['PING'], null))[0]).toMatch(/^NOAUTH/);
+          const check = await provision('--check after reboot', '--check');
+          expect(check.code, check.stdout).toBe(0);
+        });
+      }
 
       it('password rotation: the preview masks both passwords, --yes switches', { timeout: STEP_MS }, async () => {
         const preview = await provision('rotation --check', '--check', files.rotated);
