@@ -16,7 +16,6 @@ import { CliRunner } from '../../support/systemd-host/cli-runner.ts';
 import {
   ensureRoot,
   REPO,
-  RESET_SCRIPT,
   type SystemdHost,
   startSystemdHost,
   systemdHostUnavailable,
@@ -39,17 +38,14 @@ if (unavailable && optedOut) {
     });
   });
 } else {
-  let host: SystemdHost;
-  beforeAll(async () => {
+  let cached: { root: string; key: string; mirrorHost: string };
+  beforeAll(() => {
     const { root, key } = ensureRoot();
     const mirrorHost = execFileSync('node', [join(REPO, 'test/support/systemd-host/apt-mirror.mjs'), 'host'], {
       encoding: 'utf8',
     }).trim();
-    host = await startSystemdHost({ root, key, mirrorHost });
+    cached = { root, key, mirrorHost };
   }, 1_200_000);
-  afterAll(async () => {
-    await host?.stop();
-  }, 60_000);
 
   for (const as of [
     { user: 'root', sudo: false },
@@ -62,6 +58,7 @@ if (unavailable && optedOut) {
       const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-scenario-'));
       const files = { pw: join(temp, 'pw'), app: join(temp, 'app'), rotated: join(temp, 'pw2') };
       const runner = new CliRunner(() => [password, appPassword, rotated]);
+      let host: SystemdHost;
       let tunnel: ChildProcess | undefined;
       let tunnelPort = 0;
       let currentPassword = password;
@@ -105,14 +102,15 @@ if (unavailable && optedOut) {
         writeFileSync(files.pw, `${password}\n`, { mode: 0o600 });
         writeFileSync(files.app, `${appPassword}\n`, { mode: 0o600 });
         writeFileSync(files.rotated, `${rotated}\n`, { mode: 0o600 });
-        const reset = await host.ssh(RESET_SCRIPT, { timeoutMs: 120_000 });
-        expect(reset.stdout.trim(), reset.stderr).toBe('reset');
+        // a fresh host per scenario: a new overlay over the pristine cached root
+        host = await startSystemdHost(cached);
       }, STEP_MS);
-      afterAll(() => {
+      afterAll(async () => {
         tunnel?.kill('SIGTERM');
+        await host?.stop();
         console.log(runner.table(`systemd host scenario as ${as.user}${as.sudo ? ' --sudo' : ''}`));
         rmSync(temp, { recursive: true, force: true });
-      });
+      }, 60_000);
 
       it('fresh host: --check lists everything and exits 2', { timeout: STEP_MS }, async () => {
         const r = await provision('fresh --check', '--check');
