@@ -256,7 +256,8 @@ export async function startSystemdHost(options: {
     while (
       spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', veth], { encoding: 'utf8' }).stdout.indexOf(gateway) < 0
     ) {
-      if (machine?.exitCode !== null) break;
+      if (bootError) throw bootError;
+      if (machine?.exitCode !== null || machine?.signalCode !== null) await first; // throws the boot's reason
       await sleep(50);
     }
     proxy = await startAptProxy(gateway, options.mirrorHost);
