@@ -6,6 +6,7 @@
 import { chalk } from 'zx';
 import { summariseCheckSystem, verifyLive } from '../lib/checks/verify.ts';
 import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { runOnEachHost } from '../lib/command/fleet.ts';
 import { type ProvisionOptions, parseProvisionArgs } from '../lib/command/options.ts';
 import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
 import { readSecret } from '../lib/command/secrets.ts';
@@ -39,7 +40,9 @@ enables at boot, then verifies. Without systemd, redis-server is supervised dire
   --namespace NS          key namespace of the app user (default fastnpc)
   --no-persistence        no RDB snapshots (save "")
   --extra "DIRECTIVE"     append one raw redis.conf line (repeatable; validated like everything else)
-  --host USER@SERVER      run every step over SSH on that host; --sudo prefixes commands with sudo -n
+  --host USER@SERVER      run every step over SSH on that host; --sudo prefixes commands with sudo -n. Repeat it
+                          for several hosts: they run in parallel, one summary line each; exit 1 if any failed,
+                          else 2 if any has changes (--check), else 0
   --ssh-config FILE       ssh -F FILE for --host (env PROVISION_SSH_CONFIG)
   --root DIR              prefix for every host path (tests; env PROVISION_ROOT)
   --os-release FILE       read the OS from FILE (tests; env PROVISION_OS_RELEASE)
@@ -247,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
   if (!options.check && !options.yes) {
     throw new ProvisionError('E_USAGE', 'say --check to preview the changes or --yes to apply them (see --help)');
   }
+  if (options.hosts.length > 1) return await runOnEachHost(argv, options.hosts);
   const secrets = secretsFor(options);
   const target = options.host
     ? sshTarget({ destination: options.host, sudo: options.sudo, configFile: options.sshConfig })

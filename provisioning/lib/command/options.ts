@@ -47,8 +47,10 @@ export interface ProvisionOptions {
   namespace: string;
   /** @default [] */
   extra: string[];
-  /** user@server: run the steps over SSH. */
+  /** user@server: run the steps over SSH (the first of `hosts`). */
   host?: string;
+  /** Every --host given: more than one provisions them in parallel, one summary line each. @default [] */
+  hosts: string[];
   sudo: boolean;
   /** `ssh -F FILE` for --host (env PROVISION_SSH_CONFIG). */
   sshConfig?: string;
@@ -63,7 +65,14 @@ const usage = (message: string): ProvisionError => new ProvisionError('E_USAGE',
 /** minimist with strict option names: an unknown option is a usage error, not silently ignored. */
 export function parseStrict(
   argv: string[],
-  spec: { boolean: string[]; string: string[]; alias?: Record<string, string>; default?: Record<string, unknown> },
+  spec: {
+    boolean: string[];
+    string: string[];
+    alias?: Record<string, string>;
+    default?: Record<string, unknown>;
+    /** Options that may be given more than once. @default ['extra'] */
+    repeatable?: string[];
+  },
 ): Record<string, unknown> {
   const known = new Set([...spec.boolean, ...spec.string, ...Object.keys(spec.alias ?? {})]);
   const unknown: string[] = [];
@@ -93,7 +102,9 @@ export function parseStrict(
   }
   for (const name of spec.string) {
     const value = parsed[name];
-    if (Array.isArray(value) && name !== 'extra') throw usage(`--${name} given more than once`);
+    if (Array.isArray(value) && !(spec.repeatable ?? ['extra']).includes(name)) {
+      throw usage(`--${name} given more than once`);
+    }
     if (value === '' && argv.some((a) => a === `--${name}`)) throw usage(`--${name} needs a value`);
   }
   return parsed;
@@ -158,6 +169,7 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
     ],
     alias: { h: 'help' },
     default: { persistence: true },
+    repeatable: ['extra', 'host'],
   });
   const str = (name: string): string | undefined => (a[name] === undefined ? undefined : String(a[name]));
   if (a.check && a.yes) throw usage('--check and --yes exclude each other: preview first, then apply');
@@ -168,8 +180,10 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
   if (appUser === 'default') throw usage('--app-user default: that is the requirepass user; pick another name');
   const namespace = str('namespace') ?? DEFAULTS.namespace;
   if (!NAMESPACE_PATTERN.test(namespace)) throw usage(`--namespace ${namespace}: letters, digits, "_" or "-" only`);
-  const host = str('host');
-  if (host !== undefined && !isValidDestination(host)) throw usage(`--host ${host}: expected user@server`);
+  const hosts = a.host === undefined ? [] : (Array.isArray(a.host) ? a.host : [a.host]).map(String);
+  for (const h of hosts) if (!isValidDestination(h)) throw usage(`--host ${h}: expected user@server`);
+  if (new Set(hosts).size !== hosts.length) throw usage('--host: the same host given twice');
+  const host = hosts[0];
   if (a.sudo && host === undefined) throw usage('--sudo only applies with --host user@server');
   const maxmemory = str('maxmemory') ?? DEFAULTS.maxmemory;
   return {
@@ -187,6 +201,7 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
     namespace,
     extra: parseExtra(a.extra),
     host,
+    hosts,
     sudo: Boolean(a.sudo),
     sshConfig: str('ssh-config') ?? (env.PROVISION_SSH_CONFIG || undefined),
     root: str('root') ?? env.PROVISION_ROOT ?? DEFAULTS.root,

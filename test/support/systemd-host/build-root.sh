@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds (once per machine) the Debian 12 root of the real systemd test host: debootstrap + systemd + sshd + sudo,
 # a key for root and for the sudo user `ops`, networkd on. Usage: build-root.sh CACHE_DIR
+# The root is never booted directly: every test host runs on a fresh overlay over it (host.ts), so it stays pristine
+# and several runs on one machine do not share a machine.
 # The root is built in CACHE_DIR/systemd-host.partial and renamed only when complete, with a marker naming this
 # script's BUILD version last: an interrupted build (no marker, or another version) is thrown away and redone.
 set -euo pipefail
-BUILD=3
+BUILD=4
 cache="${1:?usage: build-root.sh CACHE_DIR}"
-root="$cache/systemd-host"
-partial="$cache/systemd-host.partial"
+root="$cache/debian12-root"
+partial="$cache/debian12-root.partial"
 marker="$root/.fastnpc-harness-built"
 mkdir -p "$cache"
 chmod 0700 "$cache"

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ export function ensureRoot(cacheDir = CACHE_DIR): { root: string; key: string; l
   if (result.status !== 0) {
     throw new Error(`building the systemd host root failed: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
   }
-  return { root: join(cacheDir, 'systemd-host'), key: join(cacheDir, 'id_ed25519'), log: result.stdout.trim() };
+  return { root: join(cacheDir, 'debian12-root'), key: join(cacheDir, 'id_ed25519'), log: result.stdout.trim() };
 }
 
 export interface SshResult {
@@ -103,8 +103,10 @@ function pickSubnet(): { gateway: string; address: string } {
 }
 
 /**
- * Boots the cached root with `systemd-nspawn -b` (systemd as its PID 1; `--keep-unit --register=no` because this
- * machine has no systemd of its own), gives it a veth /30, an apt proxy restricted to the mirror, and waits for sshd.
+ * Boots a fresh host: an overlay over the cached root (which stays pristine, so every host starts as a fresh server
+ * and runs on one machine never share one), `systemd-nspawn -b` on it (systemd as its PID 1; `--keep-unit
+ * --register=no` because this machine has no systemd of its own), a veth /30, an apt proxy restricted to the mirror;
+ * waits for sshd and a running system. The overlay survives `poweroff()` + `boot()`; `stop()` removes everything.
  */
 export async function startSystemdHost(options: {
   root: string;
@@ -116,6 +118,17 @@ export async function startSystemdHost(options: {
   const { gateway, address } = pickSubnet();
   const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-host-'));
   chmodSync(temp, 0o700);
+  const merged = join(temp, 'root');
+  for (const dir of ['upper', 'work', 'root']) mkdirSync(join(temp, dir));
+  const mount = spawnSync(
+    'mount',
+    ['-t', 'overlay', 'overlay', '-o', `lowerdir=${options.root},upperdir=${temp}/upper,workdir=${temp}/work`, merged],
+    { encoding: 'utf8' },
+  );
+  if (mount.status !== 0) {
+    rmSync(temp, { recursive: true, force: true });
+    throw new Error(`cannot mount an overlay over ${options.root}: ${mount.stderr.trim()}`);
+  }
   const sshConfig = join(temp, 'ssh_config');
   writeFileSync(
     sshConfig,
@@ -137,7 +150,7 @@ export async function startSystemdHost(options: {
       '',
     ].join('\n'),
   );
-  const networkFile = join(options.root, 'etc/systemd/network/10-host0.network');
+  const networkFile = join(merged, 'etc/systemd/network/10-host0.network');
   mkdirSync(dirname(networkFile), { recursive: true });
   writeFileSync(networkFile, `[Match]\nName=host0\n\n[Network]\nAddress=${address}/30\nLinkLocalAddressing=no\n`);
 
@@ -156,9 +169,13 @@ export async function startSystemdHost(options: {
     if (machine && machine.exitCode === null && machine.signalCode === null) machine.kill('SIGKILL');
     spawnSync('ip', ['link', 'del', veth], { stdio: 'ignore' });
   };
+  const removeOverlay = (): void => {
+    if (spawnSync('umount', [merged]).status !== 0) spawnSync('umount', ['-l', merged]);
+    rmSync(temp, { recursive: true, force: true });
+  };
   const unregister = onProcessExit(() => {
     killMachine();
-    rmSync(temp, { recursive: true, force: true });
+    removeOverlay();
   });
 
   const boot = async (): Promise<number> => {
@@ -170,7 +187,7 @@ export async function startSystemdHost(options: {
         '-q',
         '-b',
         '-D',
-        options.root,
+        merged,
         '-M',
         name,
         '--register=no',
@@ -218,9 +235,7 @@ export async function startSystemdHost(options: {
     }
     killMachine();
     await proxy?.close();
-    rmSync(temp, { recursive: true, force: true });
-    rmSync(networkFile, { force: true });
-    rmSync(join(options.root, 'etc/apt/apt.conf.d/01fastnpc-proxy'), { force: true });
+    removeOverlay();
     unregister();
   };
 
@@ -233,16 +248,21 @@ export async function startSystemdHost(options: {
 
   async function bootNetworkAndProxy(): Promise<void> {
     const first = boot();
+    let bootError: unknown;
+    first.catch((error: unknown) => {
+      bootError = error;
+    });
     // The proxy needs the veth address, which exists once nspawn made the link: wait for it, then listen.
     while (
       spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', veth], { encoding: 'utf8' }).stdout.indexOf(gateway) < 0
     ) {
-      if (machine?.exitCode !== null) break;
+      if (bootError) throw bootError;
+      if (machine?.exitCode !== null || machine?.signalCode !== null) await first; // throws the boot's reason
       await sleep(50);
     }
     proxy = await startAptProxy(gateway, options.mirrorHost);
     writeFileSync(
-      join(options.root, 'etc/apt/apt.conf.d/01fastnpc-proxy'),
+      join(merged, 'etc/apt/apt.conf.d/01fastnpc-proxy'),
       `Acquire::http::Proxy "${proxy.url}";\nAcquire::https::Proxy "DIRECT";\n`,
     );
     await first;
@@ -281,21 +301,4 @@ export async function startSystemdHost(options: {
     boot,
     stop,
   };
-}
-
-/** Every file and directory provisioning (or the package) writes: removed so the next scenario starts fresh. */
-export const RESET_SCRIPT = `set -e
-systemctl stop redis-server >/dev/null 2>&1 || true
-DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq redis-server redis-tools >/dev/null 2>&1 || true
-DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null 2>&1 || true
-rm -rf /etc/redis /var/lib/redis /var/log/redis /var/backups/redis /run/redis \\
-  /etc/sysctl.d/60-fastnpc-redis.conf /etc/tmpfiles.d/fastnpc-redis-thp.conf \\
-  /etc/systemd/system/redis-server.service.d /usr/local/sbin/fastnpc-redis-supervise
-systemctl daemon-reload
-journalctl --rotate >/dev/null 2>&1 || true
-journalctl --vacuum-time=1s >/dev/null 2>&1 || true
-test ! -e /usr/bin/redis-server && test ! -e /etc/redis && echo reset`;
-
-export function existsRoot(root: string): boolean {
-  return existsSync(join(root, '.fastnpc-harness-built'));
 }

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { EXIT } from './errors.ts';
+import { say } from './report.ts';
+
+/** One host's run when several `--host` are given. */
+export interface HostOutcome {
+  host: string;
+  exitCode: number;
+  ms: number;
+  /** The run's last message line (the failure, or its closing line). */
+  last: string;
+  output: string;
+}
+
+/** `argv` with every `--host X` / `--host=X` removed and `--host host` added. */
+export function argvForHost(argv: readonly string[], host: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--host') {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('--host=')) continue;
+    out.push(arg);
+  }
+  return [...out, '--host', host];
+}
+
+function runOne(argv: readonly string[], host: string): Promise<HostOutcome> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    // The same command (same node flags, same script) for one host; secrets stay in files / the environment.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvForHost(argv, host)], {
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.once('close', (code) => {
+      const lines = output.trim().split('\n').filter(Boolean);
+      resolve({ host, exitCode: code ?? EXIT.FAILED, ms: Date.now() - started, last: lines.at(-1) ?? '', output });
+    });
+  });
+}
+
+export function summaryLine(o: HostOutcome): string {
+  const what =
+    o.exitCode === EXIT.OK ? 'ok' : o.exitCode === EXIT.CHANGES ? 'changes to apply' : `FAILED (exit ${o.exitCode})`;
+  return `${o.host}: ${what} in ${(o.ms / 1000).toFixed(1)} s — ${o.last.replace(/^[✔✖!▸]\s*/u, '')}`;
+}
+
+/** The fleet's exit code: any failure → 1 (or its own code), else 2 if any host has changes, else 0. */
+export function fleetExit(outcomes: readonly HostOutcome[]): number {
+  const failed = outcomes.find((o) => o.exitCode !== EXIT.OK && o.exitCode !== EXIT.CHANGES);
+  if (failed) return EXIT.FAILED;
+  return outcomes.some((o) => o.exitCode === EXIT.CHANGES) ? EXIT.CHANGES : EXIT.OK;
+}
+
+/**
+ * Runs the command once per host, in parallel (one child process each, so one host's failure cannot stop another's),
+ * prints each host's output as a block prefixed with its name, then one summary line per host.
+ */
+export async function runOnEachHost(argv: readonly string[], hosts: readonly string[]): Promise<number> {
+  say(`running on ${hosts.length} hosts in parallel: ${hosts.join(', ')}`);
+  const outcomes = await Promise.all(hosts.map((h) => runOne(argv, h)));
+  for (const o of outcomes) say(o.output.trimEnd().replace(/^/gm, `[${o.host}] `));
+  say('summary:');
+  for (const o of outcomes) say(`  ${summaryLine(o)}`);
+  return fleetExit(outcomes);
+}
