@@ -21,7 +21,7 @@ import {
   systemdHostUnavailable,
 } from '../../support/systemd-host/host.ts';
 
-const STEP_MS = 300_000;
+const STEP_MS = 600_000; // one step on a machine shared with parallel work (measured up to 470 s there)
 const unavailable = systemdHostUnavailable();
 const optedOut = process.env.FASTNPC_SYSTEMD_HOST === 'off';
 const PLAN_SAVE = saveRulesOf(parseConfig(readTemplate()));
@@ -354,7 +354,7 @@ if (unavailable && optedOut) {
         const auditJson = join(temp, 'audit.json'); // the root run audits; the sudo run does not
         const report = as.sudo ? '' : readFileSync(auditJson, 'utf8');
         expect(journal.stdout.length).toBeGreaterThan(1000);
-        expect(runner.outputs.length).toBeGreaterThan(20);
+        expect(runner.outputs.length).toBeGreaterThanOrEqual(20); // stdout + stderr of every command run
         for (const s of secrets) {
           for (const out of [...runner.outputs, journal.stdout, report]) expect(out).not.toContain(s);
         }
