@@ -93,10 +93,12 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
 /**
  * Rows whose fault the design before the invalidator survives on its own (F3 FLUSHALL, F4 eviction, F5 PostgreSQL
  * restart: an emptied cache is consistent, leases refuse late fills) or survived in every run here (F2 stall, F6
- * partition: the writer's in-memory replay beat the other worker's reads; the issue saw D3 in 3 of 5 trials): their control adds
+ * partition: the writer's in-memory replay beat the other worker's reads; the issue saw D3 in 3 of 5 trials) or in
+ * most runs (F7: the workload's next write for each user healed the restored entries first; its control caught
+ * 0–1 stale entries, so it could not be relied on to fail): their control adds
  * FastNPC's forgotten invalidation, so it shows the row's checks catch a stale entry under that fault.
  */
-const FORGOTTEN_IN_CONTROL = new Set(['F2', 'F3', 'F4', 'F5', 'F6']);
+const FORGOTTEN_IN_CONTROL = new Set(['F2', 'F3', 'F4', 'F5', 'F6', 'F7']);
 
 export function faultDefinition(id: string): FaultDefinition {
   const inject = INJECT[id];
