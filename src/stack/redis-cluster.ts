@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { findBinary } from './binaries.ts';
 import { StackError } from './errors.ts';
+import { withRedis } from './redis-probe.ts';
 import { type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
 const run = promisify(execFile);
@@ -54,37 +54,9 @@ async function clusterPort(taken: Set<number>): Promise<number> {
   throw new StackError('E_START_FAILED', 'no free port pair (port, port + 10000) for a cluster node');
 }
 
-async function nodeInfo(port: number, section: string): Promise<string> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    return await client.info(section);
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function clusterInfo(port: number): Promise<string> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    return (await client.call('CLUSTER', 'INFO')) as string;
-  } finally {
-    client.disconnect();
-  }
-}
+const nodeInfo = (port: number, section: string): Promise<string> => withRedis(port, (c) => c.info(section));
+const clusterInfo = (port: number): Promise<string> =>
+  withRedis(port, async (c) => (await c.call('CLUSTER', 'INFO')) as string);
 
 /**
  * Starts `primaries × (1 + replicasPerPrimary)` nodes, joins them with `redis-cli --cluster create` and waits
@@ -160,24 +132,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
   const primaryOf = async (slot: number): Promise<StartedRedisServer> => {
     for (const node of nodes.filter((n) => n.pid() !== undefined)) {
-      const client = new Redis({
-        host: node.host,
-        port: node.port,
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
       try {
-        await client.connect();
-        const slots = (await client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
-        const range = slots.find(([from, to]) => slot >= from && slot <= to);
-        const port = range?.[2]?.[1];
+        const slots = await withRedis(
+          node.port,
+          async (c) => (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][],
+        );
+        const port = slots.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
         const owner = nodes.find((n) => n.port === port);
         if (owner) return owner;
       } catch {
         // ask the next node
-      } finally {
-        client.disconnect();
       }
     }
     throw new StackError('E_START_FAILED', `no node serves slot ${slot}`);

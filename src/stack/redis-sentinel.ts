@@ -1,8 +1,8 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { StackError } from './errors.ts';
+import { withRedis } from './redis-probe.ts';
 import { REPOSITORY_REDIS_CONF, type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
 export interface SentinelTopologyOptions {
@@ -47,22 +47,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
       throw new StackError('E_START_TIMEOUT', `${what} not reached within ${timeoutMs} ms`, { cause: last });
     }
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function withClient<T>(port: number, use: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await client.connect();
-    return await use(client);
-  } finally {
-    client.disconnect();
   }
 }
 
@@ -125,14 +109,14 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     }
     for (const replica of nodes.slice(1)) {
       await until(`replication link of 127.0.0.1:${replica.port}`, readyTimeoutMs, () =>
-        withClient(replica.port, async (c) =>
+        withRedis(replica.port, async (c) =>
           (await c.info('replication')).includes('master_link_status:up') ? true : undefined,
         ),
       );
     }
     for (const sentinel of sentinels) {
       await until(`Sentinel 127.0.0.1:${sentinel.port} seeing the whole topology`, readyTimeoutMs, () =>
-        withClient(sentinel.port, async (c) => {
+        withRedis(sentinel.port, async (c) => {
           const master = (await c.call('SENTINEL', 'MASTER', masterName)) as string[];
           const field = (name: string) => Number(master[master.indexOf(name) + 1]);
           return field('num-slaves') >= replicaCount && field('num-other-sentinels') >= sentinelCount - 1
@@ -149,7 +133,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   const currentPrimary = async (): Promise<StartedRedisServer> => {
     for (const sentinel of sentinels) {
       try {
-        const [, port] = await withClient(
+        const [, port] = await withRedis(
           sentinel.port,
           async (c) => (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string],
         );
@@ -173,7 +157,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
         const now = await currentPrimary();
         if (now === previous) return undefined;
         // Promoted, and answering as a primary.
-        return (await withClient(now.port, async (c) => (await c.info('replication')).includes('role:master')))
+        return (await withRedis(now.port, async (c) => (await c.info('replication')).includes('role:master')))
           ? now
           : undefined;
       }),
