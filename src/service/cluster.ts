@@ -2,11 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type StartedLocalStack, startLocalStack } from '../stack/index.ts';
+import { portFree, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
 import { parseDefects } from './defects.ts';
@@ -196,14 +195,6 @@ export interface StartedService {
   pid: number;
   /** SIGTERM and wait (graceful), SIGKILL after 15 s. */
   stop(): Promise<void>;
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** A port p such that p … p + count are all free (ephemeral ports are random; retry a few times). */

@@ -14,6 +14,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when `port` on 127.0.0.1 can be bound right now (checked by binding it and closing again). */
+export async function portFree(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** Resolves once a TCP connection to host:port succeeds, or rejects after `timeoutMs`. */
 export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
   const { connect } = await import('node:net');

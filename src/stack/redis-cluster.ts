@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { findBinary } from './binaries.ts';
 import { StackError } from './errors.ts';
+import { portFree } from './free-port.ts';
 import { withRedis } from './redis-probe.ts';
 import { type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
@@ -31,14 +31,6 @@ export interface StartedRedisCluster {
   /** Waits until a node other than `previous` serves `slot` as primary and the cluster is ok again. */
   waitForFailover(slot: number, previous: StartedRedisServer, timeoutMs?: number): Promise<StartedRedisServer>;
   stop(): Promise<void>;
-}
-
-async function portFree(port: number): Promise<boolean> {
-  return await new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** A port whose cluster bus port (port + 10000) is free too. */
