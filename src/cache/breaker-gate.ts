@@ -25,6 +25,7 @@ export class BreakerGate {
   readonly #o: BreakerGateOptions;
   readonly #breaker: CircuitBreaker;
   #closed = false;
+  readonly #bound = <T>(send: () => Promise<T>): Promise<T> => this.#o.watchdog.command(send);
 
   constructor(o: BreakerGateOptions) {
     this.#o = o;
@@ -83,9 +84,9 @@ export class BreakerGate {
     return this.#o.watchdog.command(send);
   }
 
-  /** Runs a Lua script under the watchdog; a reply is a success for the breaker. */
+  /** Runs a Lua script, each round trip (EVALSHA, EVAL after NOSCRIPT) under the watchdog; a reply is a success. */
   async run(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const result = await this.#o.watchdog.command(() => runScript(this.#o.connection.client, lua, keys, args));
+    const result = await runScript(this.#o.connection.client, lua, keys, args, this.#bound);
     this.#breaker.success();
     return result;
   }

@@ -95,18 +95,22 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return 1`,
 );
 
-/** Runs a script by SHA, loading it with EVAL on NOSCRIPT. */
+/**
+ * Runs a script by SHA, loading it with EVAL on NOSCRIPT. `bound` wraps each round trip (the cache's watchdog:
+ * each command to Redis has its own bound).
+ */
 export async function runScript(
   client: Redis,
   lua: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],
+  bound: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
 ): Promise<unknown> {
   try {
-    return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+    return await bound(() => client.evalsha(lua.sha, keys.length, ...keys, ...args));
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-      return await client.eval(lua.source, keys.length, ...keys, ...args);
+      return await bound(() => client.eval(lua.source, keys.length, ...keys, ...args));
     }
     throw error;
   }

@@ -12,14 +12,30 @@ export interface WatchdogOptions {
 
 /**
  * The command timeout: one timer for all commands in flight (instead of ioredis' timer per command), armed for
- * the oldest. When that command is `timeoutMs` old the connection is reset (`onExpired`): ioredis rejects every
- * command in flight at once and reconnects, and Redis discards whatever that connection still had queued
+ * the earliest deadline. When a command is `timeoutMs` old the connection is reset (`onExpired`): ioredis rejects
+ * every command in flight at once and reconnects, and Redis discards whatever that connection still had queued
  * (CLIENT PAUSE, a slow server) — so a write that "failed" here never lands later (ioredis #2130).
+ *
+ * A busy or starved event loop is not a slow Redis (issue 11, D4). Two rules keep the loop's overruns from being
+ * charged to Redis:
+ * - Judge after the next poll phase. A timer that fires late fires before the poll phase that reads the replies
+ *   which arrived meanwhile, so the judgement waits for one turn (setImmediate: the check phase after that poll).
+ *   A command may be expired only by a judgement queued after its deadline.
+ * - A late look spares once. If the loop noticed a deadline more than `lateToleranceMs` late, it was blocked or
+ *   starved of CPU — and Redis, on the same CPUs, probably too: the command gets a second deadline, that lateness
+ *   (at most `timeoutMs`) from now, to be answered. A spared command is expired at its second deadline whatever
+ *   the loop does. So a Redis that does not answer trips within `timeoutMs` of an idle loop, and within
+ *   the loop's own overrun plus at most `2 × timeoutMs` of a starved one; no overrun of the loop alone is counted
+ *   as a Redis failure, resets the connection or opens the breaker.
  */
 export class Watchdog {
   readonly #o: WatchdogOptions;
+  /** A deadline noticed later than this: the loop, not Redis, was slow (spare once). */
+  readonly #lateToleranceMs: number;
   /** Commands in flight: op id → start (performance.now()), oldest first. */
   readonly #inflight = new Map<number, number>();
+  /** Commands spared once for a late look: op id → their second deadline. */
+  readonly #spared = new Map<number, number>();
   #nextOp = 0;
   #timer: NodeJS.Timeout | undefined;
   /** Set while the watchdog waits one turn of the event loop before judging (see `#judgeAfterNextPoll`). */
@@ -28,6 +44,7 @@ export class Watchdog {
 
   constructor(options: WatchdogOptions) {
     this.#o = options;
+    this.#lateToleranceMs = Math.max(10, options.timeoutMs / 5);
   }
 
   /** Runs one command under the watchdog. */
@@ -37,6 +54,7 @@ export class Watchdog {
       return await send();
     } finally {
       this.#inflight.delete(id);
+      if (this.#spared.size > 0) this.#spared.delete(id);
     }
   }
 
@@ -55,11 +73,20 @@ export class Watchdog {
     return id;
   }
 
+  #deadline(id: number, start: number): number {
+    return this.#spared.size > 0 ? (this.#spared.get(id) ?? start + this.#o.timeoutMs) : start + this.#o.timeoutMs;
+  }
+
+  /** Arms the timer for the earliest deadline in flight (the oldest command's, unless some were spared). */
   #watch(): void {
+    if (this.#stopped) return;
     const oldest = this.#inflight.values().next();
-    if (oldest.done || this.#stopped) return;
-    const due = oldest.value + this.#o.timeoutMs - performance.now();
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due)));
+    if (oldest.done) return;
+    let earliest = oldest.value + this.#o.timeoutMs;
+    if (this.#spared.size > 0) {
+      for (const [id, start] of this.#inflight) earliest = Math.min(earliest, this.#deadline(id, start));
+    }
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(earliest - performance.now())));
     this.#timer.unref();
   }
 
@@ -68,11 +95,6 @@ export class Watchdog {
     this.#judgeAfterNextPoll();
   };
 
-  /**
-   * On a starved CPU timers fire late, and a reply that arrived meanwhile is read only in the next poll phase:
-   * judge in the check phase that follows it (setImmediate), so a blocked event loop is not mistaken for a
-   * slow Redis. A command may be expired only by a judgement queued after its deadline.
-   */
   #judgeAfterNextPoll(): void {
     this.#judging = true;
     const queuedAt = performance.now();
@@ -82,19 +104,33 @@ export class Watchdog {
   #judge(queuedAt: number): void {
     this.#judging = false;
     if (this.#stopped) return;
-    const oldest = this.#inflight.values().next();
-    if (oldest.done) return;
-    const deadline = oldest.value + this.#o.timeoutMs;
-    if (deadline > queuedAt && deadline <= performance.now()) {
-      // expired while the loop was busy, after this judgement was queued: its reply may still be unread
+    const now = performance.now();
+    let rejudge = false;
+    let expired: number | undefined;
+    for (const [id, start] of this.#inflight) {
+      const deadline = this.#deadline(id, start);
+      if (deadline > queuedAt) {
+        // expired while the loop was busy, after this judgement was queued: its reply may still be unread
+        if (deadline <= now) rejudge = true;
+        if (this.#spared.size === 0) break; // in start order: the later ones are not due either
+        continue;
+      }
+      const late = queuedAt - deadline;
+      if (late > this.#lateToleranceMs && !this.#spared.has(id)) {
+        this.#spared.set(id, now + Math.min(late, this.#o.timeoutMs));
+        continue;
+      }
+      expired = start;
+      break;
+    }
+    if (expired !== undefined) {
+      this.#o.logger.debug('redis command timed out: connection reset', { ageMs: Math.round(now - expired) });
+      this.#inflight.clear(); // they settle (rejected) as the connection closes
+      this.#spared.clear();
+      this.#o.onExpired();
+    } else if (rejudge) {
       this.#judgeAfterNextPoll();
       return;
-    }
-    if (deadline <= queuedAt) {
-      const age = performance.now() - oldest.value;
-      this.#o.logger.debug('redis command timed out: connection reset', { ageMs: Math.round(age) });
-      this.#inflight.clear(); // they settle (rejected) as the connection closes
-      this.#o.onExpired();
     }
     this.#watch();
   }
