@@ -2,7 +2,7 @@
 // command timeout (a long synchronous task, a GC pause, a CPU taken by other processes) must not reset the
 // connection, count an error or open the breaker; a Redis that really does not answer must still trip it.
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cache } from '../../../src/cache/types.ts';
 import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
 import { eventually, rawClient, recordingLogger, testCache } from './helpers.ts';
@@ -66,8 +66,8 @@ beforeEach(async () => {
   expect(await eventually(async () => (await cache.get('busy')) === 'value')).toBe(true);
   errorsBefore = (await cache.stats()).process.errors;
   connectionsBefore = await connectionsReceived();
-  logger.debug.mockClear();
-  logger.warn.mockClear();
+  vi.mocked(logger.debug).mockClear();
+  vi.mocked(logger.warn).mockClear();
   return async () => {
     await cache.close();
   };
