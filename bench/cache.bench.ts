@@ -3,15 +3,19 @@
 // ~1 KB JSON value, at several numbers of operations in flight (BENCH_INFLIGHT, default "1,16,64,256": 1 is one
 // request reading its cache entry, 64 a busy worker). At each level the contenders take turns in short slices
 // (order rotating), so noise on a shared machine hits every one alike; a slice keeps `inflight` awaited loops busy.
+// BENCH_CACHE_VERSIONS adds other copies of the cache module as contenders (before/after a change, in one run);
+// BENCH_ONLY=a,b keeps only the contenders whose name contains a or b (plus the raw GETs and fastnpc get).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import KeyvRedis, { Keyv } from '@keyv/redis';
 import { BentoCache, bentostore } from 'bentocache';
 import { redisDriver } from 'bentocache/drivers/redis';
 import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { createCache } from '../src/cache/index.ts';
+import { type Cache, type CacheOptions, createCache } from '../src/cache/index.ts';
 import { startRedisServer } from '../src/stack/index.ts';
 
 /** Measured ops per contender and level. */
@@ -20,6 +24,20 @@ const OPS = Number(process.env.BENCH_OPS ?? 30_000);
 const WARMUP_OPS = Number(process.env.BENCH_WARMUP ?? 3_000);
 /** Operations in flight, one table block each. */
 const INFLIGHT = (process.env.BENCH_INFLIGHT ?? '1,16,64,256').split(',').map(Number);
+/**
+ * Other copies of the cache module to run side by side with this one, "label=dir,…" (each dir a copy of src/cache,
+ * e.g. `git archive <commit> src/cache | tar -x -C .tmp/v0`): how a change moves the ratios, measured in one run.
+ */
+const VERSIONS = (process.env.BENCH_CACHE_VERSIONS ?? '')
+  .split(',')
+  .filter((v) => v.includes('='))
+  .map((v) => {
+    const [label, dir] = v.split('=') as [string, string];
+    return { label, dir: resolve(dir) };
+  });
+/** Only the contenders whose name contains one of these (comma-separated); ALWAYS run in any case. */
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const ALWAYS = ['raw ioredis GET', 'raw ioredis GET, auto-pipelining', 'fastnpc get (hit)'];
 /** Ops per contender in one slice of turn-taking. */
 const SLICE_OPS = 500;
 for (const [name, n] of [
@@ -55,6 +73,8 @@ interface Result {
   totalNs: number;
   /** Keys Redis looked up during this contender's slices (INFO keyspace_hits + keyspace_misses). */
   redisKeyReads: number;
+  /** CPU time of this process (user + system, µs) during this contender's slices. */
+  cpuUs: number;
 }
 
 /** Redis' count of key lookups so far: a GET is one, an MGET of n keys is n. */
@@ -97,10 +117,13 @@ async function runSlices(
         }
       };
       const reads = r ? await keyReads(probe) : 0;
+      const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();
       await Promise.all(Array.from({ length: Math.min(inflight, sliceOps) }, lane));
       if (r) {
         r.totalNs += Number(process.hrtime.bigint() - start);
+        const used = process.cpuUsage(cpu);
+        r.cpuUs += used.user + used.system;
         r.redisKeyReads += (await keyReads(probe)) - reads;
       }
     }
@@ -132,6 +155,18 @@ async function main(): Promise<void> {
     fence: true,
     workerId: 'fenced',
   });
+  const versions: { label: string; plain: Cache; fenced: Cache }[] = [];
+  for (const v of VERSIONS) {
+    const mod = (await import(pathToFileURL(join(v.dir, 'index.ts')).href)) as {
+      createCache: (o: CacheOptions) => Cache;
+    };
+    const common = { redis: url, logger: console };
+    versions.push({
+      label: v.label,
+      plain: mod.createCache({ ...common, registry: new Registry(), workerId: `${v.label}` }),
+      fenced: mod.createCache({ ...common, registry: new Registry(), fence: true, workerId: `${v.label}-fenced` }),
+    });
+  }
   const marker = 'fastnpc:__cache__:consistency';
   await raw.hset(marker, 'tick_seq', 1, 'caught_up_seq', 1);
   const ticker = setInterval(() => {
@@ -150,13 +185,15 @@ async function main(): Promise<void> {
     if (!(await fastnpc.set('bench:profile', PROFILE))) throw new Error('the FastNPC cache could not store');
     const loader = async () => PROFILE;
     await bento.getOrSet({ key: 'bench:profile', factory: loader, ttl: '1h' });
-    for (let i = 0; (await fenced.get('bench:profile')) === undefined; i++) {
-      if (i > 100) throw new Error('the fence did not lift');
-      await new Promise((r) => setTimeout(r, 50));
+    for (const c of [fenced, ...versions.map((v) => v.fenced)]) {
+      for (let i = 0; (await c.get('bench:profile')) === undefined; i++) {
+        if (i > 100) throw new Error('the fence did not lift');
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     await manager.wrap('bench:profile', loader, 3_600_000);
 
-    const contenders: Contender[] = [
+    const all: Contender[] = [
       { name: 'raw ioredis GET', op: () => raw.get('bench:raw') },
       { name: 'raw ioredis GET + JSON.parse', op: async () => JSON.parse((await raw.get('bench:raw')) as string) },
       { name: 'raw ioredis GET, auto-pipelining', op: () => rawPipelined.get('bench:raw') },
@@ -165,7 +202,15 @@ async function main(): Promise<void> {
       { name: 'fastnpc get (hit, fence on)', op: () => fenced.get('bench:profile') },
       { name: 'bentocache getOrSet (Redis tier)', op: () => bento.getOrSet({ key: 'bench:profile', factory: loader }) },
       { name: 'cache-manager + @keyv/redis wrap', op: () => manager.wrap('bench:profile', loader, 3_600_000) },
+      ...versions.flatMap((v): Contender[] => [
+        { name: `${v.label}: fastnpc get (hit)`, op: () => v.plain.get('bench:profile') },
+        { name: `${v.label}: fastnpc getOrLoad (hit)`, op: () => v.plain.getOrLoad('bench:profile', loader) },
+        { name: `${v.label}: fastnpc get (hit, fence on)`, op: () => v.fenced.get('bench:profile') },
+      ]),
     ];
+    const contenders = all.filter(
+      (c) => ALWAYS.includes(c.name) || ONLY.length === 0 || ONLY.some((o) => c.name.includes(o)),
+    );
     // Every contender must really hit: a miss would make it look fast or slow for the wrong reason.
     for (const c of contenders) {
       const value = await c.op();
@@ -180,7 +225,7 @@ async function main(): Promise<void> {
     for (const inflight of INFLIGHT) {
       await runSlices(contenders, WARMUP_OPS, inflight, probe);
       const results = new Map<string, Result>(
-        contenders.map((c) => [c.name, { name: c.name, samplesNs: [], totalNs: 0, redisKeyReads: 0 }]),
+        contenders.map((c) => [c.name, { name: c.name, samplesNs: [], totalNs: 0, redisKeyReads: 0, cpuUs: 0 }]),
       );
       await runSlices(contenders, OPS, inflight, probe, results);
       const rows = [...results.values()].map((r) => {
@@ -191,6 +236,7 @@ async function main(): Promise<void> {
           p50: quantile(sorted, 0.5) / 1_000,
           p99: quantile(sorted, 0.99) / 1_000,
           keyReadsPerOp: r.redisKeyReads / r.samplesNs.length,
+          cpuUsPerOp: r.cpuUs / r.samplesNs.length,
         };
       });
       const byName = (name: string) => rows.find((r) => r.name === name) as (typeof rows)[number];
@@ -200,17 +246,21 @@ async function main(): Promise<void> {
         '',
         `### ${inflight} in flight`,
         '',
-        '| operation | ops/s | p50 µs | p99 µs | Redis key reads per op | throughput vs raw GET | vs raw GET auto-pipelined |',
-        '|---|---:|---:|---:|---:|---:|---:|',
+        '| operation | ops/s | p50 µs | p99 µs | Redis key reads per op | throughput vs raw GET | vs raw GET auto-pipelined | CPU µs/op | CPU vs auto-pipelined |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...rows.map(
           (r) =>
             `| ${r.name} | ${Math.round(r.opsPerSec).toLocaleString('en-US')} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.keyReadsPerOp.toFixed(2)} | ${(
               r.opsPerSec / rawGet.opsPerSec
-            ).toFixed(2)}× | ${(r.opsPerSec / piped.opsPerSec).toFixed(2)}× |`,
+            ).toFixed(
+              2,
+            )}× | ${(r.opsPerSec / piped.opsPerSec).toFixed(2)}× | ${r.cpuUsPerOp.toFixed(2)} | ${(r.cpuUsPerOp / piped.cpuUsPerOp).toFixed(2)}× |`,
         ),
       );
       const ours = byName('fastnpc get (hit)');
-      const libs = [byName('bentocache getOrSet (Redis tier)'), byName('cache-manager + @keyv/redis wrap')];
+      const libs = [byName('bentocache getOrSet (Redis tier)'), byName('cache-manager + @keyv/redis wrap')].filter(
+        (l) => l !== undefined,
+      );
       summary.push(
         `${inflight} in flight: fastnpc get = ${(ours.opsPerSec / rawGet.opsPerSec).toFixed(2)}× raw GET, ${(ours.opsPerSec / piped.opsPerSec).toFixed(2)}× auto-pipelined raw GET throughput; mean time ${(rawGet.opsPerSec / ours.opsPerSec).toFixed(2)}× raw, p50 ${(ours.p50 / rawGet.p50).toFixed(2)}× raw; faster than both libraries: ${libs.every((l) => ours.opsPerSec > l.opsPerSec) ? 'yes' : 'NO'}.`,
       );
@@ -228,11 +278,14 @@ async function main(): Promise<void> {
       '  invalidation made meanwhile. fastnpc batches the reads of one turn into one MGET: every read still asks Redis.',
       '- "fastnpc get (hit, fence on)" is the cache as the service runs it beside the invalidator (fence after an',
       '  outage on): the fence is a per-process flag, so its hit must cost what a plain hit costs.',
+      '- "CPU µs/op": this process\'s CPU time (user + system) per op during the contender\'s slices — what the client',
+      '  side costs, robust to other processes taking the CPU (throughput is wall time and is not, on a busy host).',
     );
     console.log(lines.join('\n'));
   } finally {
     clearInterval(ticker);
     await fenced.close();
+    for (const v of versions) await Promise.all([v.plain.close(), v.fenced.close()]);
     await fastnpc.close();
     await bento.disconnectAll().catch(() => {});
     await manager.disconnect().catch(() => {});

@@ -23,10 +23,20 @@ export { INTERNAL_PREFIX } from './internal-keys.ts';
 /** SCAN batch size of deletePattern/clearAll. */
 const SCAN_COUNT = 1_000;
 
-/** What one read of a key found (see `#read`). */
-type Read<T> = { outcome: 'hit'; value: T } | { outcome: 'fill' } | { outcome: 'bypass' };
-const FILL_READ = { outcome: 'fill' } as const;
-const BYPASS_READ = { outcome: 'bypass' } as const;
+/**
+ * What a read of `getOrLoad` found besides a value: a miss a load may fill (absent or corrupt entry), or a bypass a
+ * load must not fill (invalid key, Redis unusable or failing, the fence down, the key's invalidation unconfirmed).
+ * Symbols: a JSON value can never be one. A read of `get` gets undefined for both.
+ */
+const MISS: unique symbol = Symbol('miss');
+const BYPASS: unique symbol = Symbol('bypass');
+/** Tags of a read in the batch: what a miss or failure resolves to. */
+const FOR_GET = 0;
+const FOR_LOAD = 1;
+
+function valueOrUndefined<T>(read: unknown): T | undefined {
+  return read === MISS || read === BYPASS ? undefined : (read as T);
+}
 
 function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return 0;
@@ -54,8 +64,11 @@ class RedisCache implements Cache {
   /** The fence after an outage (undefined: no fence configured). */
   readonly #fence: Fence | undefined;
   readonly #unregisterMetrics: () => void;
-  /** Reads of one turn leave as one command under the watchdog: GET for one key, MGET for more (read-batcher.ts). */
-  readonly #reads: ReadBatcher;
+  /**
+   * Reads of one turn leave as one command under the watchdog: GET for one key, MGET for more (read-batcher.ts);
+   * each reply is decoded and counted there, so a read resolves to its value (or undefined / a marker).
+   */
+  readonly #reads: ReadBatcher<unknown>;
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -106,8 +119,39 @@ class RedisCache implements Cache {
       corrupt: this.#corrupt,
       fence: this.#fence,
     });
-    this.#reads = new ReadBatcher((keys) =>
-      this.#gate.command(async () => (keys.length === 1 ? [await client.get(keys[0] as string)] : client.mget(keys))),
+    const one = (value: string | null): (string | null)[] => [value];
+    const prefixLength = this.#keys.prefix.length;
+    const watchdog = this.#watchdog;
+    const gate = this.#gate;
+    const counters = this.#counters;
+    this.#reads = new ReadBatcher<unknown>(
+      (keys) => (keys.length === 1 ? client.get(keys[0] as string).then(one) : client.mget(keys)),
+      256,
+      {
+        leaving: () => watchdog.begin(),
+        settled: (id) => watchdog.end(id),
+        value: (raw, key, tag) => {
+          gate.success();
+          if (raw !== null) {
+            const value = decode(raw);
+            if (value !== CORRUPT) {
+              counters.hit();
+              return value;
+            }
+            return this.#corrupt.drop(key.slice(prefixLength), raw).then(() => {
+              counters.miss();
+              return tag === FOR_LOAD ? MISS : undefined;
+            });
+          }
+          counters.miss();
+          return tag === FOR_LOAD ? MISS : undefined;
+        },
+        failed: (error, _key, tag) => {
+          gate.failed('get', error);
+          counters.miss();
+          return tag === FOR_LOAD ? BYPASS : undefined;
+        },
+      },
     );
     this.#unregisterMetrics = registerCacheMetrics(options.registry, {
       namespace: ns,
@@ -130,50 +174,45 @@ class RedisCache implements Cache {
   }
 
   /**
-   * One counted read of `key`: a hit; a miss that a load may fill (absent or corrupt entry); or a bypass that a
-   * load must not fill (invalid key, Redis unusable or failing, or the key's invalidation not yet confirmed).
+   * Whether a read of `key` may go straight to Redis (the hit path, synchronous): a valid key, Redis usable, the
+   * fence up (or off), no unconfirmed invalidation of this key.
    */
-  async #read<T>(key: string): Promise<Read<T>> {
+  #direct(key: string): boolean {
+    return (
+      KeySpace.valid(key) &&
+      this.#gate.usable() === true &&
+      (this.#fence === undefined || this.#fence.trusted) &&
+      (this.#pending.size === 0 || !this.#pending.has(key))
+    );
+  }
+
+  /**
+   * One counted read of `key` off the hit path: the value, MISS (a load may fill) or BYPASS (a load must not fill:
+   * invalid key, Redis unusable or failing, the fence down, or the key's invalidation not yet confirmed).
+   */
+  async #read(key: string): Promise<unknown> {
     const usable = this.#gate.usable();
     if (!KeySpace.valid(key) || (usable !== true && !(await usable))) {
       if (!this.#gate.closed) {
-        this.#counters.count('misses');
+        this.#counters.miss();
         this.#counters.count('errors');
       }
-      return BYPASS_READ;
+      return BYPASS;
     }
     if (this.#fence !== undefined && !this.#fence.trusted) {
-      this.#counters.count('misses');
-      return BYPASS_READ;
+      this.#counters.miss();
+      return BYPASS;
     }
     if (this.#pending.size > 0 && !(await this.#pending.confirmed(key))) {
-      this.#counters.count('misses');
-      return BYPASS_READ;
+      this.#counters.miss();
+      return BYPASS;
     }
-    let raw: string | null;
-    try {
-      raw = await this.#reads.get(this.#keys.prefix + key);
-      this.#gate.success();
-    } catch (error) {
-      this.#gate.failed('get', error);
-      this.#counters.count('misses');
-      return BYPASS_READ;
-    }
-    if (raw !== null) {
-      const value = decode<T>(raw);
-      if (value !== CORRUPT) {
-        this.#counters.count('hits');
-        return { outcome: 'hit', value };
-      }
-      await this.#corrupt.drop(key, raw);
-    }
-    this.#counters.count('misses');
-    return FILL_READ;
+    return await this.#reads.get(this.#keys.prefix + key, FOR_LOAD);
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    const read = await this.#read<T>(key);
-    return read.outcome === 'hit' ? read.value : undefined;
+  get<T>(key: string): Promise<T | undefined> {
+    if (this.#direct(key)) return this.#reads.get(this.#keys.prefix + key, FOR_GET) as Promise<T | undefined>;
+    return this.#read(key).then(valueOrUndefined<T>);
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
@@ -288,10 +327,10 @@ class RedisCache implements Cache {
       }
       return await this.#leases.load(loader);
     }
-    const read = await this.#read<T>(key);
-    if (read.outcome === 'hit') return read.value;
-    if (read.outcome === 'bypass') return await this.#leases.load(loader);
-    return await this.#leases.loadWithLease(key, loader, ttlMs);
+    const read = this.#direct(key) ? await this.#reads.get(this.#keys.prefix + key, FOR_LOAD) : await this.#read(key);
+    if (read === MISS) return await this.#leases.loadWithLease(key, loader, ttlMs);
+    if (read === BYPASS) return await this.#leases.load(loader);
+    return read as T;
   }
 
   async invalidate(...keys: string[]): Promise<void> {

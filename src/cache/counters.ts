@@ -20,6 +20,17 @@ export class CacheCounters {
     this.#unflushed[field] += by;
   }
 
+  /** One hit (the hit path: fixed fields, no keyed access). */
+  hit(): void {
+    this.process.hits += 1;
+    this.#unflushed.hits += 1;
+  }
+
+  miss(): void {
+    this.process.misses += 1;
+    this.#unflushed.misses += 1;
+  }
+
   /** Counts a lease/loader event (metrics only). */
   event(name: MetricEvent): void {
     this.process[name] += 1;

@@ -36,6 +36,10 @@ export class PendingInvalidations {
     return this.#keys.size;
   }
 
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
   /** Remembers keys whose deletion Redis did not confirm, and schedules their replay. */
   remember(keys: readonly string[]): void {
     for (const key of keys) {

@@ -12,35 +12,58 @@
  */
 export type SendBatch = (keys: string[]) => Promise<(string | null)[]>;
 
-interface Waiter {
-  resolve(value: string | null): void;
+/**
+ * What the owner does per batch and per read, so that a hit needs no promise of its own beyond the read's: the
+ * reply is decoded and counted here, once per batch, and the caller gets the final value.
+ */
+export interface BatchHooks<R> {
+  /** As a batch leaves; returns a token handed to `settled` (the watchdog's operation id). */
+  leaving(): number;
+  /** When the batch's reply or error arrived, before its reads are answered. */
+  settled(token: number): void;
+  /** What a read of an answered batch resolves to (a promise is adopted). */
+  value(raw: string | null, key: string, tag: number): R | PromiseLike<R>;
+  /** What a read of a failed batch resolves to (instead of a rejection). */
+  failed(error: unknown, key: string, tag: number): R | PromiseLike<R>;
+}
+
+interface Waiter<R> {
+  resolve(value: R | PromiseLike<R>): void;
   reject(error: unknown): void;
 }
 
-export class ReadBatcher {
+export class ReadBatcher<R = string | null> {
   readonly #send: SendBatch;
   readonly #maxBatch: number;
+  readonly #hooks: BatchHooks<R> | undefined;
   #keys: string[] = [];
-  #waiters: Waiter[] = [];
+  #tags: number[] = [];
+  #waiters: Waiter<R>[] = [];
   #scheduled = false;
+  readonly #flushSoon = (): void => this.#flush();
 
-  /** @param maxBatch largest MGET sent; a larger burst leaves as several. */
-  constructor(send: SendBatch, maxBatch = 256) {
+  /**
+   * @param maxBatch largest MGET sent; a larger burst leaves as several.
+   * @param hooks without them a read resolves to its raw value (null when absent) and rejects when its batch fails.
+   */
+  constructor(send: SendBatch, maxBatch = 256, hooks?: BatchHooks<R>) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
     this.#send = send;
     this.#maxBatch = maxBatch;
+    this.#hooks = hooks;
   }
 
-  /** The raw value of `key` (null when absent), read in the next batch. */
-  get(key: string): Promise<string | null> {
-    return new Promise<string | null>((resolve, reject) => {
+  /** The value of `key` (raw, or as the hooks make it), read in the next batch; `tag` is handed to the hooks. */
+  get(key: string, tag = 0): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.#keys.push(key);
+      this.#tags.push(tag);
       this.#waiters.push({ resolve, reject });
       if (this.#keys.length >= this.#maxBatch) this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;
         // After the promise jobs of the current turn have run, so that every request they wake joins the batch.
-        process.nextTick(() => this.#flush());
+        process.nextTick(this.#flushSoon);
       }
     });
   }
@@ -49,9 +72,13 @@ export class ReadBatcher {
     this.#scheduled = false;
     if (this.#keys.length === 0) return;
     const keys = this.#keys;
+    const tags = this.#tags;
     const waiters = this.#waiters;
     this.#keys = [];
+    this.#tags = [];
     this.#waiters = [];
+    const hooks = this.#hooks;
+    const token = hooks ? hooks.leaving() : 0;
     let sent: Promise<(string | null)[]>;
     try {
       sent = this.#send(keys);
@@ -60,10 +87,34 @@ export class ReadBatcher {
     }
     sent.then(
       (values) => {
-        for (let i = 0; i < waiters.length; i += 1) (waiters[i] as Waiter).resolve(values[i] ?? null);
+        if (hooks) {
+          hooks.settled(token);
+          for (let i = 0; i < waiters.length; i += 1) {
+            const waiter = waiters[i] as Waiter<R>;
+            try {
+              waiter.resolve(hooks.value(values[i] ?? null, keys[i] as string, tags[i] as number));
+            } catch (thrown) {
+              waiter.reject(thrown); // a hook that throws fails its own read, never the others
+            }
+          }
+        } else {
+          for (let i = 0; i < waiters.length; i += 1) (waiters[i] as Waiter<R>).resolve((values[i] ?? null) as R);
+        }
       },
       (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
+        if (hooks) {
+          hooks.settled(token);
+          for (let i = 0; i < waiters.length; i += 1) {
+            const waiter = waiters[i] as Waiter<R>;
+            try {
+              waiter.resolve(hooks.failed(error, keys[i] as string, tags[i] as number));
+            } catch (thrown) {
+              waiter.reject(thrown);
+            }
+          }
+        } else {
+          for (const waiter of waiters) waiter.reject(error);
+        }
       },
     );
   }

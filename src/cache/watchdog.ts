@@ -49,28 +49,33 @@ export class Watchdog {
 
   /** Runs one command under the watchdog. */
   async command<T>(send: () => Promise<T>): Promise<T> {
-    const id = this.#begin();
+    const id = this.begin();
     try {
       return await send();
     } finally {
-      this.#inflight.delete(id);
-      if (this.#spared.size > 0) this.#spared.delete(id);
+      this.end(id);
     }
   }
 
-  stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-  }
-
-  /** Registers a command in flight (when enabled) and makes sure the timer runs; returns its id. */
-  #begin(): number {
+  /** Registers a command as it leaves (when enabled) and makes sure the timer runs; returns its id for `end`. */
+  begin(): number {
     const id = this.#nextOp++;
     if (this.#o.enabled) {
       this.#inflight.set(id, performance.now());
       if (this.#timer === undefined && !this.#judging) this.#watch();
     }
     return id;
+  }
+
+  /** The command's reply (or error) arrived. */
+  end(id: number): void {
+    this.#inflight.delete(id);
+    if (this.#spared.size > 0) this.#spared.delete(id);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
   }
 
   #deadline(id: number, start: number): number {

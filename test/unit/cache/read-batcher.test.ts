@@ -78,4 +78,47 @@ describe('ReadBatcher', () => {
   it('refuses a maxBatch that is not a positive integer', () => {
     expect(() => new ReadBatcher(async () => [], 0)).toThrow(RangeError);
   });
+
+  describe('with hooks (the cache decodes and counts once per batch)', () => {
+    function hooked(send: (keys: string[]) => Promise<(string | null)[]>) {
+      const events: string[] = [];
+      let next = 0;
+      const batcher = new ReadBatcher<string>(send, 4, {
+        leaving: () => {
+          events.push(`leaving ${next}`);
+          return next++;
+        },
+        settled: (token) => events.push(`settled ${token}`),
+        value: (raw, key, tag) => {
+          if (key === 'throws') throw new Error('hook failed');
+          return `${key}=${raw ?? 'none'}/${tag}`;
+        },
+        failed: (error, key, tag) => `${key} failed: ${(error as Error).message}/${tag}`,
+      });
+      return { batcher, events };
+    }
+
+    it('resolves each read to what the value hook made of it, with its tag; one leaving/settled per batch', async () => {
+      const { batcher, events } = hooked(async (keys) => keys.map((k) => (k === 'a' ? '1' : null)));
+      expect(await Promise.all([batcher.get('a', 1), batcher.get('b')])).toEqual(['a=1/1', 'b=none/0']);
+      expect(events).toEqual(['leaving 0', 'settled 0']);
+    });
+
+    it('a failed batch resolves each read through the failed hook (no rejection), settled first', async () => {
+      const { batcher, events } = hooked(async () => {
+        throw new Error('reset');
+      });
+      expect(await Promise.all([batcher.get('a'), batcher.get('b', 1)])).toEqual([
+        'a failed: reset/0',
+        'b failed: reset/1',
+      ]);
+      expect(events).toEqual(['leaving 0', 'settled 0']);
+    });
+
+    it('a hook that throws fails only its own read', async () => {
+      const { batcher } = hooked(async (keys) => keys.map(() => 'v'));
+      const results = await Promise.allSettled([batcher.get('a'), batcher.get('throws'), batcher.get('c')]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    });
+  });
 });
