@@ -24,19 +24,14 @@ export { INTERNAL_PREFIX } from './internal-keys.ts';
 const SCAN_COUNT = 1_000;
 
 /**
- * What a read of `getOrLoad` found besides a value: a miss a load may fill (absent or corrupt entry), or a bypass a
- * load must not fill (invalid key, Redis unusable or failing, the fence down, the key's invalidation unconfirmed).
- * Symbols: a JSON value can never be one. A read of `get` gets undefined for both.
+ * What a read carries through the batch: nothing for `get` (a miss or failure resolves to undefined), or for
+ * `getOrLoad` its loader and TTL — a miss then resolves to the lease protocol's load, a failure to a plain load.
  */
-const MISS: unique symbol = Symbol('miss');
-const BYPASS: unique symbol = Symbol('bypass');
-/** Tags of a read in the batch: what a miss or failure resolves to. */
-const FOR_GET = 0;
-const FOR_LOAD = 1;
-
-function valueOrUndefined<T>(read: unknown): T | undefined {
-  return read === MISS || read === BYPASS ? undefined : (read as T);
+interface LoadTag {
+  loader: () => Promise<unknown>;
+  ttlMs: number;
 }
+type ReadTag = LoadTag | undefined;
 
 function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return 0;
@@ -66,9 +61,9 @@ class RedisCache implements Cache {
   readonly #unregisterMetrics: () => void;
   /**
    * Reads of one turn leave as one command under the watchdog: GET for one key, MGET for more (read-batcher.ts);
-   * each reply is decoded and counted there, so a read resolves to its value (or undefined / a marker).
+   * each reply is decoded and counted there, so a read resolves to its value — or, for getOrLoad, to its load.
    */
-  readonly #reads: ReadBatcher<unknown>;
+  readonly #reads: ReadBatcher<unknown, ReadTag>;
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -124,7 +119,7 @@ class RedisCache implements Cache {
     const watchdog = this.#watchdog;
     const gate = this.#gate;
     const counters = this.#counters;
-    this.#reads = new ReadBatcher<unknown>(
+    this.#reads = new ReadBatcher<unknown, ReadTag>(
       (keys) => (keys.length === 1 ? client.get(keys[0] as string).then(one) : client.mget(keys)),
       256,
       {
@@ -138,18 +133,15 @@ class RedisCache implements Cache {
               counters.hit();
               return value;
             }
-            return this.#corrupt.drop(key.slice(prefixLength), raw).then(() => {
-              counters.miss();
-              return tag === FOR_LOAD ? MISS : undefined;
-            });
+            const logical = key.slice(prefixLength);
+            return this.#corrupt.drop(logical, raw).then(() => this.#missed(logical, tag));
           }
-          counters.miss();
-          return tag === FOR_LOAD ? MISS : undefined;
+          return this.#missed(key.slice(prefixLength), tag);
         },
         failed: (error, _key, tag) => {
           gate.failed('get', error);
           counters.miss();
-          return tag === FOR_LOAD ? BYPASS : undefined;
+          return tag === undefined ? undefined : this.#leases.load(tag.loader);
         },
       },
     );
@@ -186,33 +178,43 @@ class RedisCache implements Cache {
     );
   }
 
+  /** A miss (absent or corrupt entry): counted; a load may fill it (the lease protocol). */
+  #missed(key: string, tag: ReadTag): unknown {
+    this.#counters.miss();
+    return tag === undefined ? undefined : this.#leases.loadWithLease(key, tag.loader, tag.ttlMs);
+  }
+
   /**
-   * One counted read of `key` off the hit path: the value, MISS (a load may fill) or BYPASS (a load must not fill:
-   * invalid key, Redis unusable or failing, the fence down, or the key's invalidation not yet confirmed).
+   * One counted read of `key` off the hit path. A bypass — invalid key, Redis unusable, the fence down, or the key's
+   * invalidation not yet confirmed — is a miss a load must not fill: undefined for get, a plain load for getOrLoad.
    */
-  async #read(key: string): Promise<unknown> {
+  async #read(key: string, tag: ReadTag): Promise<unknown> {
     const usable = this.#gate.usable();
     if (!KeySpace.valid(key) || (usable !== true && !(await usable))) {
       if (!this.#gate.closed) {
         this.#counters.miss();
         this.#counters.count('errors');
       }
-      return BYPASS;
+      return this.#bypass(tag);
     }
     if (this.#fence !== undefined && !this.#fence.trusted) {
       this.#counters.miss();
-      return BYPASS;
+      return this.#bypass(tag);
     }
     if (this.#pending.size > 0 && !(await this.#pending.confirmed(key))) {
       this.#counters.miss();
-      return BYPASS;
+      return this.#bypass(tag);
     }
-    return await this.#reads.get(this.#keys.prefix + key, FOR_LOAD);
+    return await this.#reads.get(this.#keys.prefix + key, tag);
+  }
+
+  #bypass(tag: ReadTag): unknown {
+    return tag === undefined ? undefined : this.#leases.load(tag.loader);
   }
 
   get<T>(key: string): Promise<T | undefined> {
-    if (this.#direct(key)) return this.#reads.get(this.#keys.prefix + key, FOR_GET) as Promise<T | undefined>;
-    return this.#read(key).then(valueOrUndefined<T>);
+    const read = this.#direct(key) ? this.#reads.get(this.#keys.prefix + key) : this.#read(key, undefined);
+    return read as Promise<T | undefined>;
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
@@ -315,22 +317,23 @@ class RedisCache implements Cache {
     return await this.deletePattern('*');
   }
 
-  async getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
+  getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
     const ttlMs = ttlMsOf(options?.ttlSeconds);
-    if (!KeySpace.valid(key) || ttlMs === undefined) {
-      this.#options.logger.warn('getOrLoad bypassed the cache: invalid key or ttlSeconds not > 0', {
-        key: typeof key === 'string' ? key : typeof key,
-      });
-      if (!this.#gate.closed) {
-        this.#counters.count('misses');
-        this.#counters.count('errors');
-      }
-      return await this.#leases.load(loader);
+    if (!KeySpace.valid(key) || ttlMs === undefined) return this.#loadInvalid(key, loader);
+    const tag: LoadTag = { loader, ttlMs };
+    const read = this.#direct(key) ? this.#reads.get(this.#keys.prefix + key, tag) : this.#read(key, tag);
+    return read as Promise<T>;
+  }
+
+  async #loadInvalid<T>(key: string, loader: () => Promise<T>): Promise<T> {
+    this.#options.logger.warn('getOrLoad bypassed the cache: invalid key or ttlSeconds not > 0', {
+      key: typeof key === 'string' ? key : typeof key,
+    });
+    if (!this.#gate.closed) {
+      this.#counters.miss();
+      this.#counters.count('errors');
     }
-    const read = this.#direct(key) ? await this.#reads.get(this.#keys.prefix + key, FOR_LOAD) : await this.#read(key);
-    if (read === MISS) return await this.#leases.loadWithLease(key, loader, ttlMs);
-    if (read === BYPASS) return await this.#leases.load(loader);
-    return read as T;
+    return await this.#leases.load(loader);
   }
 
   async invalidate(...keys: string[]): Promise<void> {

@@ -16,15 +16,15 @@ export type SendBatch = (keys: string[]) => Promise<(string | null)[]>;
  * What the owner does per batch and per read, so that a hit needs no promise of its own beyond the read's: the
  * reply is decoded and counted here, once per batch, and the caller gets the final value.
  */
-export interface BatchHooks<R> {
+export interface BatchHooks<R, Tag> {
   /** As a batch leaves; returns a token handed to `settled` (the watchdog's operation id). */
   leaving(): number;
   /** When the batch's reply or error arrived, before its reads are answered. */
   settled(token: number): void;
   /** What a read of an answered batch resolves to (a promise is adopted). */
-  value(raw: string | null, key: string, tag: number): R | PromiseLike<R>;
+  value(raw: string | null, key: string, tag: Tag): R | PromiseLike<R>;
   /** What a read of a failed batch resolves to (instead of a rejection). */
-  failed(error: unknown, key: string, tag: number): R | PromiseLike<R>;
+  failed(error: unknown, key: string, tag: Tag): R | PromiseLike<R>;
 }
 
 interface Waiter<R> {
@@ -32,12 +32,12 @@ interface Waiter<R> {
   reject(error: unknown): void;
 }
 
-export class ReadBatcher<R = string | null> {
+export class ReadBatcher<R = string | null, Tag = number | undefined> {
   readonly #send: SendBatch;
   readonly #maxBatch: number;
-  readonly #hooks: BatchHooks<R> | undefined;
+  readonly #hooks: BatchHooks<R, Tag> | undefined;
   #keys: string[] = [];
-  #tags: number[] = [];
+  #tags: Tag[] = [];
   #waiters: Waiter<R>[] = [];
   #scheduled = false;
   readonly #flushSoon = (): void => this.#flush();
@@ -46,7 +46,7 @@ export class ReadBatcher<R = string | null> {
    * @param maxBatch largest MGET sent; a larger burst leaves as several.
    * @param hooks without them a read resolves to its raw value (null when absent) and rejects when its batch fails.
    */
-  constructor(send: SendBatch, maxBatch = 256, hooks?: BatchHooks<R>) {
+  constructor(send: SendBatch, maxBatch = 256, hooks?: BatchHooks<R, Tag>) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
     this.#send = send;
     this.#maxBatch = maxBatch;
@@ -54,10 +54,10 @@ export class ReadBatcher<R = string | null> {
   }
 
   /** The value of `key` (raw, or as the hooks make it), read in the next batch; `tag` is handed to the hooks. */
-  get(key: string, tag = 0): Promise<R> {
+  get(key: string, tag?: Tag): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#keys.push(key);
-      this.#tags.push(tag);
+      this.#tags.push(tag as Tag);
       this.#waiters.push({ resolve, reject });
       if (this.#keys.length >= this.#maxBatch) this.#flush();
       else if (!this.#scheduled) {
@@ -92,7 +92,7 @@ export class ReadBatcher<R = string | null> {
           for (let i = 0; i < waiters.length; i += 1) {
             const waiter = waiters[i] as Waiter<R>;
             try {
-              waiter.resolve(hooks.value(values[i] ?? null, keys[i] as string, tags[i] as number));
+              waiter.resolve(hooks.value(values[i] ?? null, keys[i] as string, tags[i] as Tag));
             } catch (thrown) {
               waiter.reject(thrown); // a hook that throws fails its own read, never the others
             }
@@ -107,7 +107,7 @@ export class ReadBatcher<R = string | null> {
           for (let i = 0; i < waiters.length; i += 1) {
             const waiter = waiters[i] as Waiter<R>;
             try {
-              waiter.resolve(hooks.failed(error, keys[i] as string, tags[i] as number));
+              waiter.resolve(hooks.failed(error, keys[i] as string, tags[i] as Tag));
             } catch (thrown) {
               waiter.reject(thrown);
             }

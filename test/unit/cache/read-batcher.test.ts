@@ -100,7 +100,7 @@ describe('ReadBatcher', () => {
 
     it('resolves each read to what the value hook made of it, with its tag; one leaving/settled per batch', async () => {
       const { batcher, events } = hooked(async (keys) => keys.map((k) => (k === 'a' ? '1' : null)));
-      expect(await Promise.all([batcher.get('a', 1), batcher.get('b')])).toEqual(['a=1/1', 'b=none/0']);
+      expect(await Promise.all([batcher.get('a', 1), batcher.get('b')])).toEqual(['a=1/1', 'b=none/undefined']);
       expect(events).toEqual(['leaving 0', 'settled 0']);
     });
 
@@ -109,7 +109,7 @@ describe('ReadBatcher', () => {
         throw new Error('reset');
       });
       expect(await Promise.all([batcher.get('a'), batcher.get('b', 1)])).toEqual([
-        'a failed: reset/0',
+        'a failed: reset/undefined',
         'b failed: reset/1',
       ]);
       expect(events).toEqual(['leaving 0', 'settled 0']);
