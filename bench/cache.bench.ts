@@ -73,8 +73,8 @@ interface Result {
   totalNs: number;
   /** Keys Redis looked up during this contender's slices (INFO keyspace_hits + keyspace_misses). */
   redisKeyReads: number;
-  /** CPU time of this process (user + system, µs) during this contender's slices. */
-  cpuUs: number;
+  /** CPU time of this process (user + system) per op, µs, one entry per slice. */
+  sliceCpuUs: number[];
 }
 
 /** Redis' count of key lookups so far: a GET is one, an MGET of n keys is n. */
@@ -123,7 +123,7 @@ async function runSlices(
       if (r) {
         r.totalNs += Number(process.hrtime.bigint() - start);
         const used = process.cpuUsage(cpu);
-        r.cpuUs += used.user + used.system;
+        r.sliceCpuUs.push((used.user + used.system) / sliceOps);
         r.redisKeyReads += (await keyReads(probe)) - reads;
       }
     }
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     for (const inflight of INFLIGHT) {
       await runSlices(contenders, WARMUP_OPS, inflight, probe);
       const results = new Map<string, Result>(
-        contenders.map((c) => [c.name, { name: c.name, samplesNs: [], totalNs: 0, redisKeyReads: 0, cpuUs: 0 }]),
+        contenders.map((c) => [c.name, { name: c.name, samplesNs: [], totalNs: 0, redisKeyReads: 0, sliceCpuUs: [] }]),
       );
       await runSlices(contenders, OPS, inflight, probe, results);
       const rows = [...results.values()].map((r) => {
@@ -236,7 +236,10 @@ async function main(): Promise<void> {
           p50: quantile(sorted, 0.5) / 1_000,
           p99: quantile(sorted, 0.99) / 1_000,
           keyReadsPerOp: r.redisKeyReads / r.samplesNs.length,
-          cpuUsPerOp: r.cpuUs / r.samplesNs.length,
+          cpuUsPerOp: quantile(
+            [...r.sliceCpuUs].sort((a, b) => a - b),
+            0.5,
+          ),
         };
       });
       const byName = (name: string) => rows.find((r) => r.name === name) as (typeof rows)[number];
@@ -278,8 +281,8 @@ async function main(): Promise<void> {
       '  invalidation made meanwhile. fastnpc batches the reads of one turn into one MGET: every read still asks Redis.',
       '- "fastnpc get (hit, fence on)" is the cache as the service runs it beside the invalidator (fence after an',
       '  outage on): the fence is a per-process flag, so its hit must cost what a plain hit costs.',
-      '- "CPU µs/op": this process\'s CPU time (user + system) per op during the contender\'s slices — what the client',
-      '  side costs, robust to other processes taking the CPU (throughput is wall time and is not, on a busy host).',
+      '- "CPU µs/op": this process\'s CPU time (user + system) per op, median over the contender\'s slices — what the',
+      '  client side costs; steadier than throughput (wall time) when other processes take the CPU.',
     );
     console.log(lines.join('\n'));
   } finally {
