@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, type RedisOptions } from 'ioredis';
+import { CacheOptionError } from './errors.ts';
+import type { ResolvedCacheOptions } from './options.ts';
+import type { RedisSource } from './types.ts';
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isRedisClient(source: RedisSource): source is Redis {
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof (source as Redis).sendCommand === 'function' &&
+    typeof (source as Redis).evalsha === 'function'
+  );
+}
+
+/**
+ * ioredis options that make every command fail fast and never replay a write after a reconnect. The command
+ * timeout is not ioredis' `commandTimeout` (one timer per command, 2–6 µs of a ≈ 60 µs hit) but the cache's
+ * watchdog (watchdog.ts): one timer for all commands in flight.
+ */
+function failFastOptions(options: ResolvedCacheOptions): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.max(1_000, options.commandTimeoutMs),
+    retryStrategy: (times: number) => Math.min(times * 50, 1_000),
+  };
+}
+
+/**
+ * ioredis lets a URL's (empty) password win over the `password` option (`redis://app@host` + REDIS_PASSWORD
+ * would authenticate with ''), so the option is written into the URL handed to ioredis — in memory only.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined || !/^rediss?:\/\//i.test(url)) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean } {
+  const source = options.redis;
+  if (isRedisClient(source)) {
+    if (source.options.keyPrefix) {
+      throw new CacheOptionError(
+        'redis',
+        'the given ioredis client has a keyPrefix; pass a client without one (the cache prefixes the namespace itself)',
+      );
+    }
+    const given = source.options;
+    if (
+      given.enableOfflineQueue !== false ||
+      given.commandTimeout === undefined ||
+      given.autoResendUnfulfilledCommands
+    ) {
+      options.logger.warn(
+        'the given ioredis client is not fail-fast: set enableOfflineQueue: false, commandTimeout and ' +
+          'autoResendUnfulfilledCommands: false on it, or pass a URL and let the cache create its client',
+      );
+    }
+    return { client: source, owned: false };
+  }
+  const password = options.password === undefined ? {} : { password: options.password };
+  if (typeof source === 'string') {
+    return { client: new Redis(withPassword(source, options.password), failFastOptions(options)), owned: true };
+  }
+  if (source.keyPrefix) {
+    throw new CacheOptionError('redis', 'keyPrefix is not supported; use the namespace option');
+  }
+  return { client: new Redis({ ...source, ...failFastOptions(options), ...password }), owned: true };
+}
+
+/**
+ * The cache's connection to Redis: the ioredis client (created fail-fast from a URL or options, or given by the
+ * caller and then never quit), whether it was ever ready, and its reset. ioredis reconnects on its own (back-off up
+ * to 1 s); a closed connection is reported to `onClose` (Redis may come back older or emptied).
+ */
+export class Connection {
+  readonly client: Redis;
+  /** Whether the cache created the client (then it may reset and quit it). */
+  readonly owned: boolean;
+  readonly #options: ResolvedCacheOptions;
+  readonly #onClose: () => void;
+  #everReady: boolean;
+  readonly #onReady = (): void => {
+    this.#everReady = true;
+  };
+
+  constructor(options: ResolvedCacheOptions, onClose: () => void) {
+    this.#options = options;
+    this.#onClose = onClose;
+    const { client, owned } = connect(options);
+    this.client = client;
+    this.owned = owned;
+    this.#everReady = client.status === 'ready';
+    if (owned) {
+      // Without a listener ioredis prints every connection error; the breaker reports outages instead.
+      client.on('error', (error: unknown) =>
+        options.logger.debug('redis connection error', { error: errorMessage(error) }),
+      );
+    }
+    client.on('ready', this.#onReady);
+    client.on('close', this.#onClose);
+  }
+
+  /** Whether the connection was ready at least once (before that, calls wait for it: see `waitFirstReady`). */
+  get everReady(): boolean {
+    return this.#everReady;
+  }
+
+  get ready(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /** Waits for the very first connection at most commandTimeoutMs; true when the client is ready. */
+  async waitFirstReady(): Promise<boolean> {
+    const client = this.client;
+    if (client.status === 'ready') return true;
+    if (client.status === 'end') return false;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.#options.commandTimeoutMs);
+      client.once('ready', done);
+    });
+    return (client.status as string) === 'ready';
+  }
+
+  /**
+   * Destroys the socket: ioredis rejects every command in flight at once (maxRetriesPerRequest 0) and
+   * reconnects, and Redis discards whatever that connection still had queued (a write never lands later).
+   */
+  reset(): void {
+    this.client.stream?.destroy();
+  }
+
+  /** Stops listening; quits the client when the cache created it (a given client is the caller's). */
+  async close(): Promise<void> {
+    this.client.off('close', this.#onClose);
+    this.client.off('ready', this.#onReady);
+    if (!this.owned) return;
+    try {
+      await Promise.race([this.client.quit(), sleep(this.#options.commandTimeoutMs * 5, undefined, { ref: false })]);
+    } catch {
+      // already gone
+    }
+    this.client.disconnect();
+  }
+}
