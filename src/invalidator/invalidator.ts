@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
-import { consistencyKey, INTERNAL_PREFIX } from '../cache/internal-keys.ts';
+import { consistencyKey } from '../cache/internal-keys.ts';
+import { leaseKeyOf } from '../cache/key-space.ts';
 import { runScript } from '../cache/scripts.ts';
 import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
 import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
@@ -87,7 +88,6 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
   const idleTickMs = options.idleTickMs ?? DEFAULT_INVALIDATOR_OPTIONS.idleTickMs;
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
-  const leasePrefix = `${namespace}:${INTERNAL_PREFIX}lease:`;
 
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {});
@@ -242,7 +242,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             guard();
             if (truncated) await clearEntries(redis, namespace);
             const keysToDelete: string[] = [];
-            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leasePrefix + key);
+            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leaseKeyOf(namespace, key));
             const applied = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
             const at = Date.now();
             if (applied < 0)
