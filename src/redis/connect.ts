@@ -82,7 +82,7 @@ export function connectRedis(topology: RedisTopology, options: ConnectOptions = 
     return new Redis(sentinelOptions);
   }
   const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeOptions } = base;
-  return new Cluster(topology.nodes, {
+  const cluster = new Cluster(topology.nodes, {
     enableOfflineQueue: false,
     lazyConnect: lazyConnect ?? false,
     clusterRetryStrategy: (times: number) => retryStrategy?.(times) ?? 1_000,
@@ -90,10 +90,18 @@ export function connectRedis(topology: RedisTopology, options: ConnectOptions = 
     retryDelayOnClusterDown: 0,
     retryDelayOnTryAgain: 20,
     slotsRefreshTimeout: base.connectTimeout ?? DEFAULT_CONNECT_OPTIONS.connectTimeoutMs,
+    // who serves which slot is asked again every second: a failover is followed within about a second of its end
+    slotsRefreshInterval: 1_000,
     // node connections reconnect on their own: a replica promoted in place keeps its address
     clusterNodeRetryStrategy: (times: number) => Math.min(times * 50, 1_000),
     redisOptions: { ...nodeOptions, ...password },
   } as ConstructorParameters<typeof Cluster>[1]);
+  // ioredis opens a node's connection on its first command; once the client is ready, open every primary's, so
+  // a first read of a slot is not the one that waits for a TCP handshake (and trips a watchdog)
+  cluster.on('ready', () => {
+    for (const node of cluster.nodes('master')) if (node.status === 'wait') node.connect().catch(() => {});
+  });
+  return cluster;
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
