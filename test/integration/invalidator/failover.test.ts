@@ -1,8 +1,15 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisTopology } from '../../../src/redis/topology.ts';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack, startSentinelTopology } from '../../../src/stack/index.ts';
-import { type Client, registerUser } from '../service/http.ts';
+import {
+  type StartedLocalStack,
+  type StartedRedisServer,
+  startLocalStack,
+  startRedisCluster,
+  startSentinelTopology,
+} from '../../../src/stack/index.ts';
+import { Client, uniqueName } from '../service/http.ts';
 
 // Issue 14 part 4: replication is asynchronous, so an invalidation the old primary acknowledged can be missing on
 // the replica Sentinel promotes. The replica here stops applying its primary's stream (CLIENT PAUSE WRITE on the
@@ -11,6 +18,7 @@ import { type Client, registerUser } from '../service/http.ts';
 // killed, and the promoted replica still holds the old entries. Control: no invalidator and no fence (the design
 // before issue 11) — the lost invalidations are served. Guarded: the invalidator replays the commit log from the
 // position the new primary holds, and the workers' fence keeps them off it until it caught up — no stale read.
+// The same on a Redis Cluster: every replica paused, the primary owning the first user's entry killed.
 
 const USERS = 6;
 /** How long both workers are read after the promotion (the fence lifts once the invalidator replayed; loaded CI hosts are slow). */
@@ -34,22 +42,89 @@ interface FailoverFigures {
   cacheBackMs: number | null;
 }
 
-async function failoverRound(invalidator: 'on' | 'off', namespace: string): Promise<FailoverFigures> {
+/** A started topology as the round needs it: where to connect, which primary to kill, how to see the promotion. */
+interface Lab {
+  redis: RedisTopology;
+  /** Pauses the replicas' application of the stream; returns the primary to kill (owner of `key`). */
+  prepare(key: string): Promise<StartedRedisServer>;
+  waitForFailover(killed: StartedRedisServer): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function pause(node: StartedRedisServer): Promise<void> {
+  const client = new Redis(node.url);
+  try {
+    await client.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function sentinelLab(): Promise<Lab> {
   const topology = await startSentinelTopology({ downAfterMs: 1_000 });
+  return {
+    redis: { kind: 'sentinel', sentinels: [...topology.sentinelAddresses], name: topology.masterName },
+    prepare: async () => {
+      const primary = await topology.currentPrimary();
+      for (const replica of topology.nodes.filter((n) => n !== primary)) await pause(replica);
+      return primary;
+    },
+    waitForFailover: async (killed) => {
+      await topology.waitForFailover(killed, 60_000);
+    },
+    stop: () => topology.stop(),
+  };
+}
+
+async function clusterLab(): Promise<Lab> {
+  const cluster = await startRedisCluster();
+  let slot = 0;
+  return {
+    redis: { kind: 'cluster', nodes: [...cluster.startupNodes] },
+    prepare: async (key) => {
+      const probe = new Redis(cluster.startupNodes[0]!);
+      try {
+        slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
+      } finally {
+        probe.disconnect();
+      }
+      const primary = await cluster.primaryOf(slot);
+      for (const node of cluster.nodes) {
+        const client = new Redis(node.url);
+        const role = await client.info('replication').finally(() => client.disconnect());
+        if (role.includes('role:slave')) await pause(node);
+      }
+      return primary;
+    },
+    waitForFailover: async (killed) => {
+      await cluster.waitForFailover(slot, killed, 60_000);
+    },
+    stop: () => cluster.stop(),
+  };
+}
+
+async function failoverRound(
+  kind: 'sentinel' | 'cluster',
+  invalidator: 'on' | 'off',
+  namespace: string,
+): Promise<FailoverFigures> {
+  const lab = kind === 'sentinel' ? await sentinelLab() : await clusterLab();
   let service: StartedService | undefined;
   try {
     service = await startService({
       databaseUrl: postgres.databaseUrl,
-      redisTopology: { kind: 'sentinel', sentinels: [...topology.sentinelAddresses], name: topology.masterName },
+      redisTopology: lab.redis,
       seed: false,
       env: { LOG_LEVEL: 'error', FASTNPC_INVALIDATOR: invalidator, CACHE_NAMESPACE: namespace },
       startTimeoutMs: 120_000,
     });
     const [url1, url2] = service.workerUrls as [string, string];
-    const users: { w1: Client; w2: Client; value: number }[] = [];
+    const users: { w1: Client; w2: Client; value: number; id: number }[] = [];
     for (let i = 0; i < USERS; i += 1) {
-      const w1 = await registerUser(url1, `fo${invalidator}`);
-      users.push({ w1, w2: w1.on(url2), value: 0 });
+      const w1 = new Client(url1);
+      const reply = await w1.post('/auth/register', { username: uniqueName(`fo${invalidator}`), password: 'pw-12345' });
+      expect(reply.status).toBe(200);
+      users.push({ w1, w2: w1.on(url2), value: 0, id: Number(reply.body.user.id) });
     }
     // every user's settings cached, and served from the cache on both workers
     for (const user of users) {
@@ -62,11 +137,7 @@ async function failoverRound(invalidator: 'on' | 'off', namespace: string): Prom
         expect(hit).toBe(true);
       }
     }
-    const primary = await topology.currentPrimary();
-    const replica = topology.nodes.find((n) => n !== primary)!;
-    const onReplica = new Redis(replica.url);
-    await onReplica.call('CLIENT', 'PAUSE', '3000', 'WRITE');
-    onReplica.disconnect();
+    const primary = await lab.prepare(`${namespace}:user_settings:${users[0]!.id}`);
     let serverErrors = 0;
     for (const [i, user] of users.entries()) {
       user.value = 1_000 + i;
@@ -77,7 +148,7 @@ async function failoverRound(invalidator: 'on' | 'off', namespace: string): Prom
     await new Promise((r) => setTimeout(r, 300)); // the invalidator applies the commits too — on the old primary
     const killedAt = Date.now();
     await primary.kill();
-    await topology.waitForFailover(primary, 60_000);
+    await lab.waitForFailover(primary);
     const failoverMs = Date.now() - killedAt;
 
     let staleReads = 0;
@@ -104,23 +175,24 @@ async function failoverRound(invalidator: 'on' | 'off', namespace: string): Prom
     return { staleReads, staleUsers: staleUsers.size, reads, serverErrors, failoverMs, cacheBackMs };
   } finally {
     await service?.stop();
-    await topology.stop();
+    await lab.stop();
   }
 }
 
-describe('consistency across a Sentinel failover (acknowledged invalidations lost by replication)', () => {
-  let control: FailoverFigures;
-  it('control (no invalidator, no fence): the promoted replica serves the lost invalidations', async () => {
-    control = await failoverRound('off', 'focontrol');
-    console.log(`failover control: ${JSON.stringify(control)}`);
-    expect(control.staleUsers).toBeGreaterThan(0);
-  }, 300_000);
+for (const kind of ['sentinel', 'cluster'] as const) {
+  describe(`consistency across a ${kind} failover (acknowledged invalidations lost by replication)`, () => {
+    it('control (no invalidator, no fence): the promoted replica serves the lost invalidations', async () => {
+      const control = await failoverRound(kind, 'off', `fo${kind}control`);
+      console.log(`failover ${kind} control: ${JSON.stringify(control)}`);
+      expect(control.staleUsers).toBeGreaterThan(0);
+    }, 300_000);
 
-  it('guarded (replay from the new primary’s position + fence): 0 stale reads', async () => {
-    const guarded = await failoverRound('on', 'foguarded');
-    console.log(`failover guarded: ${JSON.stringify(guarded)}`);
-    expect(guarded.staleReads).toBe(0);
-    expect(guarded.serverErrors).toBe(0);
-    expect(guarded.cacheBackMs).not.toBeNull(); // and the cache is back in use afterwards
-  }, 300_000);
-});
+    it('guarded (replay from the new primary’s position + fence): 0 stale reads', async () => {
+      const guarded = await failoverRound(kind, 'on', `fo${kind}guarded`);
+      console.log(`failover ${kind} guarded: ${JSON.stringify(guarded)}`);
+      expect(guarded.staleReads).toBe(0);
+      expect(guarded.serverErrors).toBe(0);
+      expect(guarded.cacheBackMs).not.toBeNull(); // and the cache is back in use afterwards
+    }, 300_000);
+  });
+}
