@@ -5,7 +5,7 @@
  *                 `char_list:{uid}`, no namespace, names as the app stores them (it normalises `*`/`:` to `_`, so
  *                 rows use the name the app lists, never the one they sent). No shared counters in Redis.
  * - `reference` — this project's service: the same entries under the namespace `fastnpc:`, every user-chosen part
- *                 encoded (src/cache/keys.ts); system-wide counters in the hash `fastnpc:__cache__:stats:system`.
+ *                 encoded (src/cache/keys.ts); system-wide counters in the hash `fastnpc:__cache__:{stats}:system`.
  * Selected with `--profile` / ACCEPTANCE_PROFILE; default `plan` for an external target, `reference` otherwise.
  */
 import { INTERNAL_PREFIX, keys } from '../../src/cache/index.ts';
@@ -35,7 +35,7 @@ const globEscape = (s: string): string => s.replace(/[*?[\]\\]/g, (c) => `\\${c}
 
 const reference: KeyProfile = {
   name: 'reference',
-  description: 'this project’s service: fastnpc:<entry>:<encoded ids>, counters in fastnpc:__cache__:stats:system',
+  description: 'this project’s service: fastnpc:<entry>:<encoded ids>, counters in fastnpc:__cache__:{stats}:system',
   settings: (uid) => REFERENCE_NS + keys.userSettings(uid),
   // The encoded key, then the raw concatenation (what a target that builds keys from raw names would use).
   characterId: (uid, name) => [REFERENCE_NS + keys.characterId(uid, name), `${REFERENCE_NS}char_id:${uid}:${name}`],
@@ -51,7 +51,7 @@ const reference: KeyProfile = {
     `${REFERENCE_NS}char_profile:${uid}:*`,
   ],
   entryGlobs: ['user_settings:*', 'char_id:*', 'char_profile:*', 'char_list:*'].map((g) => REFERENCE_NS + g),
-  statsHash: `${REFERENCE_NS}${INTERNAL_PREFIX}stats:system`,
+  statsHash: `${REFERENCE_NS}${INTERNAL_PREFIX}{stats}:system`,
 };
 
 const plan: KeyProfile = {

@@ -2,7 +2,7 @@ import { CircuitBreaker } from './breaker.ts';
 import { type Connection, errorMessage } from './connection.ts';
 import type { CacheCounters } from './counters.ts';
 import type { ResolvedCacheOptions } from './options.ts';
-import { type LuaScript, runScript } from './scripts.ts';
+import { type LuaScript, REMOVE, runScript } from './scripts.ts';
 import type { Watchdog } from './watchdog.ts';
 
 export interface BreakerGateOptions {
@@ -89,6 +89,12 @@ export class BreakerGate {
     const result = await runScript(this.#o.connection.client, lua, keys, args, this.#bound);
     this.#breaker.success();
     return result;
+  }
+
+  /** Runs REMOVE over each batch (KeySpace.removeBatches); returns how many values existed. */
+  async remove(batches: readonly string[][]): Promise<number> {
+    const counts = await Promise.all(batches.map((keys) => this.run(REMOVE, keys, [])));
+    return counts.reduce<number>((sum, n) => sum + Number(n), 0);
   }
 
   success(): void {

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+import { primaries } from '../redis/connect.ts';
 import { BreakerGate } from './breaker-gate.ts';
 import { CORRUPT, decode, encode } from './codec.ts';
 import { Connection, errorMessage } from './connection.ts';
@@ -12,7 +14,7 @@ import { registerCacheMetrics } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
 import { ReadBatcher } from './read-batcher.ts';
-import { REMOVE, STORE } from './scripts.ts';
+import { STORE } from './scripts.ts';
 import { toCounters } from './stats.ts';
 import { StatsFlush } from './stats-flush.ts';
 import type { Cache, CacheStats, GetOrLoadOptions } from './types.ts';
@@ -68,9 +70,9 @@ class RedisCache implements Cache {
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
     const ns = options.namespace;
-    this.#keys = new KeySpace(ns, options.workerId);
     // A closed connection (restart, partition, reset by the watchdog): Redis may come back older or emptied.
     const connection = new Connection(options, () => this.#fence?.distrust('connection closed'));
+    this.#keys = new KeySpace(ns, options.workerId, connection.cluster);
     this.#connection = connection;
     const client = connection.client;
     this.#watchdog = new Watchdog({
@@ -120,7 +122,13 @@ class RedisCache implements Cache {
     const gate = this.#gate;
     const counters = this.#counters;
     this.#reads = new ReadBatcher<unknown, ReadTag>(
-      (keys) => (keys.length === 1 ? client.get(keys[0] as string).then(one) : client.mget(keys)),
+      (keys) =>
+        keys.length === 1
+          ? client.get(keys[0] as string).then(one)
+          : // on a Cluster the keys of one MGET must share a slot: one GET each, sent together
+            connection.cluster
+            ? Promise.all(keys.map((key) => client.get(key)))
+            : client.mget(keys),
       256,
       {
         leaving: () => watchdog.begin(),
@@ -171,7 +179,7 @@ class RedisCache implements Cache {
    */
   #direct(key: string): boolean {
     return (
-      KeySpace.valid(key) &&
+      this.#keys.valid(key) &&
       this.#gate.usable() === true &&
       (this.#fence === undefined || this.#fence.trusted) &&
       (this.#pending.size === 0 || !this.#pending.has(key))
@@ -190,7 +198,7 @@ class RedisCache implements Cache {
    */
   async #read(key: string, tag: ReadTag): Promise<unknown> {
     const usable = this.#gate.usable();
-    if (!KeySpace.valid(key) || (usable !== true && !(await usable))) {
+    if (!this.#keys.valid(key) || (usable !== true && !(await usable))) {
       if (!this.#gate.closed) {
         this.#counters.miss();
         this.#counters.count('errors');
@@ -220,7 +228,7 @@ class RedisCache implements Cache {
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
     const payload = encode(value);
     const ttlMs = ttlMsOf(ttlSeconds);
-    if (!KeySpace.valid(key) || payload === undefined || ttlMs === undefined) {
+    if (!this.#keys.valid(key) || payload === undefined || ttlMs === undefined) {
       this.#options.logger.warn('set refused: invalid key, value that is not JSON, or ttlSeconds not > 0', {
         key: typeof key === 'string' ? key : typeof key,
       });
@@ -243,7 +251,7 @@ class RedisCache implements Cache {
   }
 
   async delete(key: string): Promise<boolean> {
-    if (!KeySpace.valid(key)) {
+    if (!this.#keys.valid(key)) {
       this.#counters.count('errors');
       return false;
     }
@@ -255,7 +263,7 @@ class RedisCache implements Cache {
       return false;
     }
     try {
-      await this.#gate.run(REMOVE, this.#keys.valueAndLease([key]), []);
+      await this.#gate.remove(this.#keys.removeBatches([key]));
       this.#pending.forget(key);
       this.#counters.count('deletes');
       return true;
@@ -267,7 +275,7 @@ class RedisCache implements Cache {
   }
 
   async exists(key: string): Promise<boolean> {
-    if (!KeySpace.valid(key) || !(await this.#gate.usable())) return false;
+    if (!this.#keys.valid(key) || !(await this.#gate.usable())) return false;
     if (this.#fence !== undefined && !this.#fence.trusted) return false;
     if (this.#pending.size > 0 && !(await this.#pending.confirmed(key))) return false;
     try {
@@ -280,17 +288,36 @@ class RedisCache implements Cache {
     }
   }
 
+  /** SCAN + UNLINK on every primary (one on a single server or Sentinel's primary, each of a Cluster's). */
   async #scanUnlink(match: string, skipInternal: boolean): Promise<number> {
-    const client = this.#connection.client;
+    let removed = 0;
+    for (const node of primaries(this.#connection.client)) {
+      removed += await this.#scanUnlinkOn(node, match, skipInternal);
+    }
+    return removed;
+  }
+
+  async #scanUnlinkOn(node: Redis, match: string, skipInternal: boolean): Promise<number> {
     let cursor = '0';
     let removed = 0;
     const internal = this.#keys.internal;
     do {
-      const [next, found] = await this.#gate.command(() => client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT));
+      const [next, found] = await this.#gate.command(() => node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT));
       this.#gate.success();
       cursor = next;
       const batch = skipInternal ? found.filter((k) => !k.startsWith(internal)) : found;
-      if (batch.length > 0) removed += await this.#gate.command(() => client.unlink(...batch));
+      if (batch.length === 0) continue;
+      if (!this.#connection.cluster) removed += await this.#gate.command(() => node.unlink(...batch));
+      else {
+        // one UNLINK per key (a node refuses keys of different slots in one command), in one round trip
+        const pipeline = node.pipeline();
+        for (const key of batch) pipeline.unlink(key);
+        const replies = (await this.#gate.command(() => pipeline.exec())) ?? [];
+        for (const [error, n] of replies) {
+          if (error) throw error;
+          removed += Number(n);
+        }
+      }
     } while (cursor !== '0');
     return removed;
   }
@@ -303,7 +330,7 @@ class RedisCache implements Cache {
     try {
       // Leases first: a load that stored before this point is removed by the value scan, one that stores after
       // it finds its lease gone and is refused.
-      await this.#scanUnlink(this.#keys.leasePrefix + pattern, false);
+      await this.#scanUnlink(this.#keys.leasePattern(pattern), false);
       const removed = await this.#scanUnlink(this.#keys.prefix + pattern, true);
       this.#counters.count('deletes', removed);
       return removed;
@@ -319,7 +346,7 @@ class RedisCache implements Cache {
 
   getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
     const ttlMs = ttlMsOf(options?.ttlSeconds);
-    if (!KeySpace.valid(key) || ttlMs === undefined) return this.#loadInvalid(key, loader);
+    if (!this.#keys.valid(key) || ttlMs === undefined) return this.#loadInvalid(key, loader);
     const tag: LoadTag = { loader, ttlMs };
     const read = this.#direct(key) ? this.#reads.get(this.#keys.prefix + key, tag) : this.#read(key, tag);
     return read as Promise<T>;
@@ -338,7 +365,7 @@ class RedisCache implements Cache {
 
   async invalidate(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    const invalid = keys.filter((key) => !KeySpace.valid(key));
+    const invalid = keys.filter((key) => !this.#keys.valid(key));
     if (invalid.length > 0) {
       throw new CacheInvalidationError(
         keys,
@@ -355,7 +382,7 @@ class RedisCache implements Cache {
       );
     }
     try {
-      await this.#gate.run(REMOVE, this.#keys.valueAndLease(keys), []);
+      await this.#gate.remove(this.#keys.removeBatches(keys));
     } catch (error) {
       this.#gate.failed('invalidate', error);
       this.#pending.remember(keys);

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { connectRedis, isCluster, type RedisClient, resetConnections, withPassword } from '../redis/connect.ts';
+import type { RedisTopology } from '../redis/topology.ts';
 import { CacheOptionError } from './errors.ts';
 import type { ResolvedCacheOptions } from './options.ts';
 import type { RedisSource } from './types.ts';
@@ -8,13 +10,19 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function isRedisClient(source: RedisSource): source is Redis {
+function isRedisClient(source: RedisSource): source is Redis | Cluster {
   return (
-    typeof source === 'object' &&
-    source !== null &&
-    typeof (source as Redis).sendCommand === 'function' &&
-    typeof (source as Redis).evalsha === 'function'
+    source instanceof Cluster ||
+    (typeof source === 'object' &&
+      source !== null &&
+      typeof (source as Redis).sendCommand === 'function' &&
+      typeof (source as Redis).evalsha === 'function')
   );
+}
+
+function isTopology(source: RedisSource): source is RedisTopology {
+  const kind = (source as { kind?: unknown }).kind;
+  return typeof source === 'object' && (kind === 'single' || kind === 'sentinel' || kind === 'cluster');
 }
 
 /**
@@ -32,18 +40,7 @@ function failFastOptions(options: ResolvedCacheOptions): RedisOptions {
   };
 }
 
-/**
- * ioredis lets a URL's (empty) password win over the `password` option (`redis://app@host` + REDIS_PASSWORD
- * would authenticate with ''), so the option is written into the URL handed to ioredis — in memory only.
- */
-function withPassword(url: string, password: string | undefined): string {
-  if (password === undefined || !/^rediss?:\/\//i.test(url)) return url;
-  const parsed = new URL(url);
-  parsed.password = encodeURIComponent(password);
-  return parsed.toString();
-}
-
-function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean } {
+function connect(options: ResolvedCacheOptions): { client: RedisClient; owned: boolean } {
   const source = options.redis;
   if (isRedisClient(source)) {
     if (source.options.keyPrefix) {
@@ -52,9 +49,9 @@ function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean
         'the given ioredis client has a keyPrefix; pass a client without one (the cache prefixes the namespace itself)',
       );
     }
-    const given = source.options;
+    const given: RedisOptions = isCluster(source) ? (source.options.redisOptions ?? {}) : source.options;
     if (
-      given.enableOfflineQueue !== false ||
+      source.options.enableOfflineQueue !== false ||
       given.commandTimeout === undefined ||
       given.autoResendUnfulfilledCommands
     ) {
@@ -66,6 +63,13 @@ function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean
     return { client: source, owned: false };
   }
   const password = options.password === undefined ? {} : { password: options.password };
+  if (isTopology(source)) {
+    const client = connectRedis(source, {
+      ...password,
+      connectTimeoutMs: Math.max(1_000, options.commandTimeoutMs),
+    });
+    return { client, owned: true };
+  }
   if (typeof source === 'string') {
     return { client: new Redis(withPassword(source, options.password), failFastOptions(options)), owned: true };
   }
@@ -81,7 +85,9 @@ function connect(options: ResolvedCacheOptions): { client: Redis; owned: boolean
  * to 1 s); a closed connection is reported to `onClose` (Redis may come back older or emptied).
  */
 export class Connection {
-  readonly client: Redis;
+  readonly client: RedisClient;
+  /** Whether the client is a Redis Cluster client (keys spread over slots, scans run on every primary). */
+  readonly cluster: boolean;
   /** Whether the cache created the client (then it may reset and quit it). */
   readonly owned: boolean;
   readonly #options: ResolvedCacheOptions;
@@ -97,6 +103,7 @@ export class Connection {
     const { client, owned } = connect(options);
     this.client = client;
     this.owned = owned;
+    this.cluster = isCluster(client);
     this.#everReady = client.status === 'ready';
     if (owned) {
       // Without a listener ioredis prints every connection error; the breaker reports outages instead.
@@ -106,6 +113,11 @@ export class Connection {
     }
     client.on('ready', this.#onReady);
     client.on('close', this.#onClose);
+    if (isCluster(client)) {
+      // a node lost or replaced (failover, slot migration): the data behind some slots may be older now
+      client.on('-node', this.#onClose);
+      client.on('node error', this.#onClose);
+    }
   }
 
   /** Whether the connection was ready at least once (before that, calls wait for it: see `waitFirstReady`). */
@@ -139,13 +151,15 @@ export class Connection {
    * reconnects, and Redis discards whatever that connection still had queued (a write never lands later).
    */
   reset(): void {
-    this.client.stream?.destroy();
+    resetConnections(this.client);
   }
 
   /** Stops listening; quits the client when the cache created it (a given client is the caller's). */
   async close(): Promise<void> {
     this.client.off('close', this.#onClose);
     this.client.off('ready', this.#onReady);
+    this.client.off('-node', this.#onClose);
+    this.client.off('node error', this.#onClose);
     if (!this.owned) return;
     try {
       await Promise.race([this.client.quit(), sleep(this.#options.commandTimeoutMs * 5, undefined, { ref: false })]);

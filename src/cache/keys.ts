@@ -10,8 +10,9 @@ import { createHash } from 'node:crypto';
 export const MAX_SEGMENT_BYTES = 200;
 
 // '%' (the escape itself), ':' (our separator), glob metacharacters of Redis MATCH ('*', '?', '[', ']', '\'),
+// the braces of a Redis Cluster hash tag ('{', '}': a key's lease carries the key inside one, see key-space.ts),
 // whitespace and control characters. Everything else (letters of any script, digits, '-', '_', '.') stays readable.
-const UNSAFE = /[%:*?[\]\\\s\p{Cc}]/gu;
+const UNSAFE = /[%:*?[\]\\{}\s\p{Cc}]/gu;
 
 function percentEncode(char: string): string {
   return Array.from(Buffer.from(char, 'utf8'), (byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
+import { RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 import { CacheOptionError } from './errors.ts';
 import type { RedisSource } from './types.ts';
 
@@ -202,12 +203,22 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
 /**
  * The plan's configuration from the environment (step 8): REDIS_URL when set, else REDIS_HOST (localhost),
  * REDIS_PORT (6379), REDIS_DB (0); REDIS_PASSWORD as `password` (kept out of the URL, never logged);
- * CACHE_NAMESPACE and CACHE_COMMAND_TIMEOUT_MS when set. Other options come from `overrides`.
+ * CACHE_NAMESPACE and CACHE_COMMAND_TIMEOUT_MS when set. With REDIS_TOPOLOGY=sentinel (REDIS_SENTINELS,
+ * REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD) or cluster (REDIS_CLUSTER_NODES) the topology replaces the URL
+ * (src/redis/topology.ts); a malformed variable throws CacheOptionError naming it. Other options come from
+ * `overrides`.
  */
 export function cacheOptionsFromEnv(
   env: Record<string, string | undefined> = process.env,
   overrides: Partial<CacheOptions> = {},
 ): CacheOptions {
+  let topology: ReturnType<typeof topologyFromEnv>;
+  try {
+    topology = topologyFromEnv(env);
+  } catch (error) {
+    if (error instanceof RedisTopologyError) throw new CacheOptionError('redis', error.message);
+    throw error;
+  }
   const port = env.REDIS_PORT ?? '6379';
   const db = env.REDIS_DB ?? '0';
   if (!/^\d+$/.test(port))
@@ -215,7 +226,7 @@ export function cacheOptionsFromEnv(
   if (!/^\d+$/.test(db)) throw new CacheOptionError('redis', `REDIS_DB must be a number, got ${JSON.stringify(db)}`);
   const host = env.REDIS_HOST ?? 'localhost';
   const url = env.REDIS_URL || `redis://${host.includes(':') ? `[${host}]` : host}:${port}/${db}`;
-  const options: CacheOptions = { redis: url };
+  const options: CacheOptions = { redis: topology && topology.kind !== 'single' ? topology : url };
   if (env.REDIS_PASSWORD) options.password = env.REDIS_PASSWORD;
   if (env.CACHE_NAMESPACE) options.namespace = env.CACHE_NAMESPACE;
   if (env.CACHE_COMMAND_TIMEOUT_MS) options.commandTimeoutMs = Number(env.CACHE_COMMAND_TIMEOUT_MS);

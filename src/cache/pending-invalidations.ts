@@ -2,7 +2,6 @@ import type { BreakerGate } from './breaker-gate.ts';
 import type { Connection } from './connection.ts';
 import type { KeySpace } from './key-space.ts';
 import type { CacheLogger } from './options.ts';
-import { REMOVE } from './scripts.ts';
 
 /** Failed invalidations remembered for replay; past this the oldest are forgotten (and logged). */
 const MAX_PENDING_INVALIDATIONS = 10_000;
@@ -72,7 +71,7 @@ export class PendingInvalidations {
   async replay(): Promise<boolean> {
     if (this.#keys.size === 0) return true;
     const keys = [...this.#keys];
-    await this.#gate.run(REMOVE, this.#space.valueAndLease(keys), []);
+    await this.#gate.remove(this.#space.removeBatches(keys));
     for (const key of keys) this.#keys.delete(key);
     this.#logger.warn('replayed invalidations that Redis had not confirmed', { count: keys.length });
     return true;

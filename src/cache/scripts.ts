@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connect.ts';
 
 /** A Lua script run with EVALSHA, falling back to EVAL when the server does not know it yet (NOSCRIPT). */
 export interface LuaScript {
@@ -100,7 +100,7 @@ return 1`,
  * each command to Redis has its own bound).
  */
 export async function runScript(
-  client: Redis,
+  client: RedisClient,
   lua: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -1,4 +1,5 @@
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../redis/topology.ts';
 
 /** Counters of one process, or of all workers together (`system`). */
 export interface Counters {
@@ -54,5 +55,8 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-/** What `CacheOptions.redis` accepts: a redis:// or rediss:// URL, ioredis options, or a client we do not own. */
-export type RedisSource = string | RedisOptions | Redis;
+/**
+ * What `CacheOptions.redis` accepts: a redis:// or rediss:// URL, ioredis options, a topology (`{ kind: 'single' |
+ * 'sentinel' | 'cluster', … }`, see src/redis/topology.ts), or a client we do not own (Redis or Cluster).
+ */
+export type RedisSource = string | RedisOptions | RedisTopology | Redis | Cluster;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
 
@@ -7,7 +8,9 @@ const HELP = `npm run invalidator -- [--database-url URL] [--redis-url URL] [--p
 Tails PostgreSQL's commit log (logical replication slot, pgoutput) and deletes the cache entries each committed
 transaction affects, restore-aware (see docs/invalidation.md). PostgreSQL needs wal_level=logical.
 Prefer the environment for credentials (argv is visible to every user of the host):
-  DATABASE_URL, REDIS_URL, REDIS_PASSWORD (never logged), CACHE_NAMESPACE.`;
+  DATABASE_URL, REDIS_URL, REDIS_PASSWORD (never logged), CACHE_NAMESPACE.
+Beyond one Redis: REDIS_TOPOLOGY=sentinel with REDIS_SENTINELS=host:port,… REDIS_SENTINEL_NAME (fastnpc)
+REDIS_SENTINEL_PASSWORD, or REDIS_TOPOLOGY=cluster with REDIS_CLUSTER_NODES=host:port,… (docs/topology.md).`;
 
 /** Reason for exit code 2 (bad usage). */
 class UsageError extends Error {}
@@ -36,8 +39,14 @@ async function main(): Promise<void> {
   const redisUrl = (values['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
   if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl))
     throw new UsageError('--database-url (or DATABASE_URL) must be a postgres:// URL');
-  if (!redisUrl || !/^rediss?:\/\//.test(redisUrl))
-    throw new UsageError('--redis-url (or REDIS_URL) must be a redis:// or rediss:// URL');
+  let topology: RedisTopology | undefined;
+  try {
+    topology = topologyFromEnv({ ...process.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
+  } catch (error) {
+    if (error instanceof RedisTopologyError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (!topology) throw new UsageError('--redis-url (or REDIS_URL) must be a redis:// or rediss:// URL');
   const profileName = String(values.profile);
   const profile = PROFILES[profileName];
   if (!profile)
@@ -50,7 +59,8 @@ async function main(): Promise<void> {
     console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
   const invalidator = startInvalidator({
     databaseUrl,
-    redisUrl,
+    redis: topology,
+    ...(process.env.FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS === 'off' ? { waitForReplicas: false } : {}),
     ...(process.env.REDIS_PASSWORD ? { redisPassword: process.env.REDIS_PASSWORD } : {}),
     profile,
     namespace,
@@ -58,7 +68,14 @@ async function main(): Promise<void> {
     logger: { info: log('info'), warn: log('warn') },
   });
   console.error(
-    JSON.stringify({ level: 'info', component: 'invalidator', msg: 'started', profile: profileName, namespace }),
+    JSON.stringify({
+      level: 'info',
+      component: 'invalidator',
+      msg: 'started',
+      profile: profileName,
+      namespace,
+      redis: describeTopology(topology),
+    }),
   );
   const stop = async () => {
     await invalidator.stop();

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
-import { consistencyKey, INTERNAL_PREFIX } from '../cache/internal-keys.ts';
+import { consistencyKey } from '../cache/internal-keys.ts';
+import { leaseKeyOf } from '../cache/key-space.ts';
 import { runScript } from '../cache/scripts.ts';
+import { connectRedis, isCluster, primaries } from '../redis/connect.ts';
+import type { RedisTopology } from '../redis/topology.ts';
 import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
 import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
 import { keysFor, type Profile } from './profiles.ts';
+import { ReplicationWatch } from './replicated.ts';
 import { ensureSlot, readSlot, slotName } from './slot.ts';
 
 /** Every default of the invalidator in one place. */
@@ -34,7 +37,16 @@ export interface InvalidatorLogger {
 
 export interface InvalidatorOptions {
   databaseUrl: string;
-  redisUrl: string;
+  /** One Redis (`redis://…`); or give `redis`. */
+  redisUrl?: string;
+  /** Where Redis is (single, Sentinel, Cluster): wins over `redisUrl`. */
+  redis?: RedisTopology;
+  /**
+   * Acknowledge a WAL position only once every online replica of every primary has received its deletions, so a
+   * promoted replica is never behind the slot (replayed after a failover instead of emptied). `false` is the
+   * control of the failover tests (the design before issue 14). @default true
+   */
+  waitForReplicas?: boolean;
   /** Kept out of the URL and out of every log line. */
   redisPassword?: string;
   profile: Profile;
@@ -87,26 +99,33 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
   const idleTickMs = options.idleTickMs ?? DEFAULT_INVALIDATOR_OPTIONS.idleTickMs;
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
-  const leasePrefix = `${namespace}:${INTERNAL_PREFIX}lease:`;
 
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {});
-  const redis = new Redis(options.redisUrl, {
+  const topology: RedisTopology | undefined =
+    options.redis ?? (options.redisUrl ? { kind: 'single', url: options.redisUrl } : undefined);
+  if (!topology) throw new Error('startInvalidator: give redis (a topology) or redisUrl');
+  const redis = connectRedis(topology, {
     ...(options.redisPassword === undefined ? {} : { password: options.redisPassword }),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: 2_000,
-    connectTimeout: 1_000,
-    retryStrategy: (times) => Math.min(times * 50, 500),
+    commandTimeoutMs: 2_000,
+    connectTimeoutMs: 1_000,
+    maxReconnectDelayMs: 500,
   });
+  const replication = options.waitForReplicas === false ? undefined : new ReplicationWatch();
   redis.on('error', () => {});
   let generation = 0;
   let abortSession: ((reason: Error) => void) | undefined;
-  redis.on('close', () => {
+  // A closed connection, a Sentinel failover (failoverDetector closes it) or a lost Cluster node: the Redis behind
+  // it may be another one now (a promoted replica holding an older marker), so a new session reads the marker again.
+  const lost = (): void => {
     generation += 1;
     abortSession?.(new SessionLost('Redis connection closed'));
-  });
+  };
+  redis.on('close', lost);
+  if (isCluster(redis)) {
+    redis.on('-node', lost);
+    redis.on('node error', lost);
+  }
 
   const status: InvalidatorStatus = {
     appliedLsn: null,
@@ -242,8 +261,17 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             guard();
             if (truncated) await clearEntries(redis, namespace);
             const keysToDelete: string[] = [];
-            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leasePrefix + key);
-            const applied = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
+            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leaseKeyOf(namespace, key));
+            let applied: number;
+            if (isCluster(redis)) {
+              // entries live in many slots: delete each entry with its lease (one slot), then raise the marker —
+              // a crash in between leaves the marker behind, and the replay deletes them again
+              await Promise.all([...txKeys].map((key) => redis.del(`${namespace}:${key}`, leaseKeyOf(namespace, key))));
+              guard();
+              applied = Number(await runScript(redis, APPLY, [marker], [id, sortableLsn(lsn)]));
+            } else {
+              applied = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
+            }
             const at = Date.now();
             if (applied < 0)
               throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
@@ -280,8 +308,15 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     const acknowledge = async (): Promise<void> => {
       guard();
       // persisted positions are judged on Redis's clock; `atMs` is this process's: shift by the difference
-      const { serverNowMs, beforeMs } = await persistedBefore(redis);
-      const before = beforeMs - (serverNowMs - Date.now());
+      let before = Number.POSITIVE_INFINITY;
+      const nodes = primaries(redis);
+      for (const node of nodes) {
+        const { serverNowMs, beforeMs } = await persistedBefore(node);
+        before = Math.min(before, beforeMs - (serverNowMs - Date.now()));
+      }
+      // and on the replicas, which a failover may promote
+      if (replication) before = Math.min(before, await replication.replicatedBefore(nodes));
+      guard();
       let next = acknowledged;
       while (unpersisted.length > 0 && unpersisted[0]!.atMs < before) {
         const item = unpersisted.shift()!;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { INTERNAL_PREFIX } from '../cache/internal-keys.ts';
 import type { LuaScript } from '../cache/scripts.ts';
+import { isCluster, primaries, type RedisClient } from '../redis/connect.ts';
 
 function script(name: string, source: string): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
@@ -42,16 +43,30 @@ export function isEntryOrLease(namespace: string, key: string): boolean {
   return key.startsWith(`${internal}lease:`);
 }
 
-/** Empties the namespace's entries and leases (SCAN + UNLINK, never FLUSHDB); returns how many keys went. */
-export async function clearEntries(client: Redis, namespace: string): Promise<number> {
-  let cursor = '0';
+/**
+ * Empties the namespace's entries and leases (SCAN + UNLINK, never FLUSHDB) on every primary; returns how many
+ * keys went. On a Cluster one UNLINK per key (a node refuses keys of different slots in one command).
+ */
+export async function clearEntries(client: RedisClient, namespace: string): Promise<number> {
   let removed = 0;
-  do {
-    const [next, found] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1_000);
-    cursor = next;
-    const batch = found.filter((key) => isEntryOrLease(namespace, key));
-    if (batch.length > 0) removed += await client.unlink(...batch);
-  } while (cursor !== '0');
+  for (const node of primaries(client)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1_000);
+      cursor = next;
+      const batch = found.filter((key) => isEntryOrLease(namespace, key));
+      if (batch.length === 0) continue;
+      if (!isCluster(client)) removed += await node.unlink(...batch);
+      else {
+        const pipeline = node.pipeline();
+        for (const key of batch) pipeline.unlink(key);
+        for (const [error, n] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          removed += Number(n);
+        }
+      }
+    } while (cursor !== '0');
+  }
   return removed;
 }
 

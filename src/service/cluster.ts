@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
 import { portFree, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
@@ -50,7 +51,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   parseDefects(env.FASTNPC_EMULATE_DEFECTS, production);
   const cacheOff = (env.CACHE_MODE ?? 'on').toLowerCase() === 'off';
   const needDb = !env.DATABASE_URL;
-  const needRedis = !cacheOff && !env.REDIS_URL;
+  // REDIS_URL, or a Sentinel / Cluster topology (REDIS_TOPOLOGY): then no local redis-server is needed
+  let given: RedisTopology | undefined;
+  try {
+    given = topologyFromEnv(env);
+  } catch (error) {
+    throw error instanceof RedisTopologyError ? new ConfigError(error.message) : error;
+  }
+  const needRedis = !cacheOff && !given;
   let stack: StartedLocalStack | undefined;
   if (needDb || needRedis) {
     console.log(
@@ -173,6 +181,8 @@ export interface StartServiceOptions {
   /** @default 2 */
   workers?: number;
   redisUrl?: string;
+  /** Redis behind Sentinel or a Cluster (wins over redisUrl); handed to the workers as REDIS_TOPOLOGY & co. */
+  redisTopology?: RedisTopology;
   databaseUrl: string;
   /** @default 'on' */
   cacheMode?: 'on' | 'off';
@@ -230,7 +240,10 @@ export async function startService(options: StartServiceOptions): Promise<Starte
     DATABASE_URL: options.databaseUrl,
     CACHE_MODE: cacheMode,
   };
-  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.redisTopology && cacheMode !== 'off') {
+    delete env.REDIS_URL;
+    Object.assign(env, topologyEnv(options.redisTopology));
+  } else if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else if (cacheMode === 'off') delete env.REDIS_URL;
   const child: ChildProcess = spawn(
     process.execPath,

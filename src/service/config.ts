@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 
 /** Models a user may pick as `default_model` (the list of the real app). */
 export const ALLOWED_MODELS: readonly string[] = [
@@ -16,8 +17,14 @@ export interface ServiceConfig {
   workerIndex: number;
   host: string;
   databaseUrl: string;
-  /** '' when the cache is off. */
+  /** '' when the cache is off or Redis is reached through Sentinel / Cluster. */
   redisUrl: string;
+  /**
+   * Where Redis is: REDIS_TOPOLOGY=single (REDIS_URL), sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME,
+   * REDIS_SENTINEL_PASSWORD) or cluster (REDIS_CLUSTER_NODES); see src/redis/topology.ts. undefined when the cache
+   * is off.
+   */
+  redisTopology: RedisTopology | undefined;
   redisPassword: string | undefined;
   cacheMode: 'on' | 'off';
   /** Signs the session cookie; never logged. */
@@ -112,8 +119,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   const cacheMode = (env.CACHE_MODE ?? 'on').toLowerCase();
   if (cacheMode !== 'on' && cacheMode !== 'off')
     throw new ConfigError(`CACHE_MODE must be on or off, got ${cacheMode}`);
-  const redisUrl = cacheMode === 'on' ? (env.REDIS_URL ?? '') : '';
-  if (cacheMode === 'on' && !redisUrl) throw new ConfigError('REDIS_URL is required when CACHE_MODE=on');
+  let redisTopology: RedisTopology | undefined;
+  try {
+    redisTopology = cacheMode === 'on' ? topologyFromEnv(env) : undefined;
+  } catch (error) {
+    if (error instanceof RedisTopologyError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (cacheMode === 'on' && !redisTopology) {
+    throw new ConfigError(
+      'REDIS_URL is required when CACHE_MODE=on (or REDIS_TOPOLOGY=sentinel with REDIS_SENTINELS, or cluster with REDIS_CLUSTER_NODES)',
+    );
+  }
+  const redisUrl = redisTopology?.kind === 'single' ? redisTopology.url : '';
   const skipRaw = (env.FASTNPC_TEST_SKIP_INVALIDATION ?? '').trim();
   if (skipRaw && production)
     throw new ConfigError('FASTNPC_TEST_SKIP_INVALIDATION is a test seam; refused in production');
@@ -135,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,
     redisUrl,
+    redisTopology,
     redisPassword: env.REDIS_PASSWORD || undefined,
     cacheMode,
     // A single process without a secret gets a random one: sessions then end with the process.

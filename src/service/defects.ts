@@ -4,9 +4,10 @@
  * each of them (`npm run gate:matrix`). A test seam: refused in production. Everything here wraps the service's
  * parts (cache, invalidator, key scheme) from the outside; the cache module itself is not changed.
  */
-import type { Redis } from 'ioredis';
+
 import { keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
+import type { RedisClient } from '../redis/connect.ts';
 import { ConfigError } from './config.ts';
 import type { Invalidator } from './invalidation.ts';
 
@@ -76,7 +77,7 @@ export function commandTimeoutFor(defects: ReadonlySet<Defect>, configured: numb
 export function withCacheDefects(
   cache: Cache,
   defects: ReadonlySet<Defect>,
-  raw: Redis | undefined,
+  raw: RedisClient | undefined,
   namespace = 'fastnpc',
 ): Cache {
   if (!defects.has('no-leases') && !defects.has('keys-pattern-delete')) return cache;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { createCache } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
+import { connectRedis, primaries } from '../redis/connect.ts';
 import { parseRedisInfo } from '../redis/info.ts';
 import { buildApp } from './app.ts';
 import { createCacheOff } from './cache-off.ts';
@@ -70,7 +70,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const cacheOn = config.cacheMode === 'on';
   const moduleCache: Cache = cacheOn
     ? createCache({
-        redis: config.redisUrl,
+        redis: config.redisTopology ?? config.redisUrl,
         password: config.redisPassword,
         namespace: config.cacheNamespace,
         workerId: `worker-${config.workerIndex}:${process.pid}`,
@@ -85,16 +85,15 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       })
     : createCacheOff();
   // A second, plain connection only for INFO (admin stats); fail-fast like the cache's own.
-  const infoClient = cacheOn
-    ? new Redis(config.redisUrl, {
-        password: config.redisPassword,
-        enableOfflineQueue: false,
-        commandTimeout: 500,
-        maxRetriesPerRequest: 1,
-        lazyConnect: true,
-        retryStrategy: (times) => Math.min(times * 200, 2_000),
-      })
-    : undefined;
+  const infoClient =
+    cacheOn && config.redisTopology
+      ? connectRedis(config.redisTopology, {
+          ...(config.redisPassword ? { password: config.redisPassword } : {}),
+          commandTimeoutMs: 500,
+          lazyConnect: true,
+          maxReconnectDelayMs: 2_000,
+        })
+      : undefined;
   infoClient?.on('error', () => {});
   infoClient?.connect().catch(() => {});
   const cache = withCacheDefects(moduleCache, defects, infoClient);
@@ -122,14 +121,28 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     };
     if (!infoClient) return none;
     try {
-      const info = parseRedisInfo(`${await infoClient.info('memory')}\r\n${await infoClient.info('stats')}`);
+      // every primary of a Cluster holds part of the data: the figures are their sums (one server otherwise)
+      const nodes = primaries(infoClient);
+      if (nodes.length === 0) return none;
+      const infos = await Promise.all(
+        nodes.map(async (node) => parseRedisInfo(`${await node.info('memory')}\r\n${await node.info('stats')}`)),
+      );
+      const sum = (field: string): number | null => {
+        let total = 0;
+        for (const info of infos) {
+          const n = num(info[field]);
+          if (n === null) return null;
+          total += n;
+        }
+        return total;
+      };
       return {
-        used_memory: num(info.used_memory),
-        used_memory_peak: num(info.used_memory_peak),
-        maxmemory: num(info.maxmemory),
-        evicted_keys: num(info.evicted_keys),
-        keyspace_hits: num(info.keyspace_hits),
-        keyspace_misses: num(info.keyspace_misses),
+        used_memory: sum('used_memory'),
+        used_memory_peak: sum('used_memory_peak'),
+        maxmemory: sum('maxmemory'),
+        evicted_keys: sum('evicted_keys'),
+        keyspace_hits: sum('keyspace_hits'),
+        keyspace_misses: sum('keyspace_misses'),
         connected: true,
       };
     } catch {

@@ -88,7 +88,7 @@ describe('statistics after the plan sequence', () => {
       expect(stats.system).toMatchObject(expected);
       expect(stats.workers.w1).toMatchObject(expected);
       // the system counters really live in Redis
-      expect(await raw.hgetall('planstats:__cache__:stats:system')).toMatchObject({ hits: '2', misses: '1' });
+      expect(await raw.hgetall('planstats:__cache__:{stats}:system')).toMatchObject({ hits: '2', misses: '1' });
     } finally {
       await cache.close();
     }

@@ -96,9 +96,9 @@ describe('stale-set race (slow loader, invalidation in between)', () => {
       return ['old'];
     });
     await loading.promise;
-    expect(await raw.exists(`fastnpc:__cache__:lease:${key}`)).toBe(1);
+    expect(await raw.exists(`fastnpc:__cache__:lease:{fastnpc:${key}}`)).toBe(1);
     expect(await cache.delete(key)).toBe(true);
-    expect(await raw.exists(`fastnpc:__cache__:lease:${key}`)).toBe(0);
+    expect(await raw.exists(`fastnpc:__cache__:lease:{fastnpc:${key}}`)).toBe(0);
     release.open();
     await reader;
     expect(await cache.exists(key)).toBe(false);
@@ -125,7 +125,7 @@ describe('stale-set race (slow loader, invalidation in between)', () => {
         throw new Error('database down');
       }),
     ).rejects.toThrow('database down');
-    expect(await raw.exists(`fastnpc:__cache__:lease:${key}`)).toBe(0);
+    expect(await raw.exists(`fastnpc:__cache__:lease:{fastnpc:${key}}`)).toBe(0);
     expect(await cache.getOrLoad(key, async () => 'second')).toBe('second');
   });
 

@@ -22,7 +22,7 @@ describe('target profiles', () => {
     expect(ref.settings(7)).toBe('fastnpc:user_settings:7');
     expect(ref.profile(7, 'a:b')).toEqual(['fastnpc:char_profile:7:a%3Ab', 'fastnpc:char_profile:7:a:b']);
     expect(ref.list(7)).toBe('fastnpc:char_list:7');
-    expect(ref.statsHash).toBe('fastnpc:__cache__:stats:system');
+    expect(ref.statsHash).toBe('fastnpc:__cache__:{stats}:system');
     // a user's globs never match another user's entries (7 vs 70)
     expect(ref.userGlobs(7).some((g) => g.includes('7*'))).toBe(false);
   });

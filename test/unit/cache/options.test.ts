@@ -49,6 +49,20 @@ describe('resolveCacheOptions', () => {
 });
 
 describe('cacheOptionsFromEnv', () => {
+  it('takes a Sentinel or Cluster topology from REDIS_TOPOLOGY, and names a malformed variable', () => {
+    expect(
+      cacheOptionsFromEnv({ REDIS_TOPOLOGY: 'sentinel', REDIS_SENTINELS: '10.0.0.1:26379', REDIS_PASSWORD: 'pw' }),
+    ).toMatchObject({
+      redis: { kind: 'sentinel', sentinels: [{ host: '10.0.0.1', port: 26379 }], name: 'fastnpc' },
+      password: 'pw',
+    });
+    expect(cacheOptionsFromEnv({ REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'a:7000' }).redis).toEqual({
+      kind: 'cluster',
+      nodes: [{ host: 'a', port: 7000 }],
+    });
+    expect(() => cacheOptionsFromEnv({ REDIS_TOPOLOGY: 'cluster' })).toThrow(/REDIS_CLUSTER_NODES/);
+  });
+
   it('builds the URL from REDIS_HOST/PORT/DB and keeps the password out of it', () => {
     const o = cacheOptionsFromEnv({
       REDIS_HOST: 'cache.local',

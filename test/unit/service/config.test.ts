@@ -19,6 +19,18 @@ describe('loadConfig', () => {
     expect(config.skipInvalidation.size).toBe(0);
   });
 
+  it('reaches Redis through Sentinel or a Cluster by REDIS_TOPOLOGY, and names the variable that is wrong', () => {
+    const db = { DATABASE_URL: base.DATABASE_URL };
+    const sentinel = loadConfig({ ...db, REDIS_TOPOLOGY: 'sentinel', REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2' });
+    expect(sentinel.redisTopology).toMatchObject({ kind: 'sentinel', name: 'fastnpc' });
+    expect(sentinel.redisUrl).toBe('');
+    const cluster = loadConfig({ ...db, REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'n1:7000' });
+    expect(cluster.redisTopology).toEqual({ kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }] });
+    expect(loadConfig(base).redisTopology).toEqual({ kind: 'single', url: base.REDIS_URL });
+    expect(() => loadConfig({ ...db, REDIS_TOPOLOGY: 'sentinel' })).toThrow(/^REDIS_SENTINELS: /);
+    expect(() => loadConfig({ ...db, REDIS_TOPOLOGY: 'ring' })).toThrow(ConfigError);
+  });
+
   it('refuses to start in production without FASTNPC_SECRET', () => {
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(/FASTNPC_SECRET/);
