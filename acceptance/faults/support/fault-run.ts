@@ -4,11 +4,12 @@
  * the write → cross-worker-read workload before, during and after the fault, then every cached entry compared
  * with PostgreSQL. Returns the row's figures.
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
 import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
-import { type PartitionProxy, startPartitionProxy } from './partition-proxy.ts';
+import { type PartitionedRedis, startPartitionedRedis } from './netns-partition.ts';
 import { startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
@@ -17,9 +18,10 @@ export type FaultMode = 'guarded' | 'control';
 export interface FaultContext {
   stack: StartedLocalStack;
   service: StartedService;
-  /** A plain client on the real Redis (not through the proxy). */
+  /** A plain client on Redis (F6: over the link that stays up). */
   admin: Redis;
-  proxy: PartitionProxy | undefined;
+  /** F6: Redis in its own network namespace, the writer worker on a link that can be cut. */
+  partition: PartitionedRedis | undefined;
   workload: Workload;
   sleep(ms: number): Promise<void>;
 }
@@ -27,11 +29,15 @@ export interface FaultContext {
 export interface FaultDefinition {
   id: string;
   title: string;
-  /** Runs the service through a partition proxy (F6). */
-  viaProxy?: boolean;
   /**
-   * Extra environment of the control run. Where the design before the invalidator already survives the fault
-   * (FLUSHALL, eviction, a PostgreSQL restart), the control adds FastNPC's forgotten invalidation
+   * F6: Redis in its own network namespace; worker 1 (the writer of the fault) and worker 2 run as two one-worker
+   * services sharing the session secret, worker 1 reaching Redis over the link `partition()` cuts, worker 2 and
+   * the invalidator over the other one.
+   */
+  partitionedRedis?: boolean;
+  /**
+   * Extra environment of the control run. Where the design before the invalidator survives the fault on its own
+   * (F3 FLUSHALL, F4 eviction: see docs/invalidation.md), the control adds FastNPC's forgotten invalidation
    * (FASTNPC_TEST_SKIP_INVALIDATION) so it shows the row's checks catch a stale entry under that fault.
    */
   controlEnv?: NodeJS.ProcessEnv;
@@ -90,27 +96,78 @@ async function scrape(urls: string[]): Promise<{ raised: boolean; errors: number
   return { raised, errors };
 }
 
+/** The environment both workers run with in `mode`. */
+function serviceEnv(fault: FaultDefinition, mode: FaultMode): NodeJS.ProcessEnv {
+  return {
+    LOG_LEVEL: 'fatal',
+    FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
+    // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
+    CACHE_COMMAND_TIMEOUT_MS: '250',
+    ...(mode === 'control' ? fault.controlEnv : {}),
+    ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
+  };
+}
+
+/**
+ * F6's two one-worker services: worker 1 over the link that is cut (fence on, invalidator elsewhere, when
+ * guarded), worker 2 and the invalidator over the other one. Seen from the workload: two workers, as usual.
+ */
+async function startSplitService(
+  fault: FaultDefinition,
+  mode: FaultMode,
+  databaseUrl: string,
+  redis: PartitionedRedis,
+): Promise<StartedService> {
+  const env = { ...serviceEnv(fault, mode), FASTNPC_SECRET: randomBytes(32).toString('hex') };
+  const reader = await startService({
+    databaseUrl,
+    redisUrl: redis.readerUrl,
+    workers: 1,
+    seed: { users: 1, characters: 1, memories: 2 },
+    env,
+  });
+  let writer: StartedService;
+  try {
+    writer = await startService({
+      databaseUrl,
+      redisUrl: redis.writerUrl,
+      workers: 1,
+      seed: false,
+      env: { ...env, FASTNPC_INVALIDATOR: mode === 'guarded' ? 'external' : 'off' },
+    });
+  } catch (error) {
+    await reader.stop();
+    throw error;
+  }
+  return {
+    baseUrl: reader.baseUrl,
+    workerUrls: [writer.workerUrls[0]!, reader.workerUrls[0]!],
+    pid: reader.pid,
+    stop: async () => {
+      await Promise.all([writer.stop(), reader.stop()]);
+    },
+  };
+}
+
 export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise<FaultFigures> {
-  const stack = await startLocalStack({ redis: true, postgres: true, redisUrl: '', databaseUrl: '' });
-  const admin = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
-  admin.on('error', () => {});
-  let proxy: PartitionProxy | undefined;
+  const split = fault.partitionedRedis === true;
+  const stack = await startLocalStack({ redis: !split, postgres: true, redisUrl: '', databaseUrl: '' });
+  let partition: PartitionedRedis | undefined;
+  let admin: Redis | undefined;
   let service: StartedService | undefined;
   try {
-    if (fault.viaProxy) proxy = await startPartitionProxy(stack.redis!.host, stack.redis!.port);
-    service = await startService({
-      databaseUrl: stack.databaseUrl,
-      redisUrl: proxy?.url ?? stack.redisUrl,
-      seed: { users: 1, characters: 1, memories: 2 },
-      env: {
-        LOG_LEVEL: 'fatal',
-        FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
-        // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
-        CACHE_COMMAND_TIMEOUT_MS: '250',
-        ...(mode === 'control' ? fault.controlEnv : {}),
-        ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
-      },
-    });
+    if (split) partition = await startPartitionedRedis();
+    const redisUrl = partition?.readerUrl ?? stack.redisUrl;
+    admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    admin.on('error', () => {});
+    service = partition
+      ? await startSplitService(fault, mode, stack.databaseUrl, partition)
+      : await startService({
+          databaseUrl: stack.databaseUrl,
+          redisUrl: stack.redisUrl,
+          seed: { users: 1, characters: 1, memories: 2 },
+          env: serviceEnv(fault, mode),
+        });
     const urls = service.workerUrls as [string, string];
     const workload = await startWorkload(urls);
     await sleep(1_500); // warm: every entry cached on both workers
@@ -126,7 +183,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     })();
     const faultStart = Date.now();
     try {
-      await fault.inject({ stack, service, admin, proxy, workload, sleep });
+      await fault.inject({ stack, service, admin, partition, workload, sleep });
     } finally {
       workload.resume();
     }
@@ -144,7 +201,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     watching = false;
     await watcher;
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
-    const entries = await compareEntries(stack.redisUrl, stack.databaseUrl);
+    const entries = await compareEntries(redisUrl, stack.databaseUrl);
     const during = workload.samples.filter((s) => s.at >= faultStart);
     return {
       id: fault.id,
@@ -168,8 +225,8 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     };
   } finally {
     await service?.stop().catch(() => {});
-    await proxy?.close().catch(() => {});
-    admin.disconnect();
+    admin?.disconnect();
+    await partition?.stop().catch(() => {});
     await stack.stop();
   }
 }
