@@ -1,27 +1,34 @@
 /**
- * One fault row in one mode: a private stack (redis-server on the repository's redis.conf, PostgreSQL with
- * wal_level=logical) and the two-worker service with the invalidator and fence on ('guarded') or off ('control'),
- * the write → cross-worker-read workload before, during and after the fault, then every cached entry compared
- * with PostgreSQL. Returns the row's figures.
+ * One fault row in one mode: the write → cross-worker-read workload on a fault environment (the local target's
+ * private stack and service, guarded or control — local-environment.ts —, or an external target with fault control
+ * granted — external-environment.ts) before, during and after the fault, then every cached entry compared with
+ * PostgreSQL. Returns the row's figures.
  */
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
-import { type PartitionedRedis, startPartitionedRedis } from './netns-partition.ts';
+import type { FaultControl } from './fault-control.ts';
 import { startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
 
+/** Where a row runs: two workers, their Redis and PostgreSQL, and a way to inject faults. */
+export interface FaultEnvironment {
+  workerUrls: [string, string];
+  /** Redis as the test reaches it (F6: over the link that stays up). */
+  redisUrl: string;
+  redisPassword?: string;
+  databaseUrl: string;
+  control: FaultControl;
+  stop(): Promise<void>;
+}
+
 /** What a fault gets to act on. */
 export interface FaultContext {
-  stack: StartedLocalStack;
-  service: StartedService;
+  control: FaultControl;
+  workerUrls: [string, string];
   /** A plain client on Redis (F6: over the link that stays up). */
   admin: Redis;
-  /** F6: Redis in its own network namespace, the writer worker on a link that can be cut. */
-  partition: PartitionedRedis | undefined;
+  databaseUrl: string;
   workload: Workload;
   sleep(ms: number): Promise<void>;
 }
@@ -96,79 +103,20 @@ async function scrape(urls: string[]): Promise<{ raised: boolean; errors: number
   return { raised, errors };
 }
 
-/** The environment both workers run with in `mode`. */
-function serviceEnv(fault: FaultDefinition, mode: FaultMode): NodeJS.ProcessEnv {
-  return {
-    LOG_LEVEL: 'fatal',
-    FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
-    // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
-    CACHE_COMMAND_TIMEOUT_MS: '250',
-    ...(mode === 'control' ? fault.controlEnv : {}),
-    ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
-  };
-}
-
-/**
- * F6's two one-worker services: worker 1 over the link that is cut (fence on, invalidator elsewhere, when
- * guarded), worker 2 and the invalidator over the other one. Seen from the workload: two workers, as usual.
- */
-async function startSplitService(
+export async function runFault(
   fault: FaultDefinition,
   mode: FaultMode,
-  databaseUrl: string,
-  redis: PartitionedRedis,
-): Promise<StartedService> {
-  const env = { ...serviceEnv(fault, mode), FASTNPC_SECRET: randomBytes(32).toString('hex') };
-  const reader = await startService({
-    databaseUrl,
-    redisUrl: redis.readerUrl,
-    workers: 1,
-    seed: { users: 1, characters: 1, memories: 2 },
-    env,
+  start: () => Promise<FaultEnvironment>,
+): Promise<FaultFigures> {
+  const environment = await start();
+  const { redisUrl, databaseUrl, control } = environment;
+  const admin = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    ...(environment.redisPassword ? { password: environment.redisPassword } : {}),
   });
-  let writer: StartedService;
+  admin.on('error', () => {});
   try {
-    writer = await startService({
-      databaseUrl,
-      redisUrl: redis.writerUrl,
-      workers: 1,
-      seed: false,
-      env: { ...env, FASTNPC_INVALIDATOR: mode === 'guarded' ? 'external' : 'off' },
-    });
-  } catch (error) {
-    await reader.stop();
-    throw error;
-  }
-  return {
-    baseUrl: reader.baseUrl,
-    workerUrls: [writer.workerUrls[0]!, reader.workerUrls[0]!],
-    pid: reader.pid,
-    stop: async () => {
-      await Promise.all([writer.stop(), reader.stop()]);
-    },
-  };
-}
-
-export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise<FaultFigures> {
-  const split = fault.partitionedRedis === true;
-  const stack = await startLocalStack({ redis: !split, postgres: true, redisUrl: '', databaseUrl: '' });
-  let partition: PartitionedRedis | undefined;
-  let admin: Redis | undefined;
-  let service: StartedService | undefined;
-  try {
-    if (split) partition = await startPartitionedRedis();
-    const redisUrl = partition?.readerUrl ?? stack.redisUrl;
-    admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    admin.on('error', () => {});
-    service = partition
-      ? await startSplitService(fault, mode, stack.databaseUrl, partition)
-      : await startService({
-          databaseUrl: stack.databaseUrl,
-          redisUrl: stack.redisUrl,
-          seed: { users: 1, characters: 1, memories: 2 },
-          env: serviceEnv(fault, mode),
-        });
-    const urls = service.workerUrls as [string, string];
+    const urls = environment.workerUrls;
     const workload = await startWorkload(urls);
     await sleep(1_500); // warm: every entry cached on both workers
     const baseline = await scrape(urls);
@@ -183,7 +131,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     })();
     const faultStart = Date.now();
     try {
-      await fault.inject({ stack, service, admin, partition, workload, sleep });
+      await fault.inject({ control, workerUrls: urls, admin, databaseUrl, workload, sleep });
     } finally {
       workload.resume();
     }
@@ -201,7 +149,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     watching = false;
     await watcher;
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
-    const entries = await compareEntries(redisUrl, stack.databaseUrl);
+    const entries = await compareEntries(redisUrl, databaseUrl, environment.redisPassword);
     const during = workload.samples.filter((s) => s.at >= faultStart);
     return {
       id: fault.id,
@@ -224,10 +172,8 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
         ),
     };
   } finally {
-    await service?.stop().catch(() => {});
-    admin?.disconnect();
-    await partition?.stop().catch(() => {});
-    await stack.stop();
+    admin.disconnect();
+    await environment.stop();
   }
 }
 

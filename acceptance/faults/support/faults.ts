@@ -5,11 +5,6 @@ import type { FaultContext, FaultDefinition } from './fault-run.ts';
 
 const title = (id: string): string => FAULTS.find((f) => f.id === id)?.title ?? id;
 
-async function workerPid(url: string): Promise<number> {
-  const health = (await (await fetch(`${url}/health`)).json()) as { pid: number };
-  return health.pid;
-}
-
 /**
  * Waits until the worker at `url` uses Redis again (its breaker closed) — not whether it trusts it: the fence is
  * what the guarded run adds. Throws after `timeoutMs`.
@@ -38,14 +33,14 @@ async function readAcross(ctx: FaultContext, ms: number, every = 250): Promise<v
 const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // A snapshot of the warm cache, writes after it (their invalidations confirmed), a crash, a restart that loads
   // the snapshot: the entries those writes invalidated come back.
-  F1: async ({ stack, admin, workload, sleep }) => {
+  F1: async ({ control, admin, workload, sleep }) => {
     await admin.save();
     await workload.pause();
     await workload.writeEveryUserVia(0); // acknowledged after the snapshot, invalidation confirmed
     workload.resume();
     await sleep(1_000);
-    await stack.redis!.kill();
-    await stack.redis!.restart();
+    await control.redisKill();
+    await control.redisStart();
   },
   // Redis stopped 10 s. After 1 s of the workload (the breakers open), one write per user through worker 1: its
   // invalidation can only be pending in worker 1's memory (D3). Then the workload stays parked, so no later write
@@ -53,10 +48,8 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // which the plain fault leaves to chance (which worker's breaker probe comes first) — and worker 2 reads every
   // user as soon as it uses Redis again: without the invalidator and fence it serves the old values.
   F2: async (ctx) => {
-    const { stack, service, workload, sleep } = ctx;
-    const pid = stack.redis!.pid()!;
-    const writer = await workerPid(service.workerUrls[0]!);
-    process.kill(pid, 'SIGSTOP');
+    const { control, workerUrls, workload, sleep } = ctx;
+    await control.redisStop();
     let writerStopped = false;
     try {
       try {
@@ -64,15 +57,15 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
         await workload.pause();
         await workload.writeEveryUserVia(0); // their invalidation can only be pending in worker 1
         await sleep(9_000);
-        process.kill(writer, 'SIGSTOP');
+        await control.worker1Stop();
         writerStopped = true;
       } finally {
-        process.kill(pid, 'SIGCONT');
+        await control.redisCont();
       }
-      await untilBreakerClosed(service.workerUrls[1]!);
+      await untilBreakerClosed(workerUrls[1]);
       await readAcross(ctx, 2_000);
     } finally {
-      if (writerStopped) process.kill(writer, 'SIGCONT');
+      if (writerStopped) await control.worker1Cont();
     }
   },
   F3: async ({ admin }) => {
@@ -104,8 +97,8 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // after it is written to the WAL; the fast shutdown then cuts the connections — the writes answer 503 (no
   // invalidation: the service cannot tell a commit from a rollback) although PostgreSQL recovers them as committed.
   // The old entries stay in Redis (settings have no TTL) unless something reads the commit log.
-  F5: async ({ stack, workload, sleep }) => {
-    const db = new pg.Client({ connectionString: stack.databaseUrl });
+  F5: async ({ control, databaseUrl, workload, sleep }) => {
+    const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     let writes: Promise<number> | undefined;
     try {
@@ -119,22 +112,22 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
       await db.query('ALTER SYSTEM RESET synchronous_standby_names').catch(() => {}); // read at the restart
       await db.end().catch(() => {});
     }
-    await stack.postgres!.restart(1_500);
+    await control.postgresRestart();
     const acknowledged = await writes;
     if (acknowledged > 0) throw new Error(`F5: ${acknowledged} writes were acknowledged while COMMIT had to wait`);
   },
-  // Worker 1 cut off from Redis (its link down in Redis's network namespace) while worker 2 and the invalidator
-  // still reach it: worker 1's writes cannot delete what worker 2 keeps serving.
+  // Worker 1 cut off from Redis while worker 2 and the invalidator still reach it (local target: worker 1's link
+  // down in Redis's network namespace): worker 1's writes cannot delete what worker 2 keeps serving.
   F6: async (ctx) => {
-    const { partition, workload, sleep } = ctx;
-    partition!.partition();
+    const { control, workload, sleep } = ctx;
+    await control.partition();
     try {
       await sleep(1_500); // worker 1's connection times out, its breaker opens
       await workload.pause();
       await workload.writeEveryUserVia(0);
       await readAcross(ctx, 2_500);
     } finally {
-      partition!.heal();
+      await control.heal();
     }
   },
   // Redis killed (after a snapshot of the warm cache), one write per user through worker 1 — its invalidation can
@@ -142,16 +135,16 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // worker 1 killed, Redis restarted from the snapshot that still holds the old entries. The workload stays parked
   // (no later write repairs an entry) until worker 2 has read every user once Redis is back.
   F7: async (ctx) => {
-    const { stack, service, admin, workload, sleep } = ctx;
+    const { control, workerUrls, admin, workload, sleep } = ctx;
     await admin.save();
     await workload.pause();
-    await stack.redis!.kill();
+    await control.redisKill();
     await workload.writeEveryUserVia(0);
     await sleep(1_000);
-    process.kill(await workerPid(service.workerUrls[0]!), 'SIGKILL');
+    await control.worker1Kill();
     await sleep(300);
-    await stack.redis!.restart();
-    await untilBreakerClosed(service.workerUrls[1]!);
+    await control.redisStart();
+    await untilBreakerClosed(workerUrls[1]);
     await readAcross(ctx, 2_000);
   },
 };

@@ -1,24 +1,45 @@
-/** The two tests of one fault row: guarded (must hold every bound) and its control (must fail). */
+/**
+ * The two tests of one fault row: guarded (must hold every bound) and its control (must fail). The local target
+ * runs both on a private stack; an external target runs the guarded test only, and only when the operator granted
+ * fault control for the row (--allow-faults, fault-control.ts).
+ */
 import { describe, expect, test } from 'vitest';
 import { recorder } from '../../support/record.ts';
 import { target } from '../../support/target.ts';
-import { formatFigures, RECOVERY_WAIT_MS, runFault } from './fault-run.ts';
+import { externalFaultEnvironment } from './external-environment.ts';
+import { grantedRows } from './fault-control.ts';
+import { type FaultEnvironment, type FaultMode, formatFigures, RECOVERY_WAIT_MS, runFault } from './fault-run.ts';
 import { faultDefinition } from './faults.ts';
+import { startLocalFaultEnvironment } from './local-environment.ts';
 
 export function faultRowSuite(id: string): void {
   const fault = faultDefinition(id);
   const rec = recorder(id);
-  const local = (skip: () => void): boolean => {
-    if (target().kind === 'local') return true;
-    rec.note('fault rows run on the local target only (an external target needs fault control over Redis/PostgreSQL)');
-    skip();
-    return false;
+  /** Where `mode` runs, or undefined after a SKIP with its reason. */
+  const environment = (mode: FaultMode, skip: () => void): (() => Promise<FaultEnvironment>) | undefined => {
+    const info = target();
+    if (info.kind === 'local') return () => startLocalFaultEnvironment(fault, mode);
+    if (info.kind !== 'external' || !grantedRows().includes(id)) {
+      rec.note(
+        `fault control not granted: an external target runs ${id} only with --allow-faults and the FAULT_*_CMD ` +
+          'commands (docs/acceptance.md, "Fault rows")',
+      );
+      skip();
+      return undefined;
+    }
+    if (mode === 'control') {
+      rec.note("the control needs the reference service's switch (FASTNPC_INVALIDATOR=off): local target only");
+      skip();
+      return undefined;
+    }
+    return async () => externalFaultEnvironment(info);
   };
 
   describe(`${id} ${fault.title}`, () => {
     test('invalidator + fence on: 0 stale reads, 0 mismatching entries, no 500', async (ctx) => {
-      if (!local(() => ctx.skip())) return;
-      const f = await runFault(fault, 'guarded');
+      const start = environment('guarded', () => ctx.skip());
+      if (!start) return;
+      const f = await runFault(fault, 'guarded', start);
       console.log(`[fault-table] ${formatFigures(f)}`);
       const ok = [
         rec.figure('stale reads', f.stale, 'reads', '= 0', f.stale === 0),
@@ -51,8 +72,9 @@ export function faultRowSuite(id: string): void {
     });
 
     test('control: the same fault with invalidator and fence off fails', async (ctx) => {
-      if (!local(() => ctx.skip())) return;
-      const f = await runFault(fault, 'control');
+      const start = environment('control', () => ctx.skip());
+      if (!start) return;
+      const f = await runFault(fault, 'control', start);
       console.log(`[fault-table] ${formatFigures(f)}`);
       const caught = f.stale + f.entries.mismatches;
       expect(
