@@ -164,6 +164,10 @@ export function faultDefinition(id: string): FaultDefinition {
     title: title(id),
     inject,
     ...(id === 'F6' ? { partitionedRedis: true } : {}),
-    ...(FORGOTTEN_IN_CONTROL.has(id) ? { controlEnv: { FASTNPC_TEST_SKIP_INVALIDATION: 'settings_update' } } : {}),
+    // FAULT_CONTROL_SWITCH_ONLY=1 runs F3/F4's control with the switch alone too: the evidence that today's design
+    // survives them (that control then reads 0 and its test fails)
+    ...(FORGOTTEN_IN_CONTROL.has(id) && process.env.FAULT_CONTROL_SWITCH_ONLY !== '1'
+      ? { controlEnv: { FASTNPC_TEST_SKIP_INVALIDATION: 'settings_update' } }
+      : {}),
   };
 }
