@@ -11,6 +11,9 @@ import type { FaultControl } from './fault-control.ts';
 import type { FaultDefinition, FaultEnvironment, FaultMode } from './fault-run.ts';
 import { type PartitionedRedis, startPartitionedRedis } from './netns-partition.ts';
 
+/** A 2-core machine shared with other suites can take over a minute to start the service. */
+const START_TIMEOUT_MS = 150_000;
+
 /** The pid a worker reports on /health. */
 export async function workerPid(url: string): Promise<number> {
   const health = (await (await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).json()) as {
@@ -48,6 +51,7 @@ async function startSplitService(
     workers: 1,
     seed: { users: 1, characters: 1, memories: 2 },
     env,
+    startTimeoutMs: START_TIMEOUT_MS,
   });
   let writer: StartedService;
   try {
@@ -56,6 +60,7 @@ async function startSplitService(
       redisUrl: redis.writerUrl,
       workers: 1,
       seed: false,
+      startTimeoutMs: START_TIMEOUT_MS,
       env: { ...env, FASTNPC_INVALIDATOR: mode === 'guarded' ? 'external' : 'off' },
     });
   } catch (error) {
@@ -127,6 +132,7 @@ export async function startLocalFaultEnvironment(fault: FaultDefinition, mode: F
           redisUrl: stack.redisUrl,
           seed: { users: 1, characters: 1, memories: 2 },
           env: serviceEnv(fault, mode),
+          startTimeoutMs: START_TIMEOUT_MS,
         });
     const workerUrls = service.workerUrls as [string, string];
     return {

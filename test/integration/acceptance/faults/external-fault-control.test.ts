@@ -28,8 +28,9 @@ beforeAll(async () => {
     redisUrl: stack.redisUrl,
     seed: { users: 1, characters: 1, memories: 2 },
     env: { LOG_LEVEL: 'fatal', FASTNPC_INVALIDATOR: 'on', CACHE_COMMAND_TIMEOUT_MS: '250' },
+    startTimeoutMs: 150_000,
   });
-}, 180_000);
+}, 240_000);
 
 afterAll(async () => {
   await service?.stop();
