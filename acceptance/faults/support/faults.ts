@@ -94,22 +94,33 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     if (evicted === 0) throw new Error('F4 injected no eviction (maxmemory pressure too weak)');
   },
   // PostgreSQL restarted while commits are in flight: a synchronous standby that never comes holds every COMMIT
-  // after it is written to the WAL; the fast shutdown then cuts the connections — the writes answer 503 (no
-  // invalidation: the service cannot tell a commit from a rollback) although PostgreSQL recovers them as committed.
-  // The old entries stay in Redis (settings have no TTL) unless something reads the commit log.
+  // after its WAL record is written (the stack runs synchronous_commit=off, so the database is switched to `on` and
+  // the service's connections are closed — its pool reconnects with it); the fast shutdown then cuts the
+  // connections: the writes answer 503 (no invalidation: the service cannot tell a commit from a rollback) although
+  // PostgreSQL recovers them as committed. The old entries stay in Redis (settings have no TTL) unless something
+  // reads the commit log.
   F5: async ({ control, databaseUrl, workload, sleep }) => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     let writes: Promise<number> | undefined;
+    const name = (await db.query<{ name: string }>('SELECT quote_ident(current_database()) AS name')).rows[0]!.name;
     try {
+      await db.query('SET synchronous_commit = off'); // this session never waits for the standby
+      await db.query(`ALTER DATABASE ${name} SET synchronous_commit = on`);
       await db.query("ALTER SYSTEM SET synchronous_standby_names = 'fault_f5_no_such_standby'");
       await db.query('SELECT pg_reload_conf()');
-      await sleep(300);
       await workload.pause();
+      await db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+      );
+      await sleep(300);
       writes = workload.writeEveryUserVia(0, { concurrent: true });
-      await sleep(1_000); // every COMMIT waiting for the standby
+      await sleep(1_500); // every COMMIT waiting for the standby
     } finally {
-      await db.query('ALTER SYSTEM RESET synchronous_standby_names').catch(() => {}); // read at the restart
+      // read at the restart (and by every new connection)
+      await db.query(`ALTER DATABASE ${name} RESET synchronous_commit`).catch(() => {});
+      await db.query('ALTER SYSTEM RESET synchronous_standby_names').catch(() => {});
       await db.end().catch(() => {});
     }
     await control.postgresRestart();
