@@ -22,7 +22,14 @@ export function faultRowSuite(id: string): void {
   const environment = (mode: FaultMode, skip: () => void): (() => Promise<FaultEnvironment>) | undefined => {
     const info = target();
     if (info.kind === 'local') return () => startLocalFaultEnvironment(fault, mode);
-    if (info.kind !== 'external' || !grantedRows().includes(id)) {
+    if (info.kind !== 'external') {
+      rec.note(
+        `fault control not granted: the ${info.kind} target runs no fault rows (local, or external with --allow-faults)`,
+      );
+      skip();
+      return undefined;
+    }
+    if (!grantedRows().includes(id)) {
       rec.note(
         `fault control not granted: an external target runs ${id} only with --allow-faults and the FAULT_*_CMD ` +
           'commands (docs/acceptance.md, "Fault rows")',
