@@ -43,7 +43,10 @@ export const MODULE_ROWS: ReadonlyArray<RowDef> = [
   { id: 'M8', title: 'Reference module: leases close the stale-set race (naive control must fail)' },
 ];
 
-/** Faults under a write → cross-worker-read workload (acceptance/faults/fN-…): run on the local target only. */
+/**
+ * Faults under a write → cross-worker-read workload (acceptance/faults/fN-…): on the local target, or on an external
+ * one whose operator granted fault control (--allow-faults).
+ */
 export const FAULT_ROWS: ReadonlyArray<RowDef> = FAULTS;
 
 /** The definition of a row by id (throws for an unknown id: a suite must be listed here). */

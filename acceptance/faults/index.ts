@@ -1,8 +1,8 @@
 /**
  * The fault rows of the gate (issue #11). Each row runs the write → cross-worker-read workload through one fault on
  * a private local stack with the invalidator and fence on, and again with them off (the control, which must
- * fail). They run only on the local target (an external target would need fault control over its Redis and
- * PostgreSQL). ids match the files acceptance/faults/fN-….test.ts.
+ * fail). An external target runs the guarded test only, and only when the operator grants fault control
+ * (--allow-faults, support/fault-control.ts). ids match the files acceptance/faults/fN-….test.ts.
  */
 export const FAULTS: ReadonlyArray<{ id: string; title: string }> = [
   { id: 'F1', title: 'Redis SIGKILL + restart from an older snapshot' },

@@ -17,6 +17,11 @@ export interface GateArgs {
   skipLoad: boolean;
   /** Only these rows: acceptance files (vitest filters), e.g. "03" or "regressions", or "audit" / "load". */
   filters: string[];
+  /**
+   * External target: the fault rows the operator grants fault control for ('all' or a comma list, e.g. "F1,F3"),
+   * with the FAULT_*_CMD commands in the environment. Undefined: not granted (the rows read SKIP).
+   */
+  allowFaults?: string;
   /** Rows whose SKIP / NOT MEASURABLE fails the gate: --require-load adds "load"; GATE_REQUIRE=load,R8,regressions. */
   required: string[];
 }
@@ -46,12 +51,17 @@ Options:
   --reports-dir <dir>    where to write the reports (default: reports)
   --only <filter>        judge only these rows (repeatable): acceptance files matching, e.g. --only 03
                          --only regressions, or the steps "audit" / "load"
+  --allow-faults[=F1,F3] external: grant fault control for the fault rows (all, or those listed); how to stop,
+                         kill and restart Redis, PostgreSQL and worker 1 comes from FAULT_*_CMD (docs/acceptance.md);
+                         without it an external target's fault rows read SKIP "fault control not granted"
   --skip-load            do not run k6 even when it could run (the load row reads SKIP)
   --require-load         a skipped or unmeasurable load step fails the gate (also: GATE_REQUIRE=load,…)
   -h, --help             this text
 
 Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R10), ACCEPTANCE_TARGET,
-ACCEPTANCE_PROFILE, FASTNPC_EMULATE_DEFECTS (local: the reference service emulates those FastNPC defects), BASE_URL,
+ACCEPTANCE_PROFILE, ACCEPTANCE_ALLOW_FAULTS (= --allow-faults), FAULT_REDIS_STOP_CMD / _CONT_ / _KILL_ / _START_CMD,
+FAULT_POSTGRES_RESTART_CMD, FAULT_WORKER1_STOP_CMD / _CONT_ / _KILL_CMD, FAULT_PARTITION_CMD / FAULT_HEAL_CMD,
+FASTNPC_EMULATE_DEFECTS (local: the reference service emulates those FastNPC defects), BASE_URL,
 WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
 FASTNPC_ADMIN_USER / FASTNPC_ADMIN_PASSWORD (external admin), ACCEPTANCE_USERS_FILE (external seeded users).`;
 
@@ -103,6 +113,10 @@ export function parseArgs(argv: readonly string[]): GateArgs {
       args.skipLoad = true;
     } else if (flag === '--require-load') {
       if (!args.required.includes('load')) args.required.push('load');
+    } else if (flag === '--allow-faults') {
+      const rows = (inline ?? 'all').trim();
+      if (!rows) throw new UsageError('--allow-faults= needs rows (e.g. --allow-faults=F1,F3) or nothing (all rows)');
+      args.allowFaults = rows;
     } else if (flag === '--only') {
       args.filters.push(takeValue());
     } else if (flag === '--redis-password' || flag === '--password') {
@@ -169,4 +183,5 @@ export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = process.env)
   if (args.worker2Url) env.WORKER2_URL = args.worker2Url;
   if (args.redisUrl) env.REDIS_URL = args.redisUrl;
   if (args.databaseUrl) env.DATABASE_URL = args.databaseUrl;
+  if (args.allowFaults) env.ACCEPTANCE_ALLOW_FAULTS = args.allowFaults;
 }

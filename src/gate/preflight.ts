@@ -4,6 +4,7 @@
  * on TCP (else one line, exit 3) — so a typo never prints a table of failures or overwrites the last reports.
  */
 import { readFileSync } from 'node:fs';
+import { checkFaultControl, FaultControlError } from '../../acceptance/faults/support/fault-control.ts';
 import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { tcpProbe } from '../load/reachable.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';
@@ -55,6 +56,12 @@ function checkPositiveInt(name: string, env: NodeJS.ProcessEnv): void {
 
 /** Throws a UsageError naming the first missing or malformed setting of the requested target. */
 export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessEnv = process.env): void {
+  try {
+    checkFaultControl(request.kind, env);
+  } catch (error) {
+    if (error instanceof FaultControlError) throw new UsageError(error.message);
+    throw error;
+  }
   // the embedded targets make their own URLs; only an external target is described by these settings
   if (request.kind !== 'external') return;
   for (const name of Object.keys(PROTOCOLS)) checkUrl(name, env[name]);

@@ -235,7 +235,8 @@ export function buildVerdict(input: VerdictInput): Verdict {
         rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
       }
     }
-    // Fault rows need fault control over Redis and PostgreSQL: gating on the local target, optional elsewhere.
+    // Fault rows need fault control over Redis and PostgreSQL: gating on the local target; elsewhere they run only
+    // when granted (--allow-faults) — a FAIL still fails the gate, a SKIP (not granted) is optional unless required.
     for (const def of FAULT_ROWS) {
       if (!selected(def.id) || !recordById.has(def.id)) continue;
       const row = judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id));

@@ -21,9 +21,10 @@ const canonical = (value: unknown): string => JSON.stringify(value === undefined
 export async function compareEntries(
   redisUrl: string,
   databaseUrl: string,
+  password?: string,
   namespace = 'fastnpc',
 ): Promise<EntryComparison> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, ...(password ? { password } : {}) });
   const db = createDatabase({ connectionString: databaseUrl, max: 2 });
   const result: EntryComparison = { compared: 0, mismatches: 0, unchecked: 0, examples: [] };
   try {

@@ -1,25 +1,34 @@
 /**
- * One fault row in one mode: a private stack (redis-server on the repository's redis.conf, PostgreSQL with
- * wal_level=logical) and the two-worker service with the invalidator and fence on ('guarded') or off ('control'),
- * the write → cross-worker-read workload before, during and after the fault, then every cached entry compared
- * with PostgreSQL. Returns the row's figures.
+ * One fault row in one mode: the write → cross-worker-read workload on a fault environment (the local target's
+ * private stack and service, guarded or control — local-environment.ts —, or an external target with fault control
+ * granted — external-environment.ts) before, during and after the fault, then every cached entry compared with
+ * PostgreSQL. Returns the row's figures.
  */
 import { Redis } from 'ioredis';
-import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
-import { type PartitionProxy, startPartitionProxy } from './partition-proxy.ts';
+import type { FaultControl } from './fault-control.ts';
 import { startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
 
+/** Where a row runs: two workers, their Redis and PostgreSQL, and a way to inject faults. */
+export interface FaultEnvironment {
+  workerUrls: [string, string];
+  /** Redis as the test reaches it (F6: over the link that stays up). */
+  redisUrl: string;
+  redisPassword?: string;
+  databaseUrl: string;
+  control: FaultControl;
+  stop(): Promise<void>;
+}
+
 /** What a fault gets to act on. */
 export interface FaultContext {
-  stack: StartedLocalStack;
-  service: StartedService;
-  /** A plain client on the real Redis (not through the proxy). */
+  control: FaultControl;
+  workerUrls: [string, string];
+  /** A plain client on Redis (F6: over the link that stays up). */
   admin: Redis;
-  proxy: PartitionProxy | undefined;
+  databaseUrl: string;
   workload: Workload;
   sleep(ms: number): Promise<void>;
 }
@@ -27,11 +36,15 @@ export interface FaultContext {
 export interface FaultDefinition {
   id: string;
   title: string;
-  /** Runs the service through a partition proxy (F6). */
-  viaProxy?: boolean;
   /**
-   * Extra environment of the control run. Where the design before the invalidator already survives the fault
-   * (FLUSHALL, eviction, a PostgreSQL restart), the control adds FastNPC's forgotten invalidation
+   * F6: Redis in its own network namespace; worker 1 (the writer of the fault) and worker 2 run as two one-worker
+   * services sharing the session secret, worker 1 reaching Redis over the link `partition()` cuts, worker 2 and
+   * the invalidator over the other one.
+   */
+  partitionedRedis?: boolean;
+  /**
+   * Extra environment of the control run. Where the design before the invalidator survives the fault on its own
+   * (F3 FLUSHALL, F4 eviction: see docs/invalidation.md), the control adds FastNPC's forgotten invalidation
    * (FASTNPC_TEST_SKIP_INVALIDATION) so it shows the row's checks catch a stale entry under that fault.
    */
   controlEnv?: NodeJS.ProcessEnv;
@@ -90,28 +103,20 @@ async function scrape(urls: string[]): Promise<{ raised: boolean; errors: number
   return { raised, errors };
 }
 
-export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise<FaultFigures> {
-  const stack = await startLocalStack({ redis: true, postgres: true, redisUrl: '', databaseUrl: '' });
-  const admin = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+export async function runFault(
+  fault: FaultDefinition,
+  mode: FaultMode,
+  start: () => Promise<FaultEnvironment>,
+): Promise<FaultFigures> {
+  const environment = await start();
+  const { redisUrl, databaseUrl, control } = environment;
+  const admin = new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    ...(environment.redisPassword ? { password: environment.redisPassword } : {}),
+  });
   admin.on('error', () => {});
-  let proxy: PartitionProxy | undefined;
-  let service: StartedService | undefined;
   try {
-    if (fault.viaProxy) proxy = await startPartitionProxy(stack.redis!.host, stack.redis!.port);
-    service = await startService({
-      databaseUrl: stack.databaseUrl,
-      redisUrl: proxy?.url ?? stack.redisUrl,
-      seed: { users: 1, characters: 1, memories: 2 },
-      env: {
-        LOG_LEVEL: 'fatal',
-        FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
-        // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
-        CACHE_COMMAND_TIMEOUT_MS: '250',
-        ...(mode === 'control' ? fault.controlEnv : {}),
-        ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
-      },
-    });
-    const urls = service.workerUrls as [string, string];
+    const urls = environment.workerUrls;
     const workload = await startWorkload(urls);
     await sleep(1_500); // warm: every entry cached on both workers
     const baseline = await scrape(urls);
@@ -126,7 +131,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     })();
     const faultStart = Date.now();
     try {
-      await fault.inject({ stack, service, admin, proxy, workload, sleep });
+      await fault.inject({ control, workerUrls: urls, admin, databaseUrl, workload, sleep });
     } finally {
       workload.resume();
     }
@@ -144,7 +149,7 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
     watching = false;
     await watcher;
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
-    const entries = await compareEntries(stack.redisUrl, stack.databaseUrl);
+    const entries = await compareEntries(redisUrl, databaseUrl, environment.redisPassword);
     const during = workload.samples.filter((s) => s.at >= faultStart);
     return {
       id: fault.id,
@@ -167,10 +172,8 @@ export async function runFault(fault: FaultDefinition, mode: FaultMode): Promise
         ),
     };
   } finally {
-    await service?.stop().catch(() => {});
-    await proxy?.close().catch(() => {});
     admin.disconnect();
-    await stack.stop();
+    await environment.stop();
   }
 }
 

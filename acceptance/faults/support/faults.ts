@@ -1,37 +1,71 @@
 /** How each fault row injects its fault (see ../index.ts for the list the gate shows). */
+import pg from 'pg';
 import { FAULTS } from '../index.ts';
 import type { FaultContext, FaultDefinition } from './fault-run.ts';
 
 const title = (id: string): string => FAULTS.find((f) => f.id === id)?.title ?? id;
 
-async function workerPid(url: string): Promise<number> {
-  const health = (await (await fetch(`${url}/health`)).json()) as { pid: number };
-  return health.pid;
+/**
+ * Waits until the worker at `url` uses Redis again (its breaker closed) — not whether it trusts it: the fence is
+ * what the guarded run adds. Throws after `timeoutMs`.
+ */
+async function untilBreakerClosed(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.text())
+      .catch(() => '');
+    if (/^fastnpc_cache_breaker_open\{[^}]*\} 0$/m.test(text)) return;
+    if (Date.now() > deadline) throw new Error(`the breaker of ${url} did not close within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Reads every user's settings through worker 2 a few times over `ms` (stale reads are recorded by the workload). */
+async function readAcross(ctx: FaultContext, ms: number, every = 250): Promise<void> {
+  const until = Date.now() + ms;
+  do {
+    await ctx.workload.readEveryUserVia(1);
+    await ctx.sleep(every);
+  } while (Date.now() < until);
 }
 
 const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // A snapshot of the warm cache, writes after it (their invalidations confirmed), a crash, a restart that loads
   // the snapshot: the entries those writes invalidated come back.
-  F1: async ({ stack, admin, workload, sleep }) => {
+  F1: async ({ control, admin, workload, sleep }) => {
     await admin.save();
     await workload.pause();
     await workload.writeEveryUserVia(0); // acknowledged after the snapshot, invalidation confirmed
     workload.resume();
     await sleep(1_000);
-    await stack.redis!.kill();
-    await stack.redis!.restart();
+    await control.redisKill();
+    await control.redisStart();
   },
-  F2: async ({ stack, workload, sleep }) => {
-    const pid = stack.redis!.pid()!;
-    process.kill(pid, 'SIGSTOP');
+  // Redis stopped 10 s. After 1 s of the workload (the breakers open), one write per user through worker 1: its
+  // invalidation can only be pending in worker 1's memory (D3). Then the workload stays parked, so no later write
+  // repairs an entry. Worker 1 is starved (SIGSTOP) for the moment Redis comes back — a busy or paused process,
+  // which the plain fault leaves to chance (which worker's breaker probe comes first) — and worker 2 reads every
+  // user as soon as it uses Redis again: without the invalidator and fence it serves the old values.
+  F2: async (ctx) => {
+    const { control, workerUrls, workload, sleep } = ctx;
+    await control.redisStop();
+    let writerStopped = false;
     try {
-      await sleep(1_000);
-      await workload.pause();
-      await workload.writeEveryUserVia(0); // their invalidation can only be pending in worker 1
-      workload.resume();
-      await sleep(9_000);
+      try {
+        await sleep(1_000);
+        await workload.pause();
+        await workload.writeEveryUserVia(0); // their invalidation can only be pending in worker 1
+        await sleep(9_000);
+        await control.worker1Stop();
+        writerStopped = true;
+      } finally {
+        await control.redisCont();
+      }
+      await untilBreakerClosed(workerUrls[1]);
+      await readAcross(ctx, 2_000);
     } finally {
-      process.kill(pid, 'SIGCONT');
+      if (writerStopped) await control.worker1Cont();
     }
   },
   F3: async ({ admin }) => {
@@ -59,47 +93,80 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     const evicted = Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))?.[1] ?? 0);
     if (evicted === 0) throw new Error('F4 injected no eviction (maxmemory pressure too weak)');
   },
-  F5: async ({ stack }) => {
-    await stack.postgres!.restart(1_500);
-  },
-  F6: async ({ proxy, workload, sleep }) => {
-    proxy!.partition();
+  // PostgreSQL restarted while commits are in flight: a synchronous standby that never comes holds every COMMIT
+  // after its WAL record is written (the stack runs synchronous_commit=off, so the database is switched to `on` and
+  // the service's connections are closed — its pool reconnects with it); the fast shutdown then cuts the
+  // connections: the writes answer 503 (no invalidation: the service cannot tell a commit from a rollback) although
+  // PostgreSQL recovers them as committed. The old entries stay in Redis (settings have no TTL) unless something
+  // reads the commit log.
+  F5: async ({ control, databaseUrl, workload, sleep }) => {
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    let writes: Promise<number> | undefined;
+    const name = (await db.query<{ name: string }>('SELECT quote_ident(current_database()) AS name')).rows[0]!.name;
     try {
-      await sleep(500);
+      await db.query('SET synchronous_commit = off'); // this session never waits for the standby
+      await db.query(`ALTER DATABASE ${name} SET synchronous_commit = on`);
+      await db.query("ALTER SYSTEM SET synchronous_standby_names = 'fault_f5_no_such_standby'");
+      await db.query('SELECT pg_reload_conf()');
+      await workload.pause();
+      await db.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+      );
+      await sleep(300);
+      writes = workload.writeEveryUserVia(0, { concurrent: true });
+      await sleep(1_500); // every COMMIT waiting for the standby
+    } finally {
+      // read at the restart (and by every new connection)
+      await db.query(`ALTER DATABASE ${name} RESET synchronous_commit`).catch(() => {});
+      await db.query('ALTER SYSTEM RESET synchronous_standby_names').catch(() => {});
+      await db.end().catch(() => {});
+    }
+    await control.postgresRestart();
+    const acknowledged = await writes;
+    if (acknowledged > 0) throw new Error(`F5: ${acknowledged} writes were acknowledged while COMMIT had to wait`);
+  },
+  // Worker 1 cut off from Redis while worker 2 and the invalidator still reach it (local target: worker 1's link
+  // down in Redis's network namespace): worker 1's writes cannot delete what worker 2 keeps serving.
+  F6: async (ctx) => {
+    const { control, workload, sleep } = ctx;
+    await control.partition();
+    try {
+      await sleep(1_500); // worker 1's connection times out, its breaker opens
       await workload.pause();
       await workload.writeEveryUserVia(0);
-      workload.resume();
-      await sleep(2_500);
+      await readAcross(ctx, 2_500);
     } finally {
-      proxy!.heal();
+      await control.heal();
     }
   },
-  // Redis down (after a snapshot of the warm cache), writes whose invalidation cannot be confirmed, the worker that
-  // holds them killed, Redis back from its snapshot.
-  F7: async ({ stack, service, admin, workload, sleep }) => {
+  // Redis killed (after a snapshot of the warm cache), one write per user through worker 1 — its invalidation can
+  // only be pending in worker 1's memory, and a killed Redis has no socket buffer a DEL could land from later —,
+  // worker 1 killed, Redis restarted from the snapshot that still holds the old entries. The workload stays parked
+  // (no later write repairs an entry) until worker 2 has read every user once Redis is back.
+  F7: async (ctx) => {
+    const { control, workerUrls, admin, workload, sleep } = ctx;
     await admin.save();
     await workload.pause();
-    await stack.redis!.kill();
-    await workload.writeEveryUserVia(0); // invalidations pending only in worker 1's memory
-    workload.resume();
+    await control.redisKill();
+    await workload.writeEveryUserVia(0);
     await sleep(1_000);
-    const pid = await workerPid(service.workerUrls[0]!);
-    process.kill(pid, 'SIGKILL');
+    await control.worker1Kill();
     await sleep(300);
-    await stack.redis!.restart();
+    await control.redisStart();
+    await untilBreakerClosed(workerUrls[1]);
+    await readAcross(ctx, 2_000);
   },
 };
 
 /**
- * Rows whose fault the design before the invalidator survives on its own (F3 FLUSHALL, F4 eviction, F5 PostgreSQL
- * restart: an emptied cache is consistent, leases refuse late fills) or survived in every run here (F2 stall, F6
- * partition: the writer's in-memory replay beat the other worker's reads; the issue saw D3 in 3 of 5 trials) or in
- * most runs (F7: the workload's next write for each user healed the restored entries first; its control caught
- * 0–1 stale entries, so it could not be relied on to fail): their control adds
- * FastNPC's forgotten invalidation, so it shows the row's checks catch a stale entry under that fault.
+ * Rows whose fault the design before the invalidator survives on its own — F3 FLUSHALL and F4 eviction: they only
+ * remove entries and leases, an emptied cache is consistent, and a fill whose lease was flushed or evicted is
+ * refused (docs/invalidation.md, "Fault rows") —: their control adds FastNPC's forgotten invalidation, so it shows
+ * the row's checks catch a stale entry under that fault. Every other row's control is the switch alone.
  */
-const FORGOTTEN_IN_CONTROL = new Set(['F2', 'F3', 'F4', 'F5', 'F6', 'F7']);
-
+const FORGOTTEN_IN_CONTROL = new Set(['F3', 'F4']);
 export function faultDefinition(id: string): FaultDefinition {
   const inject = INJECT[id];
   if (!inject) throw new Error(`no fault ${id}`);
@@ -107,7 +174,11 @@ export function faultDefinition(id: string): FaultDefinition {
     id,
     title: title(id),
     inject,
-    ...(id === 'F6' ? { viaProxy: true } : {}),
-    ...(FORGOTTEN_IN_CONTROL.has(id) ? { controlEnv: { FASTNPC_TEST_SKIP_INVALIDATION: 'settings_update' } } : {}),
+    ...(id === 'F6' ? { partitionedRedis: true } : {}),
+    // FAULT_CONTROL_SWITCH_ONLY=1 runs F3/F4's control with the switch alone too: the evidence that today's design
+    // survives them (that control then reads 0 and its test fails)
+    ...(FORGOTTEN_IN_CONTROL.has(id) && process.env.FAULT_CONTROL_SWITCH_ONLY !== '1'
+      ? { controlEnv: { FASTNPC_TEST_SKIP_INVALIDATION: 'settings_update' } }
+      : {}),
   };
 }

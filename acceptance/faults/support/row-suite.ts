@@ -1,70 +1,110 @@
-/** The two tests of one fault row: guarded (must hold every bound) and its control (must fail). */
+/**
+ * The two tests of one fault row: guarded (must hold every bound) and its control (must fail). The local target
+ * runs both on a private stack; an external target runs the guarded test only, and only when the operator granted
+ * fault control for the row (--allow-faults, fault-control.ts).
+ */
 import { describe, expect, test } from 'vitest';
 import { recorder } from '../../support/record.ts';
 import { target } from '../../support/target.ts';
-import { formatFigures, RECOVERY_WAIT_MS, runFault } from './fault-run.ts';
+import { externalFaultEnvironment } from './external-environment.ts';
+import { grantedRows } from './fault-control.ts';
+import { type FaultEnvironment, type FaultMode, formatFigures, RECOVERY_WAIT_MS, runFault } from './fault-run.ts';
 import { faultDefinition } from './faults.ts';
+import { startLocalFaultEnvironment } from './local-environment.ts';
+
+/** Stack + service start (slow on a loaded 2-core machine), the fault, up to RECOVERY_WAIT_MS of recovery. */
+const ROW_TIMEOUT_MS = 420_000;
 
 export function faultRowSuite(id: string): void {
   const fault = faultDefinition(id);
   const rec = recorder(id);
-  const local = (skip: () => void): boolean => {
-    if (target().kind === 'local') return true;
-    rec.note('fault rows run on the local target only (an external target needs fault control over Redis/PostgreSQL)');
-    skip();
-    return false;
+  /** Where `mode` runs, or undefined after a SKIP with its reason. */
+  const environment = (mode: FaultMode, skip: () => void): (() => Promise<FaultEnvironment>) | undefined => {
+    const info = target();
+    if (info.kind === 'local') return () => startLocalFaultEnvironment(fault, mode);
+    if (info.kind !== 'external') {
+      rec.note(
+        `fault control not granted: the ${info.kind} target runs no fault rows (local, or external with --allow-faults)`,
+      );
+      skip();
+      return undefined;
+    }
+    if (!grantedRows().includes(id)) {
+      rec.note(
+        `fault control not granted: an external target runs ${id} only with --allow-faults and the FAULT_*_CMD ` +
+          'commands (docs/acceptance.md, "Fault rows")',
+      );
+      skip();
+      return undefined;
+    }
+    if (mode === 'control') {
+      rec.note("the control needs the reference service's switch (FASTNPC_INVALIDATOR=off): local target only");
+      skip();
+      return undefined;
+    }
+    return async () => externalFaultEnvironment(info);
   };
 
   describe(`${id} ${fault.title}`, () => {
-    test('invalidator + fence on: 0 stale reads, 0 mismatching entries, no 500', async (ctx) => {
-      if (!local(() => ctx.skip())) return;
-      const f = await runFault(fault, 'guarded');
-      console.log(`[fault-table] ${formatFigures(f)}`);
-      const ok = [
-        rec.figure('stale reads', f.stale, 'reads', '= 0', f.stale === 0),
-        rec.figure(
-          'cached entries differing from PostgreSQL',
-          f.entries.mismatches,
-          'entries',
-          '= 0',
-          f.entries.mismatches === 0,
-        ),
-        rec.figure('500 responses', f.errors500, 'responses', '= 0', f.errors500 === 0),
-        rec.figure(
-          'recovery time',
-          f.recoveryMs,
-          'ms',
-          `>= 0 (within ${RECOVERY_WAIT_MS / 1000} s)`,
-          f.recoveryMs >= 0,
-        ),
-      ];
-      rec.headline('stale reads');
-      rec.figure('requests during fault + recovery', f.requests, '', '', null);
-      rec.figure('5xx responses', f.errors5xx, '', '', null);
-      rec.figure('requests without an answer', f.unanswered, '', '', null);
-      rec.figure('p95 during the fault', f.p95FaultMs, 'ms', '', null);
-      rec.figure('/metrics showed it', f.metricsShowed ? 'yes' : 'no', '', '', null);
-      rec.figure('cached entries compared', f.entries.compared, 'entries', '', null);
-      if (f.entries.examples.length > 0) rec.note(`mismatching entries: ${f.entries.examples.join(', ')}`);
-      if (f.staleExamples.length > 0) rec.note(`stale reads: ${f.staleExamples.join('; ')}`);
-      expect(ok, formatFigures(f)).toEqual([true, true, true, true]);
-    });
+    test(
+      'invalidator + fence on: 0 stale reads, 0 mismatching entries, no 500',
+      async (ctx) => {
+        const start = environment('guarded', () => ctx.skip());
+        if (!start) return;
+        const f = await runFault(fault, 'guarded', start);
+        console.log(`[fault-table] ${formatFigures(f)}`);
+        const ok = [
+          rec.figure('stale reads', f.stale, 'reads', '= 0', f.stale === 0),
+          rec.figure(
+            'cached entries differing from PostgreSQL',
+            f.entries.mismatches,
+            'entries',
+            '= 0',
+            f.entries.mismatches === 0,
+          ),
+          rec.figure('500 responses', f.errors500, 'responses', '= 0', f.errors500 === 0),
+          rec.figure(
+            'recovery time',
+            f.recoveryMs,
+            'ms',
+            `>= 0 (within ${RECOVERY_WAIT_MS / 1000} s)`,
+            f.recoveryMs >= 0,
+          ),
+        ];
+        rec.headline('stale reads');
+        rec.figure('requests during fault + recovery', f.requests, '', '', null);
+        rec.figure('5xx responses', f.errors5xx, '', '', null);
+        rec.figure('requests without an answer', f.unanswered, '', '', null);
+        rec.figure('p95 during the fault', f.p95FaultMs, 'ms', '', null);
+        rec.figure('/metrics showed it', f.metricsShowed ? 'yes' : 'no', '', '', null);
+        rec.figure('cached entries compared', f.entries.compared, 'entries', '', null);
+        if (f.entries.examples.length > 0) rec.note(`mismatching entries: ${f.entries.examples.join(', ')}`);
+        if (f.staleExamples.length > 0) rec.note(`stale reads: ${f.staleExamples.join('; ')}`);
+        expect(ok, formatFigures(f)).toEqual([true, true, true, true]);
+      },
+      ROW_TIMEOUT_MS,
+    );
 
-    test('control: the same fault with invalidator and fence off fails', async (ctx) => {
-      if (!local(() => ctx.skip())) return;
-      const f = await runFault(fault, 'control');
-      console.log(`[fault-table] ${formatFigures(f)}`);
-      const caught = f.stale + f.entries.mismatches;
-      expect(
-        rec.figure(
-          'control (invalidator and fence off): stale reads + mismatching entries',
-          caught,
-          '',
-          '> 0',
-          caught > 0,
-        ),
-        formatFigures(f),
-      ).toBe(true);
-    });
+    test(
+      'control: the same fault with invalidator and fence off fails',
+      async (ctx) => {
+        const start = environment('control', () => ctx.skip());
+        if (!start) return;
+        const f = await runFault(fault, 'control', start);
+        console.log(`[fault-table] ${formatFigures(f)}`);
+        const caught = f.stale + f.entries.mismatches;
+        expect(
+          rec.figure(
+            'control (invalidator and fence off): stale reads + mismatching entries',
+            caught,
+            '',
+            '> 0',
+            caught > 0,
+          ),
+          formatFigures(f),
+        ).toBe(true);
+      },
+      ROW_TIMEOUT_MS,
+    );
   });
 }

@@ -49,7 +49,12 @@ export interface Workload {
    * While paused: one settings write per user through worker `index` (0 or 1), each becoming that user's last
    * acknowledged value when answered 200 — e.g. writes whose invalidation can only be pending in that worker.
    */
-  writeEveryUserVia(index: 0 | 1): Promise<number>;
+  writeEveryUserVia(index: 0 | 1, options?: { concurrent?: boolean }): Promise<number>;
+  /**
+   * While paused: one settings read per user through worker `index`, each checked against the user's last
+   * acknowledged write (a stale read is recorded like any other). Returns how many were stale.
+   */
+  readEveryUserVia(index: 0 | 1): Promise<number>;
   /** Time of the first clean round of every user at or after `since` (the last of them), or undefined. */
   recoveredAt(since: number): number | undefined;
   stop(): Promise<void>;
@@ -176,16 +181,27 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
       paused = undefined;
       release = undefined;
     },
-    async writeEveryUserVia(index) {
-      let acknowledged = 0;
-      for (const actor of actors) {
+    async writeEveryUserVia(index, options = {}) {
+      const writeOne = async (actor: Actor): Promise<boolean> => {
         actor.counter += 1;
         const value = 50 + (actor.counter % 4_900);
         const reply = await call(index === 0 ? actor.w1 : actor.w2, 'PUT', '/api/me/settings', { ctx_max_chat: value });
         actor.lastAck = reply?.status === 200 ? value : undefined;
-        if (reply?.status === 200) acknowledged += 1;
+        return reply?.status === 200;
+      };
+      let acknowledged = 0;
+      if (options.concurrent) {
+        for (const ok of await Promise.all(actors.map(writeOne))) if (ok) acknowledged += 1;
+      } else {
+        for (const actor of actors) if (await writeOne(actor)) acknowledged += 1;
       }
       return acknowledged;
+    },
+    async readEveryUserVia(index) {
+      const before = stale.length;
+      for (const actor of actors)
+        check(actor, await call(index === 0 ? actor.w1 : actor.w2, 'GET', '/api/me/settings'));
+      return stale.length - before;
     },
     recoveredAt(since) {
       let latest = since;
