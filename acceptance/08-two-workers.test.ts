@@ -2,15 +2,15 @@
  * Criterion 8 — two workers stay consistent, and the stale-set race is provoked on purpose rather than left to luck.
  * 500 rounds: the harness deletes the user's settings entry in Redis, a burst of reads on both workers loads it while
  * worker 1 writes a new version; once every request of the round has answered, worker 2, worker 1 and worker 2 again
- * must serve the acknowledged version, and the last two reads must be cache hits observed in Redis (the entry existed
- * and the app read it: support/cache-read-probe.ts) — a service with its cache off serves nothing stale and must not
+ * must serve the acknowledged version, and in every round one of the last two must be a cache hit observed in Redis
+ * (the entry existed and the app read it: support/cache-read-probe.ts, support/two-worker-check.ts) — a service with its cache off serves nothing stale and must not
  * pass. A cache-aside without leases leaves the old row stored after the write's delete in a share of the rounds
  * (measured: docs/acceptance.md), so 500 rounds catch it in practically every run.
  * Control (embedded targets): the same check against a twin with its cache off must fail, saying the reads were not
  * served from the cache.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CacheReadProbe } from './support/cache-read-probe.ts';
 import { keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
@@ -24,7 +24,15 @@ const rec = recorder('08');
 const ROUNDS = 500;
 const CONTROL_ROUNDS = 20;
 const redis: Redis = adminRedis();
-afterAll(() => redis.quit());
+let probe: CacheReadProbe;
+beforeAll(async () => {
+  probe = await CacheReadProbe.open(redis);
+  if (probe.monitorError) rec.note(`MONITOR refused (${probe.monitorError}): hits judged by INFO keyspace_hits`);
+});
+afterAll(async () => {
+  probe?.close();
+  await redis.quit();
+});
 
 describe('08 two workers stay consistent', () => {
   test(`${ROUNDS} rounds: forced misses racing a write on worker 1, read on both workers`, {
@@ -35,13 +43,7 @@ describe('08 two workers stay consistent', () => {
     const { client: w1 } = await userSession(5, u1);
     const w2 = w1.on(u2);
     const settingsKey = keyProfile().settings(await uidOf(w1));
-    const probe = await CacheReadProbe.open(redis);
-    let out: Awaited<ReturnType<typeof checkTwoWorkers>>;
-    try {
-      out = await checkTwoWorkers({ redis, probe, settingsKey, w1, w2, rounds: ROUNDS });
-    } finally {
-      probe.close();
-    }
+    const out = await checkTwoWorkers({ redis, probe, settingsKey, w1, w2, rounds: ROUNDS });
     for (const e of out.examples) rec.note(e);
     for (const r of out.reasons) rec.note(r);
     const ok = rec.figure(
@@ -52,12 +54,13 @@ describe('08 two workers stay consistent', () => {
       out.stale === 0,
     );
     const cached = rec.figure(
-      `judged reads served from the cache (Redis, ${probe.channel})`,
-      `${out.hits}/${out.hitsRequired}`,
+      `rounds whose reads after the refill were served from the cache (Redis, ${probe.channel})`,
+      `${out.roundsWithHit}/${ROUNDS}`,
       '',
       'all',
-      out.hits === out.hitsRequired && out.hitsRequired > 0,
+      out.roundsWithHit === ROUNDS,
     );
+    rec.figure('reads after the refill served from the cache', `${out.hits}/${out.hitsRequired}`, '', '', null);
     if (out.headerSeen > 0)
       rec.figure('the same reads with X-Cache: hit (extra)', `${out.headerHits}/${out.headerSeen}`, '', '', null);
     rec.figure('rounds that left an old value stored', `${out.staleRounds}/${ROUNDS}`, '', '', null);
@@ -75,7 +78,6 @@ describe('08 two workers stay consistent', () => {
       rec.note('control not run: a cache-off twin needs the embedded target');
       return ctx.skip();
     }
-    const probe = await CacheReadProbe.open(redis);
     try {
       const { client } = await userSession(5, twin.workerUrls[0]);
       const settingsKey = keyProfile().settings(await uidOf(client));
@@ -88,8 +90,8 @@ describe('08 two workers stay consistent', () => {
         rounds: CONTROL_ROUNDS,
       });
       rec.figure(
-        'control, cache off: judged reads served from the cache',
-        `${out.hits}/${out.hitsRequired}`,
+        'control, cache off: rounds served from the cache',
+        `${out.roundsWithHit}/${CONTROL_ROUNDS}`,
         '',
         '',
         null,
@@ -98,7 +100,6 @@ describe('08 two workers stay consistent', () => {
       rec.note(`control (cache off) fails as it must: ${out.reasons.join('; ')}`);
       expect(out.reasons.join('; ')).toContain(NOT_FROM_CACHE);
     } finally {
-      probe.close();
       await twin.stop();
     }
   });

@@ -29,27 +29,33 @@ const MARK = 'acceptance-probe';
 
 export class CacheReadProbe {
   readonly channel: 'MONITOR' | 'INFO keyspace_hits';
+  /** Why MONITOR could not be opened, when the weaker channel runs. */
+  readonly monitorError: string | undefined;
   readonly #admin: Redis;
   readonly #monitor: Redis | undefined;
   #window: MonitorEvent[] | undefined;
   #waiting: { marker: string; resolve: () => void } | undefined;
   #seq = 0;
 
-  private constructor(admin: Redis, monitor: Redis | undefined) {
+  private constructor(admin: Redis, monitor: Redis | undefined, monitorError?: string) {
     this.#admin = admin;
     this.#monitor = monitor;
+    this.monitorError = monitorError;
     this.channel = monitor ? 'MONITOR' : 'INFO keyspace_hits';
     monitor?.on('monitor', (_time: string, args: string[], source: string) => this.#seen({ args, source }));
   }
 
   /** Opens the probe on an admin connection: MONITOR on a connection of its own, else the keyspace channel. */
   static async open(admin: Redis): Promise<CacheReadProbe> {
-    try {
-      const monitor = await admin.monitor();
-      return new CacheReadProbe(admin, monitor);
-    } catch {
-      return new CacheReadProbe(admin, undefined);
+    let error = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        return new CacheReadProbe(admin, await admin.monitor());
+      } catch (e) {
+        error = (e as Error).message;
+      }
     }
+    return new CacheReadProbe(admin, undefined, error);
   }
 
   #seen(event: MonitorEvent): void {
