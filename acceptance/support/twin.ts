@@ -60,6 +60,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin | undefined>
     cacheMode: options.cache,
     env,
     seed: false,
+    // a shared, busy host may take a while to start two more workers
+    startTimeoutMs: 180_000,
   });
   const [w1 = svc.baseUrl, w2 = w1] = svc.workerUrls;
   return {
