@@ -143,7 +143,13 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
     let twin: Twin | undefined;
     let admin: Client | undefined;
     if (embedded) {
-      twin = await startTwin({ cache: 'on', namespace: 'acc_hitrate', env: scaledTtls(scale) });
+      // the target in scaled time: its emulated defects too (the gate's defect matrix)
+      twin = await startTwin({
+        cache: 'on',
+        namespace: 'acc_hitrate',
+        defects: target().defects,
+        env: scaledTtls(scale),
+      });
       expect(twin, 'a twin with scaled TTLs on the embedded target').toBeDefined();
       rec.note(
         `time scaled ×${scale}: a twin of the service (namespace acc_hitrate, no commit-log invalidator) with TTLs profile ${PLAN.profileTtl / scale} s, list ${PLAN.listTtl / scale} s; one message per user every ${60 / PLAN.perMinute / scale} s`,

@@ -27,6 +27,22 @@ interface MonitorEvent {
 
 const MARK = 'acceptance-probe';
 
+/**
+ * A key as MONITOR prints it (Redis's sdscatrepr: non-printable bytes — every byte of a non-ASCII name — as `\xNN`,
+ * `\\`, `\n` …; ioredis only turns `\"` back into `"`), so keys such as `char_profile:7:李白` can be found.
+ */
+export function monitorRepr(key: string): string {
+  let out = '';
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const escapes: Record<number, string> = { 92: '\\\\', 10: '\\n', 13: '\\r', 9: '\\t', 7: '\\a', 8: '\\b' };
+    const escaped = escapes[byte];
+    if (escaped !== undefined) out += escaped;
+    else if (byte >= 0x20 && byte <= 0x7e) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
 export class CacheReadProbe {
   readonly channel: 'MONITOR' | 'INFO keyspace_hits';
   /** Why MONITOR could not be opened, when the weaker channel runs. */
@@ -94,7 +110,8 @@ export class CacheReadProbe {
     await this.#marker(`${id}:end`);
     const events = this.#window ?? [];
     this.#window = undefined;
-    const touched = entry !== undefined && events.some((e) => e.args.slice(1).includes(entry as string));
+    const forms = entry === undefined ? [] : [entry, monitorRepr(entry)];
+    const touched = events.some((e) => e.args.slice(1).some((a) => forms.includes(a)));
     return { value, entry, touched, hit: entry !== undefined && touched };
   }
 
