@@ -2,7 +2,7 @@
  * Criterion 8 — two workers stay consistent, and the stale-set race is provoked on purpose rather than left to luck.
  * 500 rounds: the harness deletes the user's settings entry in Redis, a burst of reads on both workers loads it while
  * worker 1 writes a new version; once every request of the round has answered, worker 2, worker 1 and worker 2 again
- * must serve the acknowledged version, and in every round one of the last two must be a cache hit observed in Redis
+ * must serve the acknowledged version, and in ≥ 95 % of the rounds one of the last two must be a cache hit observed in Redis
  * (the entry existed and the app read it: support/cache-read-probe.ts, support/two-worker-check.ts) — a service with its cache off serves nothing stale and must not
  * pass. A cache-aside without leases leaves the old row stored after the write's delete in a share of the rounds
  * (measured: docs/acceptance.md), so 500 rounds catch it in practically every run.
@@ -18,7 +18,7 @@ import { adminRedis } from './support/redis.ts';
 import { round, summarize } from './support/stats.ts';
 import { hasWorkerUrls, userSession, workers } from './support/target.ts';
 import { startTwin } from './support/twin.ts';
-import { checkTwoWorkers, NOT_FROM_CACHE } from './support/two-worker-check.ts';
+import { checkTwoWorkers, MIN_CACHED_ROUNDS, NOT_FROM_CACHE } from './support/two-worker-check.ts';
 
 const rec = recorder('08');
 const ROUNDS = 500;
@@ -57,8 +57,8 @@ describe('08 two workers stay consistent', () => {
       `rounds whose reads after the refill were served from the cache (Redis, ${probe.channel})`,
       `${out.roundsWithHit}/${ROUNDS}`,
       '',
-      'all',
-      out.roundsWithHit === ROUNDS,
+      `>= ${MIN_CACHED_ROUNDS * 100} %`,
+      out.roundsWithHit >= MIN_CACHED_ROUNDS * ROUNDS,
     );
     rec.figure('reads after the refill served from the cache', `${out.hits}/${out.hitsRequired}`, '', '', null);
     if (out.headerSeen > 0)

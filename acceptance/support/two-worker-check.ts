@@ -2,10 +2,11 @@
  * Criterion 8's check, used by the row and by its control: rounds of the provoked stale-set race (forced-race.ts),
  * each judged once every request answered. Three reads after the round — worker 2, worker 1, worker 2 — must serve
  * the acknowledged version; the first may refill the entry, and of the other two (one on each worker) at least one
- * must be served from the cache (cache-read-probe.ts: the entry existed in Redis and the app read it), in every
- * round — else the round proves nothing about a cache: a service with its cache off never serves an old value. (Not
- * both: the reference's commit-log invalidator may still delete the entry a moment after the refill; measured 5 of
- * 1,000 such reads.)
+ * must be served from the cache (cache-read-probe.ts: the entry existed in Redis and the app read it) — else the
+ * round proves nothing about a cache: a service with its cache off never serves an old value. Required in at least
+ * MIN_CACHED_ROUNDS of the rounds, not all: the reference's commit-log invalidator may delete the entry a moment after
+ * the refill, and its fence bypasses the cache while the invalidator lags (measured on a host with load average 37
+ * on 2 cores: 7 of 500 rounds, 983 of 1,000 reads hit; with the cache off: 0 rounds).
  */
 import type { Redis } from 'ioredis';
 import type { CacheReadProbe } from './cache-read-probe.ts';
@@ -29,7 +30,7 @@ export interface TwoWorkerOutcome {
   /** Reads after the refill (2 per round) and those served from the cache. */
   hitsRequired: number;
   hits: number;
-  /** Rounds with at least one of those reads served from the cache (required: every round). */
+  /** Rounds with at least one of those reads served from the cache (required: MIN_CACHED_ROUNDS of them). */
   roundsWithHit: number;
   /** X-Cache of those reads, where the target sends it (extra). */
   headerHits: number;
@@ -42,6 +43,8 @@ export interface TwoWorkerOutcome {
 }
 
 export const NOT_FROM_CACHE = 'reads were not served from the cache';
+/** Share of rounds that must have been served from the cache. */
+export const MIN_CACHED_ROUNDS = 0.95;
 
 type SettingsBody = { settings?: { profile?: string } };
 
@@ -107,7 +110,7 @@ export async function checkTwoWorkers(o: TwoWorkerOptions): Promise<TwoWorkerOut
     },
   });
   if (out.stale > 0) out.reasons.push(`${out.stale} stale reads after an acknowledged write`);
-  if (out.roundsWithHit < out.rounds)
+  if (out.roundsWithHit < MIN_CACHED_ROUNDS * out.rounds)
     out.reasons.push(
       `${NOT_FROM_CACHE}: ${out.rounds - out.roundsWithHit}/${out.rounds} rounds without a hit in Redis (${o.probe.channel}; ${out.hits}/${out.hitsRequired} reads hit); ${misses.join('; ')}`,
     );
