@@ -210,6 +210,12 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
         '',
         null,
       );
+      if (m.run.hitRateSeries.length > 0)
+        rec.series({
+          name: 'hit rate per simulated minute (X-Cache-Detail; x = simulated seconds)',
+          unit: '%',
+          points: m.run.hitRateSeries.map(([minute, rate]) => [minute * 60, rate]),
+        });
       if (m.run.entryHits + m.run.entryMisses > 0)
         rec.figure(
           'hit rate seen by clients (X-Cache-Detail, extra)',

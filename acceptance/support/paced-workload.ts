@@ -15,6 +15,8 @@ export interface PacedOptions {
   messagesPerUser: number;
   /** Re-targets the sessions (e.g. at a twin with the same session secret). */
   base?: string;
+  /** Width of one point of the hit-rate series (real ms). @default intervalMs × 10 (one plan minute) */
+  slotMs?: number;
 }
 
 export interface PacedResult {
@@ -27,6 +29,8 @@ export interface PacedResult {
   /** Entry reads seen in X-Cache-Detail (extra; undefined outcome counts when the target sends none). */
   entryHits: number;
   entryMisses: number;
+  /** [slot number (1-based), hit rate %] per slot, from X-Cache-Detail (empty when the target sends none). */
+  hitRateSeries: Array<[number, number]>;
   errors: string[];
 }
 
@@ -39,8 +43,11 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
     lateness: [],
     entryHits: 0,
     entryMisses: 0,
+    hitRateSeries: [],
     errors: [],
   };
+  const slotMs = o.slotMs ?? o.intervalMs * 10;
+  const slots = new Map<number, { hit: number; miss: number }>();
   const fail = (text: string): void => {
     result.failed++;
     if (result.errors.length < 5) result.errors.push(text);
@@ -65,10 +72,18 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
             continue;
           }
           result.latencies.push(reply.ms);
+          const slot = Math.floor((performance.now() - started) / slotMs) + 1;
+          const bucket = slots.get(slot) ?? { hit: 0, miss: 0 };
           for (const outcome of Object.values(reply.cacheDetail)) {
-            if (outcome === 'hit') result.entryHits++;
-            else if (outcome === 'miss') result.entryMisses++;
+            if (outcome === 'hit') {
+              result.entryHits++;
+              bucket.hit++;
+            } else if (outcome === 'miss') {
+              result.entryMisses++;
+              bucket.miss++;
+            }
           }
+          slots.set(slot, bucket);
         } catch (error) {
           fail((error as Error).message);
         }
@@ -76,5 +91,9 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
     }),
   );
   result.durationMs = performance.now() - started;
+  result.hitRateSeries = [...slots.entries()]
+    .filter(([, b]) => b.hit + b.miss > 0)
+    .sort((a, b) => a[0] - b[0])
+    .map(([slot, b]) => [slot, Math.round((b.hit / (b.hit + b.miss)) * 10_000) / 100]);
   return result;
 }
