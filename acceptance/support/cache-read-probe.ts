@@ -59,6 +59,9 @@ export class CacheReadProbe {
     this.monitorError = monitorError;
     this.channel = monitor ? 'MONITOR' : 'INFO keyspace_hits';
     monitor?.on('monitor', (_time: string, args: string[], source: string) => this.#seen({ args, source }));
+    // Monitor lines still in flight when the connection closes reach ioredis as replies to no command ("Command
+    // queue state error"); a lost connection shows as a marker that never arrives (read() then throws).
+    monitor?.on('error', () => {});
   }
 
   /** Opens the probe on an admin connection: MONITOR on a connection of its own, else the keyspace channel. */
