@@ -1,76 +1,141 @@
 /**
- * Criterion 3 — user-settings cache: the second read is served from Redis in < 5 ms. Measured twice:
- * end to end through HTTP (>= 200 sequential reads of GET /api/me/settings on worker 1; p50/p95/p99, every one
- * a cache hit with no DB statement where the target sends our headers). Gating: p95 < 5 ms (p50/p99 reported).
- * Every sample is kept for the histogram. The module's own latency is the reference-module row M3.
+ * Criterion 3 — user-settings cache: the second read after a write is served from Redis in < 5 ms. Timed literally:
+ * 250 cycles on worker 1 over keep-alive, each a settings write with a fresh value (the write invalidates the entry),
+ * the first read (a miss that loads from PostgreSQL and fills the entry), then the timed second read — wall time to
+ * the last body byte. The entry must be in Redis before every timed read (EXISTS, outside the timing), the timed read
+ * must carry the written value, and where the target sends our headers it must say `hit` with no DB statement.
+ * Gating: p95 < 5 ms (p50/p99 reported). Every sample is kept for the histogram; the host's load average is recorded
+ * beside the timings. The module's own latency is the reference-module row M3.
  */
 import { cpus, loadavg } from 'node:os';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
+import { adminRedis } from './support/redis.ts';
 import { round, sleep, summarize } from './support/stats.ts';
 import { userSession, workers } from './support/target.ts';
 
 const rec = recorder('03');
-const HTTP_READS = 250;
+const CYCLES = 250;
+const WARM_UP = 20;
 const BOUND_MS = 5;
+/** Diagnostic cycles (not gating): the same, with a pause between the write and the first read. */
+const SETTLED = { cycles: 50, pauseMs: 100 } as const;
+const redis = adminRedis();
+afterAll(() => redis.quit());
+
+type SettingsBody = { settings?: { profile?: string | null } };
 
 describe('03 user-settings cache: second read < 5 ms', () => {
-  test(`${HTTP_READS} settings reads through HTTP after the first`, async () => {
+  test(`${CYCLES} cycles: write, first read (miss), timed second read`, { timeout: 600_000 }, async () => {
     const { client } = await userSession(1, workers()[0]);
+    const key = keyProfile().settings(await uidOf(client));
     // Let work of earlier suites settle (a service stopping, pools draining) before timing anything.
     await sleep(1_000);
-    // A write invalidates the entry, so the first read below is a real load from PostgreSQL.
-    const put = await client.put('/api/me/settings', { ctx_max_chat: 1000 });
-    expect(put.status).toBe(200);
-    const first = await client.get<{ settings?: Record<string, unknown> }>('/api/me/settings');
-    expect(first.status).toBe(200);
-    expect(first.body.settings).toBeDefined();
-    rec.figure('first read (load from DB)', round(first.ms), 'ms', '', null);
-    if (first.cache !== undefined) rec.figure('first read X-Cache', first.cache, '', '', null);
-    // warm the connection path a little (JIT, keep-alive socket) without counting it
-    for (let i = 0; i < 20; i++) await client.get('/api/me/settings');
-
-    const samples: number[] = [];
+    const seconds: number[] = [];
+    const firsts: number[] = [];
+    let entryPresent = 0;
+    let fresh = 0;
     let hits = 0;
     let withHeader = 0;
+    const outcomes = new Map<string, number>();
+    let firstMisses = 0;
+    let firstWithHeader = 0;
     let dbStatements = 0;
-    for (let i = 0; i < HTTP_READS; i++) {
-      const reply = await client.get('/api/me/settings');
-      expect(reply.status).toBe(200);
-      samples.push(reply.ms);
-      if (reply.cache !== undefined) {
-        withHeader++;
-        if (reply.cache === 'hit') hits++;
+    for (let i = -WARM_UP; i < CYCLES; i++) {
+      const value = `acc03-${i}-${Date.now().toString(36)}`;
+      const put = await client.put('/api/me/settings', { profile: value });
+      expect(put.status).toBe(200);
+      const first = await client.get<SettingsBody>('/api/me/settings');
+      expect(first.status).toBe(200);
+      const present = (await redis.exists(key)) === 1;
+      const second = await client.get<SettingsBody>('/api/me/settings');
+      expect(second.status).toBe(200);
+      if (i < 0) continue; // warm-up (JIT, keep-alive socket), not counted
+      firsts.push(first.ms);
+      seconds.push(second.ms);
+      if (present) entryPresent++;
+      if (second.body.settings?.profile === value) fresh++;
+      if (first.cache !== undefined) {
+        firstWithHeader++;
+        if (first.cache === 'miss') firstMisses++;
       }
-      dbStatements += reply.dbQueries ?? 0;
+      if (second.cache !== undefined) {
+        withHeader++;
+        if (second.cache === 'hit') hits++;
+        outcomes.set(second.cache, (outcomes.get(second.cache) ?? 0) + 1);
+      }
+      dbStatements += second.dbQueries ?? 0;
     }
-    const s = summarize(samples);
+    const s = summarize(seconds);
+    const f = summarize(firsts);
     // Context for the tail: the suites share the host with whatever else runs on it.
     rec.figure('host load average (1 min) / CPUs', `${loadavg()[0]?.toFixed(2)} / ${cpus().length}`, '', '', null);
     rec.samples({
-      name: 'HTTP GET /api/me/settings (cached), latency',
+      name: 'HTTP GET /api/me/settings, second read after a write, latency',
       unit: 'ms',
-      values: samples.map((v) => round(v, 4)),
+      values: seconds.map((v) => round(v, 4)),
     });
     const p95ok = rec.figure('HTTP second read p95', round(s.p95), 'ms', `< ${BOUND_MS} ms`, s.p95 < BOUND_MS);
     rec.figure('HTTP second read p50', round(s.p50), 'ms', '', null);
     rec.figure('HTTP second read p99', round(s.p99), 'ms', '', null);
-    rec.figure('HTTP reads measured', s.n, '', '>= 200', s.n >= 200);
-    rec.figure('first read / cached p50', round(first.ms / s.p50, 1), 'x', '', null);
+    rec.figure('second reads timed (each right after write → first read)', s.n, '', '>= 200', s.n >= 200);
+    rec.figure('first read after the write (load from DB) p50', round(f.p50), 'ms', '', null);
+    rec.figure('first read p50 / second read p50', round(f.p50 / s.p50, 1), 'x', '', null);
+    const presentOk = rec.figure(
+      'entry in Redis before each timed read (EXISTS)',
+      `${entryPresent}/${CYCLES}`,
+      '',
+      'all',
+      entryPresent === CYCLES,
+    );
+    const freshOk = rec.figure(
+      'timed reads carrying the written value',
+      `${fresh}/${CYCLES}`,
+      '',
+      'all',
+      fresh === CYCLES,
+    );
     let hitsOk = true;
     if (withHeader > 0) {
       hitsOk = rec.figure(
-        'cached reads that were hits (X-Cache)',
+        'timed second reads that were hits (X-Cache)',
         `${hits}/${withHeader}`,
         '',
         'all',
         hits === withHeader,
       );
-      rec.figure('DB statements during the cached reads (X-DB-Queries)', dbStatements, '', '= 0', dbStatements === 0);
+      rec.figure('first reads that were misses (X-Cache, extra)', `${firstMisses}/${firstWithHeader}`, '', '', null);
+      rec.figure('DB statements during the timed reads (X-DB-Queries)', dbStatements, '', '= 0', dbStatements === 0);
     } else {
-      rec.note('target sends no X-Cache header: hit status of each read not checked');
+      rec.note('target sends no X-Cache header: hit status of each read checked by the entry in Redis only');
     }
-    expect(hitsOk).toBe(true);
+    if (outcomes.size > 0)
+      rec.figure(
+        'timed second reads by X-Cache (extra)',
+        [...outcomes.entries()].map(([k, n]) => `${k} ${n}`).join(', '),
+        '',
+        '',
+        null,
+      );
+    // Diagnostic: with the write settled first (e.g. an asynchronous invalidation replayed), is the second read a hit?
+    let settledPresent = 0;
+    for (let i = 0; i < SETTLED.cycles; i++) {
+      const value = `acc03s-${i}-${Date.now().toString(36)}`;
+      expect((await client.put('/api/me/settings', { profile: value })).status).toBe(200);
+      await sleep(SETTLED.pauseMs);
+      await client.get('/api/me/settings');
+      if ((await redis.exists(key)) === 1) settledPresent++;
+    }
+    rec.figure(
+      `diagnostic: entry in Redis after the first read when the write had ${SETTLED.pauseMs} ms to settle`,
+      `${settledPresent}/${SETTLED.cycles}`,
+      '',
+      '',
+      null,
+    );
+    rec.headline('HTTP second read p95');
+    expect(presentOk && freshOk && hitsOk).toBe(true);
     expect(dbStatements).toBe(0);
     expect(p95ok).toBe(true);
   });

@@ -4,25 +4,40 @@
  * first read into the cache on BOTH workers (reads and a chat, which is what fills char_profile), then a write with a
  * fresh marker goes to worker 1; a read is stale only if it returns data older than that acknowledged write, on
  * either worker — and the entry in Redis (under the target's key profile) must be gone or carry the marker.
+ * The reads must have been cache reads, or "not stale" proves nothing (a service with its cache off is never stale):
+ * before the write, a read of the path's entry on each worker must be a hit observed in Redis (the entry existed and
+ * the app read it: support/cache-read-probe.ts); after the write, once the first reads refilled it, a read on at
+ * least one worker must be a hit too, carrying the new data where the read shows it (settings, list). Control
+ * (embedded targets): the settings path against a twin with its cache off must fail, saying the reads were not
+ * served from the cache.
  * Characters come from the target's users (never created through the app on an external target unless allowed);
  * every change to them is undone at the end.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CacheReadProbe } from './support/cache-read-probe.ts';
 import { canCreateCharacters, createCharacter } from './support/characters.ts';
 import { type Client, type Reply, seg } from './support/http.ts';
 import { findEntry, keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { freshUser, hasWorkerUrls, userSession, users, workers } from './support/target.ts';
+import { startTwin } from './support/twin.ts';
 
 const rec = recorder('07');
-const results: Array<{ path: string; stale: string[] }> = [];
+const results: Array<{ path: string; stale: string[]; notCached: string[] }> = [];
 const notExercised: string[] = [];
 const redis: Redis = adminRedis();
+let probe: CacheReadProbe;
 /** Seeded user whose characters the character paths use (others rows use users 0–10). */
 const USER = 11;
 const W = ['worker 1', 'worker 2'];
+const NOT_FROM_CACHE = 'reads were not served from the cache';
+
+beforeAll(async () => {
+  probe = await CacheReadProbe.open(redis);
+  if (probe.monitorError) rec.note(`MONITOR refused (${probe.monitorError}): hits judged by INFO keyspace_hits`);
+});
 
 function userRole(): string {
   const role = users()[USER]?.characters[0];
@@ -36,22 +51,65 @@ const roles = (reply: Reply<{ items?: Array<{ role: string }> }>): string[] =>
 /** ASCII markers: found in an entry whatever JSON encoding the app uses. */
 const marker = (tag: string): string => `${tag}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
+/** A read of one entry on one worker; returns why its content is stale, if it is (undefined = fine or not shown). */
+type EntryRead = (c: Client, worker: number) => Promise<string | undefined>;
+
 interface Ctx {
   w1: Client;
   w2: Client;
   both: Client[];
   stale: string[];
+  notCached: string[];
+  /** Before the write: `read` on each worker must be served from one of `keys` (a hit observed in Redis). */
+  hitBefore(keys: string[], read: EntryRead): Promise<void>;
+  /** After the write and the first reads: `read` on each worker, at least one served from `keys`; content judged. */
+  hitAfter(keys: string[], read: EntryRead): Promise<void>;
+}
+
+async function runPath(
+  body: (ctx: Ctx) => Promise<void>,
+  w1: Client,
+  u2: string,
+): Promise<{ stale: string[]; notCached: string[] }> {
+  const stale: string[] = [];
+  const notCached: string[] = [];
+  const both = [w1, w1.on(u2)];
+  const probed = async (keys: string[], read: EntryRead, i: number, c: Client): Promise<boolean> => {
+    const p = await probe.read(keys, () => read(c, i));
+    if (p.value) stale.push(p.value);
+    return p.hit;
+  };
+  await body({
+    w1,
+    w2: both[1] as Client,
+    both,
+    stale,
+    notCached,
+    async hitBefore(keys, read) {
+      for (const [i, c] of both.entries()) {
+        if (!(await probed(keys, read, i, c))) notCached.push(`${W[i]} before the write`);
+      }
+    },
+    async hitAfter(keys, read) {
+      let any = false;
+      for (const [i, c] of both.entries()) if (await probed(keys, read, i, c)) any = true;
+      if (!any) notCached.push('both workers after the write');
+    },
+  });
+  return { stale, notCached };
 }
 
 async function pathCase(name: string, body: (ctx: Ctx) => Promise<void>, session?: Client): Promise<void> {
   const [u1, u2] = workers();
   const w1 = session ?? (await userSession(USER, u1)).client;
-  const stale: string[] = [];
-  await body({ w1, w2: w1.on(u2), both: [w1, w1.on(u2)], stale });
-  results.push({ path: name, stale });
+  const { stale, notCached } = await runPath(body, w1, u2);
+  results.push({ path: name, stale, notCached });
   rec.figure(`${name}: stale reads after the write`, stale.length, '', '= 0', stale.length === 0);
+  rec.figure(`${name}: reads not served from the cache`, notCached.length, '', '= 0', notCached.length === 0);
   if (stale.length) rec.note(`${name}: ${stale.join('; ')}`);
+  if (notCached.length) rec.note(`${name}: ${NOT_FROM_CACHE} (${probe.channel}): ${notCached.join('; ')}`);
   expect(stale).toEqual([]);
+  expect(notCached, NOT_FROM_CACHE).toEqual([]);
 }
 
 /** Reads each path twice on each worker so the entries are cached everywhere. */
@@ -61,8 +119,19 @@ async function prime(clients: Client[], paths: string[]): Promise<void> {
 
 /** A chat on each worker: what fills char_profile on the real app. */
 async function chatOnBoth(clients: Client[], role: string): Promise<void> {
-  for (const c of clients) await c.post(`/api/chat/${seg(role)}/messages`, { content: 'prime the profile' });
+  for (const c of clients) await chat(c, role);
 }
+
+async function chat(c: Client, role: string): Promise<undefined> {
+  await c.post(`/api/chat/${seg(role)}/messages`, { content: 'prime the profile' });
+  return undefined;
+}
+
+/** A list read on one worker, judged by `stale` (which names the problem, if any). */
+const listRead =
+  (stale: (list: string[], worker: number) => string | undefined = () => undefined): EntryRead =>
+  async (c, i) =>
+    stale(roles(await c.get('/api/characters')), i);
 
 /** The entry in Redis holds data older than the write: present and without the marker. */
 async function entryStale(candidates: string[], mark: string, what: string, stale: string[]): Promise<void> {
@@ -70,14 +139,38 @@ async function entryStale(candidates: string[], mark: string, what: string, stal
   if (entry && !entry.value.includes(mark)) stale.push(`Redis ${entry.key} still holds the value before the ${what}`);
 }
 
+/** The settings path's body (also the control's): write a marker, reads must carry it. */
+async function settingsUpdate({ w1, both, stale, hitBefore, hitAfter }: Ctx): Promise<void> {
+  const uid = await uidOf(w1);
+  const key = keyProfile().settings(uid);
+  await prime(both, ['/api/me/settings']);
+  await hitBefore([key], async (c) => {
+    await c.get('/api/me/settings');
+    return undefined;
+  });
+  const mark = marker('set');
+  expect((await w1.put('/api/me/settings', { profile: mark })).status).toBe(200);
+  const check: EntryRead = async (c, i) => {
+    const r = await c.get<{ settings: { profile: string | null } }>('/api/me/settings');
+    return r.body.settings?.profile !== mark ? `${W[i]}: profile ${r.body.settings?.profile}` : undefined;
+  };
+  for (const [i, c] of both.entries()) {
+    const problem = await check(c, i);
+    if (problem) stale.push(problem);
+  }
+  await hitAfter([key], check);
+  await entryStale([key], mark, 'settings update', stale);
+}
+
 afterAll(() => {
+  probe?.close();
   redis.disconnect();
   const total = results.length;
-  const clean = results.filter((r) => r.stale.length === 0).length;
+  const clean = results.filter((r) => r.stale.length === 0 && r.notCached.length === 0).length;
   if (!hasWorkerUrls())
     rec.note('the target exposes no per-worker URLs: "other worker" reads went through the shared URL');
   for (const n of notExercised) rec.note(`not exercised on this target: ${n}`);
-  const headline = 'write paths invalidating immediately (both workers)';
+  const headline = 'write paths invalidating immediately, read from the cache (both workers)';
   rec.figure(headline, `${clean}/${total}`, '', 'all exercised', clean === total && total >= 7);
   rec.headline(headline);
 });
@@ -85,21 +178,7 @@ afterAll(() => {
 describe('07 an update invalidates immediately', () => {
   test('settings update', async () => {
     const { client } = await freshUser('acc7_set', workers()[0]);
-    await pathCase(
-      'settings_update',
-      async ({ w1, both, stale }) => {
-        const uid = await uidOf(w1);
-        await prime(both, ['/api/me/settings']);
-        const mark = marker('set');
-        expect((await w1.put('/api/me/settings', { profile: mark })).status).toBe(200);
-        for (const [i, c] of both.entries()) {
-          const r = await c.get<{ settings: { profile: string | null } }>('/api/me/settings');
-          if (r.body.settings?.profile !== mark) stale.push(`${W[i]}: profile ${r.body.settings?.profile}`);
-        }
-        await entryStale([keyProfile().settings(uid)], mark, 'settings update', stale);
-      },
-      client,
-    );
+    await pathCase('settings_update', settingsUpdate, client);
   });
 
   test('character create', async (ctx) => {
@@ -107,23 +186,31 @@ describe('07 an update invalidates immediately', () => {
       notExercised.push('character_create (the creation route is the app’s paid pipeline; ACCEPTANCE_ALLOW_CREATE=1)');
       return ctx.skip();
     }
-    await pathCase('character_create', async ({ w1, both, stale }) => {
+    await pathCase('character_create', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const role = marker('new');
+      const key = keyProfile().list(await uidOf(w1));
       await prime(both, ['/api/characters']);
+      await hitBefore([key], listRead());
       await createCharacter(w1, role);
+      const check = listRead((list, i) => (list.includes(role) ? undefined : `${W[i]}: list lacks ${role}`));
       for (const [i, c] of both.entries()) {
-        if (!roles(await c.get('/api/characters')).includes(role)) stale.push(`${W[i]}: list lacks ${role}`);
+        const problem = await check(c, i);
+        if (problem) stale.push(problem);
       }
+      await hitAfter([key], check);
       await w1.delete(`/api/characters/${seg(role)}`);
     });
   });
 
   test('character rename (and back)', async () => {
-    await pathCase('character_rename', async ({ w1, both, stale }) => {
+    await pathCase('character_rename', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const oldName = userRole();
       const newName = `${oldName}${marker('_r')}`;
+      const uid = await uidOf(w1);
       await prime(both, ['/api/characters', `/api/characters/${seg(oldName)}/structured`]);
       await chatOnBoth(both, oldName);
+      await hitBefore([keyProfile().list(uid)], listRead());
+      await hitBefore(keyProfile().profile(uid, oldName), (c) => chat(c, oldName));
       const r = await w1.put(`/api/characters/${seg(oldName)}/rename`, { new_name: newName });
       expect(r.status, r.text).toBe(200);
       try {
@@ -133,6 +220,10 @@ describe('07 an update invalidates immediately', () => {
           const o = await c.get(`/api/characters/${seg(oldName)}/structured`);
           if (o.status === 200) stale.push(`${W[i]}: old name still answers 200`);
         }
+        await hitAfter(
+          [keyProfile().list(uid)],
+          listRead((list, i) => (list.includes(oldName) ? `${W[i]}: list still has ${oldName}` : undefined)),
+        );
       } finally {
         await w1.put(`/api/characters/${seg(newName)}/rename`, { new_name: oldName });
       }
@@ -141,22 +232,29 @@ describe('07 an update invalidates immediately', () => {
 
   test('character copy, then delete the copy', async () => {
     let copy: string | undefined;
-    await pathCase('character_copy', async ({ w1, both, stale }) => {
+    await pathCase('character_copy', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const role = userRole();
+      const key = keyProfile().list(await uidOf(w1));
       await prime(both, ['/api/characters']);
+      await hitBefore([key], listRead());
       const r = await w1.post<{ new_name?: string }>(`/api/characters/${seg(role)}/copy`);
       expect(r.status, r.text).toBe(200);
       copy = r.body.new_name;
       expect(copy).toBeTruthy();
+      const check = listRead((list, i) => (list.includes(copy as string) ? undefined : `${W[i]}: list lacks ${copy}`));
       for (const [i, c] of both.entries()) {
-        if (!roles(await c.get('/api/characters')).includes(copy as string)) stale.push(`${W[i]}: list lacks ${copy}`);
+        const problem = await check(c, i);
+        if (problem) stale.push(problem);
       }
+      await hitAfter([key], check);
     });
-    await pathCase('character_delete', async ({ w1, both, stale }) => {
+    await pathCase('character_delete', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const name = copy as string;
       const uid = await uidOf(w1);
       await prime(both, ['/api/characters', `/api/characters/${seg(name)}/structured`]);
       await chatOnBoth(both, name);
+      await hitBefore([keyProfile().list(uid)], listRead());
+      await hitBefore(keyProfile().profile(uid, name), (c) => chat(c, name));
       const r = await w1.delete(`/api/characters/${seg(name)}`);
       expect(r.status, r.text).toBe(200);
       for (const [i, c] of both.entries()) {
@@ -164,19 +262,24 @@ describe('07 an update invalidates immediately', () => {
         const s = await c.get(`/api/characters/${seg(name)}/structured`);
         if (s.status === 200) stale.push(`${W[i]}: deleted role answers 200`);
       }
+      await hitAfter(
+        [keyProfile().list(uid)],
+        listRead((list, i) => (list.includes(name) ? `${W[i]}: list still has ${name}` : undefined)),
+      );
       const entry = await findEntry(redis, keyProfile().profile(uid, name));
       if (entry) stale.push(`Redis ${entry.key} still holds the deleted character's profile`);
     });
   });
 
   test('structured update (FastNPC forgot this one)', async () => {
-    await pathCase('structured_update', async ({ w1, both, stale }) => {
+    await pathCase('structured_update', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const role = userRole();
       const uid = await uidOf(w1);
       const path = `/api/characters/${seg(role)}/structured`;
       const original = (await w1.get<Structured>(path)).body;
       await prime(both, [path]);
       await chatOnBoth(both, role);
+      await hitBefore(keyProfile().profile(uid, role), (c) => chat(c, role));
       const mark = marker('occ');
       const r = await w1.put(path, { ...original, 基础身份信息: { ...(original.基础身份信息 ?? {}), 职业: mark } });
       expect(r.status, r.text).toBe(200);
@@ -186,6 +289,9 @@ describe('07 an update invalidates immediately', () => {
           if (s.body?.基础身份信息?.职业 !== mark) stale.push(`${W[i]}: 职业 ${String(s.body?.基础身份信息?.职业)}`);
         }
         await entryStale(keyProfile().profile(uid, role), mark, 'structured update', stale);
+        // a chat refills char_profile on the real app; then a chat on one of the workers must read it
+        await chatOnBoth(both, role);
+        await hitAfter(keyProfile().profile(uid, role), (c) => chat(c, role));
       } finally {
         await w1.put(path, original);
       }
@@ -193,13 +299,14 @@ describe('07 an update invalidates immediately', () => {
   });
 
   test('memories save', async () => {
-    await pathCase('memories_save', async ({ w1, both, stale }) => {
+    await pathCase('memories_save', async ({ w1, both, stale, hitBefore, hitAfter }) => {
       const role = userRole();
       const uid = await uidOf(w1);
       const path = `/api/characters/${seg(role)}/memories`;
       const original = (await w1.get<{ short_term: string[]; long_term: string[] }>(path)).body;
       await prime(both, [path]);
       await chatOnBoth(both, role);
+      await hitBefore(keyProfile().profile(uid, role), (c) => chat(c, role));
       const mark = marker('mem');
       const r = await w1.put(path, {
         short_term: [...(original.short_term ?? []), mark],
@@ -212,6 +319,8 @@ describe('07 an update invalidates immediately', () => {
           if (!m.body?.short_term?.includes(mark)) stale.push(`${W[i]}: short_term lacks the saved memory`);
         }
         await entryStale(keyProfile().profile(uid, role), mark, 'memories save', stale);
+        await chatOnBoth(both, role);
+        await hitAfter(keyProfile().profile(uid, role), (c) => chat(c, role));
       } finally {
         await w1.put(path, original);
       }
@@ -222,11 +331,15 @@ describe('07 an update invalidates immediately', () => {
     const fresh = await freshUser('acc7_del', workers()[0]);
     await pathCase(
       'account_delete',
-      async ({ w1, w2, both, stale }) => {
+      async ({ w1, w2, both, stale, hitBefore }) => {
         const uid = await uidOf(w1);
         const mark = marker('del');
         expect((await w1.put('/api/me/settings', { profile: mark })).status).toBe(200);
         await prime(both, ['/api/me/settings', '/api/characters']);
+        await hitBefore([keyProfile().settings(uid)], async (c) => {
+          await c.get('/api/me/settings');
+          return undefined;
+        });
         // Keep the signed cookie: the real app still accepts it after the delete (default settings, no cache
         // involved); a read is stale only if it returns the deleted account's own data (the marker).
         const old = [w1.snapshot(), w2.snapshot()];
@@ -243,5 +356,23 @@ describe('07 an update invalidates immediately', () => {
       },
       fresh.client,
     );
+  });
+
+  test('control: the settings path against a twin with its cache off fails', { timeout: 300_000 }, async (ctx) => {
+    const twin = await startTwin({ cache: 'off' });
+    if (!twin) {
+      rec.note('control not run: a cache-off twin needs the embedded target');
+      return ctx.skip();
+    }
+    try {
+      const { client } = await freshUser('acc7_ctl', twin.workerUrls[0]);
+      const out = await runPath(settingsUpdate, client, twin.workerUrls[1]);
+      rec.figure('control, cache off: stale reads', out.stale.length, '', '', null);
+      rec.figure('control, cache off: reads not served from the cache', out.notCached.length, '', '', null);
+      rec.note(`control (cache off) fails as it must: ${NOT_FROM_CACHE}: ${out.notCached.join('; ')}`);
+      expect(out.notCached.length).toBeGreaterThan(0);
+    } finally {
+      await twin.stop();
+    }
   });
 });

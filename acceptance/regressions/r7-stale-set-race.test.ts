@@ -3,19 +3,24 @@
  * an update's delete writes it back afterwards, and with no TTL on settings it stays forever. Observed on the entry
  * itself: bursts in which the harness deletes the settings entry, reads on both workers load it while worker 1 writes
  * a new version; after the burst has settled the entry in Redis must not hold an older version than the acknowledged
- * one (a lease or TTL wait of the target is given 300 ms), and neither worker may serve one.
+ * one (a lease or TTL wait of the target is given 300 ms), and neither worker may serve one
+ * (support/stale-entry-check.ts).
+ * Naive control (embedded targets): the same check against a twin running plain cache-aside (the emulated
+ * `no-leases` defect, its own key namespace, no commit-log invalidator) must find stale entries.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
-import { forcedRace, versionIn } from '../support/forced-race.ts';
 import { keyProfile, uidOf } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
 import { adminRedis } from '../support/redis.ts';
-import { sleep } from '../support/stats.ts';
+import { checkStaleEntries } from '../support/stale-entry-check.ts';
 import { userSession, workers } from '../support/target.ts';
+import { startTwin } from '../support/twin.ts';
 
 const rec = recorder('R7');
 const BURSTS = 300;
+/** The naive control stops once it has seen this many stale entries (or after BURSTS bursts). */
+const CONTROL_STALE = 2;
 const redis: Redis = adminRedis();
 afterAll(() => redis.quit());
 
@@ -25,61 +30,58 @@ describe('R7 stale-set race', () => {
   }, async () => {
     const [u1, u2] = workers();
     const { client: w1 } = await userSession(9, u1);
-    const w2 = w1.on(u2);
     const settingsKey = keyProfile().settings(await uidOf(w1));
-    let staleEntries = 0;
-    let staleServed = 0;
-    let entriesSeen = 0;
-    const examples: string[] = [];
-    await forcedRace({
-      redis,
-      settingsKey,
-      w1,
-      w2,
-      rounds: BURSTS,
-      tag: (v) => `r7v${v}`,
-      afterRound: async ({ round, version }) => {
-        await sleep(30);
-        const value = await redis.get(settingsKey);
-        if (value !== null) {
-          entriesSeen++;
-          const stored = versionIn(value, 'r7v');
-          if (stored >= 0 && stored < version) {
-            // give a lease/TTL-based target time to correct itself before calling it left behind
-            await sleep(300);
-            const again = versionIn(await redis.get(settingsKey), 'r7v');
-            if (again >= 0 && again < version) {
-              staleEntries++;
-              if (examples.length < 5)
-                examples.push(
-                  `burst ${round}: entry holds v${again}, PTTL ${await redis.pttl(settingsKey)} ms, after v${version}`,
-                );
-            }
-          }
-        }
-        for (const c of [w1, w2]) {
-          const r = await c.get<{ settings?: { profile?: string } }>('/api/me/settings');
-          if (versionIn(r.body?.settings?.profile, 'r7v') < version) staleServed++;
-        }
-      },
-    });
-    for (const e of examples) rec.note(e);
+    const out = await checkStaleEntries({ redis, settingsKey, w1, w2: w1.on(u2), bursts: BURSTS });
+    for (const e of out.examples) rec.note(e);
     const ok = rec.figure(
       'entries left holding an old version',
-      staleEntries,
+      out.staleEntries,
       'stale entries',
       '= 0',
-      staleEntries === 0,
+      out.staleEntries === 0,
     );
     const served = rec.figure(
       'old versions served after a burst (both workers)',
-      staleServed,
+      out.staleServed,
       '',
       '= 0',
-      staleServed === 0,
+      out.staleServed === 0,
     );
-    rec.figure('bursts in which the entry was stored', `${entriesSeen}/${BURSTS}`, '', '', null);
+    rec.figure('bursts in which the entry was stored', `${out.entriesSeen}/${BURSTS}`, '', '', null);
     rec.headline('entries left holding an old version');
     expect(ok && served).toBe(true);
+  });
+
+  test('naive control: the same check against plain cache-aside (no-leases twin) finds stale entries', {
+    timeout: 600_000,
+  }, async (ctx) => {
+    const twin = await startTwin({ cache: 'on', namespace: 'acc_naive', defects: ['no-leases'] });
+    if (!twin) {
+      rec.note('naive control not run: a no-leases twin needs the embedded target');
+      return ctx.skip();
+    }
+    try {
+      const { client: w1 } = await userSession(9, twin.workerUrls[0]);
+      const settingsKey = twin.key(keyProfile().settings(await uidOf(w1)));
+      const out = await checkStaleEntries({
+        redis,
+        settingsKey,
+        w1,
+        w2: w1.on(twin.workerUrls[1]),
+        bursts: BURSTS,
+        stopAfterStale: CONTROL_STALE,
+      });
+      for (const e of out.examples) rec.note(`naive control: ${e}`);
+      rec.figure(
+        'naive control (no-leases twin): entries left holding an old version',
+        `${out.staleEntries} in ${out.bursts} bursts`,
+        '',
+        '',
+        null,
+      );
+      expect(out.staleEntries, 'the check found no stale entry in a naive cache-aside').toBeGreaterThanOrEqual(1);
+    } finally {
+      await twin.stop();
+    }
   });
 });

@@ -28,11 +28,15 @@ export interface ForcedRaceOptions {
   tag: (version: number) => string;
   /** Called after every request of the round has answered. */
   afterRound: (round: RaceRound) => Promise<void>;
+  /** Checked after each round: true ends the race early (a control that has seen enough). */
+  done?: () => boolean;
 }
 
-export async function forcedRace(o: ForcedRaceOptions): Promise<void> {
+/** Runs the rounds; returns how many ran. */
+export async function forcedRace(o: ForcedRaceOptions): Promise<number> {
   const readers = o.readers ?? 12;
-  for (let i = 1; i <= o.rounds; i++) {
+  let i = 1;
+  for (; i <= o.rounds; i++) {
     await o.redis.del(o.settingsKey);
     const reads = Array.from({ length: readers }, async (_, r) => {
       // stagger the loads over the write's window, a fraction of a millisecond to a few
@@ -44,7 +48,9 @@ export async function forcedRace(o: ForcedRaceOptions): Promise<void> {
     if (put.status !== 200) throw new Error(`round ${i}: settings write answered ${put.status}`);
     await Promise.all(reads);
     await o.afterRound({ round: i, version: i });
+    if (o.done?.()) return i;
   }
+  return o.rounds;
 }
 
 /** The version inside a value (an HTTP body's profile or the raw entry in Redis), -1 when none. */

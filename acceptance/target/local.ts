@@ -94,6 +94,8 @@ export async function embeddedTarget(
       cacheMode: 'on',
       env: serviceEnv,
       seed: { ...SEED },
+      // a shared, busy host (load average 25–38 on 2 cores seen) may take over a minute to start both workers
+      startTimeoutMs: 180_000,
     });
     cleanups.push(() => svc.stop());
     const seeded = svc.seed;

@@ -1,0 +1,140 @@
+/**
+ * Was a read served from the cache? Observed in Redis itself, per read: the entry existed just before the read
+ * (EXISTS) and the app touched that key while the read ran — every command Redis executed in the read's window, seen
+ * through MONITOR between two ECHO markers the harness sends (commands a script runs show too, and the script's own
+ * EVALSHA names its keys). A service with its cache off touches no key; a cache-aside that missed finds no entry.
+ * Where MONITOR is refused (some managed Redis), the weaker channel is INFO keyspace_hits: the entry existed and the
+ * server counted ≥ 1 hit in the window (background reads of the app may inflate it; the row says which channel ran).
+ * Our own X-Cache header, where sent, is only an extra the rows report beside it.
+ */
+import type { Redis } from 'ioredis';
+import { keyspaceCounters } from './redis.ts';
+
+export interface ProbedRead<T> {
+  value: T;
+  /** The candidate key that existed just before the read; undefined when none did. */
+  entry?: string;
+  /** The app ran a command on that key during the read (MONITOR), or Redis counted a hit (keyspace channel). */
+  touched: boolean;
+  /** Served from the cache: the entry existed and the app read it. */
+  hit: boolean;
+}
+
+interface MonitorEvent {
+  args: string[];
+  source: string;
+}
+
+const MARK = 'acceptance-probe';
+
+/**
+ * A key as MONITOR prints it (Redis's sdscatrepr: non-printable bytes — every byte of a non-ASCII name — as `\xNN`,
+ * `\\`, `\n` …; ioredis only turns `\"` back into `"`), so keys such as `char_profile:7:李白` can be found.
+ */
+export function monitorRepr(key: string): string {
+  let out = '';
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const escapes: Record<number, string> = { 92: '\\\\', 10: '\\n', 13: '\\r', 9: '\\t', 7: '\\a', 8: '\\b' };
+    const escaped = escapes[byte];
+    if (escaped !== undefined) out += escaped;
+    else if (byte >= 0x20 && byte <= 0x7e) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+export class CacheReadProbe {
+  readonly channel: 'MONITOR' | 'INFO keyspace_hits';
+  /** Why MONITOR could not be opened, when the weaker channel runs. */
+  readonly monitorError: string | undefined;
+  readonly #admin: Redis;
+  readonly #monitor: Redis | undefined;
+  #window: MonitorEvent[] | undefined;
+  #waiting: { marker: string; resolve: () => void } | undefined;
+  #seq = 0;
+
+  private constructor(admin: Redis, monitor: Redis | undefined, monitorError?: string) {
+    this.#admin = admin;
+    this.#monitor = monitor;
+    this.monitorError = monitorError;
+    this.channel = monitor ? 'MONITOR' : 'INFO keyspace_hits';
+    monitor?.on('monitor', (_time: string, args: string[], source: string) => this.#seen({ args, source }));
+    // Monitor lines still in flight when the connection closes reach ioredis as replies to no command ("Command
+    // queue state error"); a lost connection shows as a marker that never arrives (read() then throws).
+    monitor?.on('error', () => {});
+  }
+
+  /** Opens the probe on an admin connection: MONITOR on a connection of its own, else the keyspace channel. */
+  static async open(admin: Redis): Promise<CacheReadProbe> {
+    let error = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        return new CacheReadProbe(admin, await admin.monitor());
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    return new CacheReadProbe(admin, undefined, error);
+  }
+
+  #seen(event: MonitorEvent): void {
+    const [command = '', arg = ''] = event.args;
+    if (command.toLowerCase() === 'echo' && arg.startsWith(MARK)) {
+      if (this.#waiting?.marker === arg) {
+        const { resolve } = this.#waiting;
+        this.#waiting = undefined;
+        resolve();
+      }
+      if (arg.endsWith(':begin')) this.#window = [];
+      return;
+    }
+    this.#window?.push(event);
+  }
+
+  /** Runs `read` inside an observed window and says whether it was served from one of `keys`. */
+  async read<T>(keys: string[], read: () => Promise<T>): Promise<ProbedRead<T>> {
+    let entry: string | undefined;
+    for (const key of keys) {
+      if ((await this.#admin.exists(key)) === 1) {
+        entry = key;
+        break;
+      }
+    }
+    if (!this.#monitor) {
+      const before = await keyspaceCounters(this.#admin);
+      const value = await read();
+      const after = await keyspaceCounters(this.#admin);
+      const touched = after.hits - before.hits >= 1;
+      return { value, entry, touched, hit: entry !== undefined && touched };
+    }
+    const id = `${MARK}:${process.pid}:${++this.#seq}`;
+    await this.#marker(`${id}:begin`);
+    const value = await read();
+    await this.#marker(`${id}:end`);
+    const events = this.#window ?? [];
+    this.#window = undefined;
+    const forms = entry === undefined ? [] : [entry, monitorRepr(entry)];
+    const touched = events.some((e) => e.args.slice(1).some((a) => forms.includes(a)));
+    return { value, entry, touched, hit: entry !== undefined && touched };
+  }
+
+  /** Sends an ECHO marker and waits until MONITOR delivered it (so every command before it has been seen). */
+  async #marker(marker: string): Promise<void> {
+    const seen = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`MONITOR did not deliver ${marker} within 5 s`)), 5_000);
+      this.#waiting = {
+        marker,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+    });
+    await this.#admin.echo(marker);
+    await seen;
+  }
+
+  close(): void {
+    this.#monitor?.disconnect();
+  }
+}

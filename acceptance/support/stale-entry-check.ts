@@ -1,0 +1,67 @@
+/**
+ * Regression R7's check, used by the row and by its naive control: bursts of the provoked stale-set race
+ * (forced-race.ts); after each burst has settled, the settings entry in Redis must not hold a version older than the
+ * acknowledged one (a lease or TTL wait of the target is given 300 ms to correct itself), and neither worker may
+ * serve one.
+ */
+import type { Redis } from 'ioredis';
+import { forcedRace, versionIn } from './forced-race.ts';
+import type { Client } from './http.ts';
+import { sleep } from './stats.ts';
+
+export interface StaleEntryOptions {
+  redis: Redis;
+  /** The settings entry as the service under test names it. */
+  settingsKey: string;
+  w1: Client;
+  w2: Client;
+  bursts: number;
+  /** Stop once this many stale entries were found (a control needs only to see some). @default never */
+  stopAfterStale?: number;
+}
+
+export interface StaleEntryOutcome {
+  bursts: number;
+  staleEntries: number;
+  staleServed: number;
+  entriesSeen: number;
+  examples: string[];
+}
+
+export async function checkStaleEntries(o: StaleEntryOptions): Promise<StaleEntryOutcome> {
+  const out: StaleEntryOutcome = { bursts: 0, staleEntries: 0, staleServed: 0, entriesSeen: 0, examples: [] };
+  out.bursts = await forcedRace({
+    redis: o.redis,
+    settingsKey: o.settingsKey,
+    w1: o.w1,
+    w2: o.w2,
+    rounds: o.bursts,
+    tag: (v) => `r7v${v}`,
+    done: () => o.stopAfterStale !== undefined && out.staleEntries >= o.stopAfterStale,
+    afterRound: async ({ round, version }) => {
+      await sleep(30);
+      const value = await o.redis.get(o.settingsKey);
+      if (value !== null) {
+        out.entriesSeen++;
+        const stored = versionIn(value, 'r7v');
+        if (stored >= 0 && stored < version) {
+          // give a lease/TTL-based target time to correct itself before calling it left behind
+          await sleep(300);
+          const again = versionIn(await o.redis.get(o.settingsKey), 'r7v');
+          if (again >= 0 && again < version) {
+            out.staleEntries++;
+            if (out.examples.length < 5)
+              out.examples.push(
+                `burst ${round}: entry holds v${again}, PTTL ${await o.redis.pttl(o.settingsKey)} ms, after v${version}`,
+              );
+          }
+        }
+      }
+      for (const c of [o.w1, o.w2]) {
+        const r = await c.get<{ settings?: { profile?: string } }>('/api/me/settings');
+        if (versionIn(r.body?.settings?.profile, 'r7v') < version) out.staleServed++;
+      }
+    },
+  });
+  return out;
+}
