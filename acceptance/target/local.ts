@@ -94,6 +94,8 @@ export async function embeddedTarget(
       cacheMode: 'on',
       env: serviceEnv,
       seed: { ...SEED },
+      // a busy shared host (load 25–35 on 2 cores) takes 45–90 s to start two workers and seed them; 60 s failed there
+      startTimeoutMs: 180_000,
     });
     cleanups.push(() => svc.stop());
     const seeded = svc.seed;

@@ -17,7 +17,7 @@
  *                       [--parallel 2] [--reports-dir dir]
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CRITERIA, REGRESSIONS } from '../../acceptance/criteria.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
@@ -136,10 +136,14 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
     const flag = argv[i] as string;
     const value = argv[i + 1];
     if (flag === '--defects' && value) {
-      const names = value.split(',').map((s) => s.trim());
+      // "none" names the run with no defect, which is always included (unless --skip-none): --defects none runs only it
+      const names = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((n) => n !== 'none');
       for (const n of names) {
         if (!(DEFECTS as readonly string[]).includes(n)) {
-          throw new Error(`--defects: unknown defect ${n} (one of ${DEFECTS.join(', ')})`);
+          throw new Error(`--defects: unknown defect ${n} (one of none, ${DEFECTS.join(', ')})`);
         }
       }
       args.defects = names as Defect[];
@@ -189,8 +193,14 @@ export async function runGateOnce(
   const argv = ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/gate/cli.ts'), '--skip-load', '--reports-dir', dir];
   for (const f of filters.length > 0 ? filters : MATRIX_FILTERS) argv.push('--only', f);
   const code = await new Promise<number | null>((done) => {
-    const child = spawn(process.execPath, argv, { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
-    child.once('exit', (c) => done(c));
+    // the gate's own output (its table, or why its target did not start) goes to <dir>/gate.log
+    mkdirSync(dir, { recursive: true });
+    const log = openSync(join(dir, 'gate.log'), 'w');
+    const child = spawn(process.execPath, argv, { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', log, log] });
+    child.once('exit', (c) => {
+      closeSync(log);
+      done(c);
+    });
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
@@ -215,7 +225,11 @@ export async function runGateOnce(
     }
     return { column, statuses, figures, seconds, load };
   } catch (error) {
-    return { column, statuses: {}, figures: {}, seconds, error: `gate exited ${code}: ${(error as Error).message}` };
+    const said = readFileSync(join(dir, 'gate.log'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('gate: '));
+    const why = said ?? (error as Error).message;
+    return { column, statuses: {}, figures: {}, seconds, error: `gate exited ${code}: ${why}` };
   }
 }
 
@@ -225,6 +239,9 @@ function summary(run: MatrixRun): string {
     .map(([id]) => id);
   return failed.length > 0 ? `failed ${failed.join(', ')}` : 'no row failed';
 }
+
+/** Delay between the starts of parallel lanes (a busy host's service start-up is what they would collide on). */
+const LANE_STAGGER_MS = 45_000;
 
 interface Job {
   column: Column;
@@ -247,8 +264,8 @@ function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok: boolea
   const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
   if (args.repeat > 1) {
     const mustFail = (column: string, row: string): boolean => expectation(column as Column, row) === 'fail';
-    const mismatched = runs.filter((run) =>
-      rows.some((row) => !matches(expectation(run.column, row), run.statuses[row])),
+    const mismatched = runs.filter(
+      (run) => run.error || rows.some((row) => !matches(expectation(run.column, row), run.statuses[row])),
     ).length;
     const verdict = mismatched === 0 ? 'every run matched' : `${mismatched} of ${runs.length} runs mismatched`;
     return { text: `${formatDetection(runs, rows, mustFail)}\n\n${verdict}\n`, ok: mismatched === 0 };
@@ -276,7 +293,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const finished = (): MatrixRun[] => done.filter((r): r is MatrixRun => r !== undefined);
   mkdirSync(resolve(args.reportsDir), { recursive: true });
   let next = 0;
-  const lane = async (): Promise<void> => {
+  const lane = async (_: unknown, laneIndex: number): Promise<void> => {
+    // lanes start LANE_STAGGER_MS apart: stacks starting all at once overrun the service's start-up timeout
+    await new Promise((r) => setTimeout(r, laneIndex * LANE_STAGGER_MS));
     while (next < jobs.length) {
       const index = next++;
       const { column, n } = jobs[index] as Job;
