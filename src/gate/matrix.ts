@@ -110,7 +110,7 @@ export function formatMatrix(runs: MatrixRun[], rows: string[]): { text: string;
   return { text: lines.join('\n'), mismatches };
 }
 
-interface MatrixArgs {
+export interface MatrixArgs {
   defects: Defect[];
   /** Leave out the run with no defect (when it was run separately). */
   skipNone: boolean;
@@ -260,7 +260,7 @@ export function jobOrder(columns: readonly Column[], repeat: number): Job[] {
 }
 
 /** The text printed at the end, also rewritten to <reports-dir>/matrix.txt after every run (a cut-short run keeps it). */
-function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok: boolean } {
+export function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok: boolean } {
   const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
   if (args.repeat > 1) {
     const mustFail = (column: string, row: string): boolean => expectation(column as Column, row) === 'fail';

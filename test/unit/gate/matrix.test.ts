@@ -8,6 +8,7 @@ import {
   MATRIX_ROWS,
   matches,
   parseMatrixArgs,
+  report,
   rowFilter,
 } from '../../../src/gate/matrix.ts';
 import { REPOSITORY_ROOT } from '../../../src/gate/run-acceptance.ts';
@@ -58,6 +59,8 @@ describe('gate:matrix', () => {
     expect(parseMatrixArgs(['--defects', 'admin-403', '--only', '02']).defects).toEqual(['admin-403']);
     expect(() => parseMatrixArgs(['--defects', 'bogus'])).toThrow(/unknown defect bogus/);
     expect(() => parseMatrixArgs(['--fast'])).toThrow(/unknown or incomplete option/);
+    expect(parseMatrixArgs(['--defects', 'none']).defects).toEqual([]);
+    expect(parseMatrixArgs(['--defects', 'none,no-leases']).defects).toEqual(['no-leases']);
     expect(parseMatrixArgs([]).repeat).toBe(1);
     expect(parseMatrixArgs(['--repeat', '20']).repeat).toBe(20);
     expect(() => parseMatrixArgs(['--repeat', '0'])).toThrow(/--repeat/);
@@ -89,5 +92,17 @@ describe('gate:matrix', () => {
     for (const id of MATRIX_ROWS) {
       expect(selectRows([rowFilter(id)], acceptanceFiles(REPOSITORY_ROOT)).ids).toEqual(new Set([id]));
     }
+  });
+
+  test('repeated runs: a run without a verdict is a mismatch, not a silent gap', () => {
+    const args = { ...parseMatrixArgs(['--defects', 'no-leases', '--repeat', '2']) };
+    const caught = { column: 'no-leases' as const, statuses: { '08': 'fail' as const }, figures: {}, seconds: 1 };
+    expect(report([caught, caught], args).ok).toBe(true);
+    const missed = { ...caught, statuses: { '08': 'pass' as const } };
+    expect(report([caught, missed], args)).toMatchObject({ ok: false });
+    const broken = { column: 'none' as const, statuses: {}, figures: {}, seconds: 1, error: 'gate exited 3' };
+    const out = report([caught, broken], args);
+    expect(out.ok).toBe(false);
+    expect(out.text).toContain('1 of 2 runs mismatched');
   });
 });
