@@ -21,6 +21,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { CRITERIA, REGRESSIONS } from '../../acceptance/criteria.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
+import { EXIT } from './exit-codes.ts';
 import { type DetectionRun, formatDetection } from './matrix-detection.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import type { RowStatus } from './verdict.ts';
@@ -79,6 +80,8 @@ const CELL: Record<RowStatus, string> = { pass: 'pass', fail: 'FAIL', skip: 'ski
 
 export interface MatrixRun extends DetectionRun {
   column: Column;
+  /** The gate's exit code (null when it was killed). */
+  exitCode?: number | null;
 }
 
 /** The confusion matrix as text: one line per row, one column per run; `!` marks a cell that does not match. */
@@ -221,15 +224,16 @@ export async function runGateOnce(
     const judged = MATRIX_ROWS.filter((id) => statuses[id] !== undefined);
     if (judged.length === 0) {
       const why = verdict.rows.find((r) => r.id === 'audit')?.detail ?? `gate exited ${code}`;
-      return { column, statuses, figures, seconds, load, error: `the gate judged no row: ${why.split('\n')[0]}` };
+      const error = `the gate judged no row: ${why.split('\n')[0]}`;
+      return { column, statuses, figures, seconds, load, exitCode: code, error };
     }
-    return { column, statuses, figures, seconds, load };
+    return { column, statuses, figures, seconds, load, exitCode: code };
   } catch (error) {
     const said = readFileSync(join(dir, 'gate.log'), 'utf8')
       .split('\n')
       .find((line) => line.startsWith('gate: '));
     const why = said ?? (error as Error).message;
-    return { column, statuses: {}, figures: {}, seconds, error: `gate exited ${code}: ${why}` };
+    return { column, statuses: {}, figures: {}, seconds, exitCode: code, error: `gate exited ${code}: ${why}` };
   }
 }
 
@@ -242,6 +246,8 @@ function summary(run: MatrixRun): string {
 
 /** Delay between the starts of parallel lanes (a busy host's service start-up is what they would collide on). */
 const LANE_STAGGER_MS = 45_000;
+/** Starts of one run when its target does not come up (the gate's exit code 3). */
+const START_ATTEMPTS = 3;
 
 interface Job {
   column: Column;
@@ -301,7 +307,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { column, n } = jobs[index] as Job;
       const what = `${column === 'none' ? 'no defect' : `defect ${column}`}${args.repeat > 1 ? `, run ${n}/${args.repeat}` : ''}`;
       process.stderr.write(`gate:matrix: gate with ${what}…\n`);
-      const run = await runGateOnce(column, args.filters, args.reportsDir, args.repeat > 1 ? `${column}-${n}` : column);
+      const name = args.repeat > 1 ? `${column}-${n}` : column;
+      let run = await runGateOnce(column, args.filters, args.reportsDir, name);
+      // exit 3 = the target did not start (a busy host): that run judged nothing, so it is started again
+      for (let attempt = 2; run.exitCode === EXIT.unreachable && attempt <= START_ATTEMPTS; attempt++) {
+        process.stderr.write(`gate:matrix: ${what}: ${run.error}; starting it again (attempt ${attempt})\n`);
+        run = await runGateOnce(column, args.filters, args.reportsDir, `${name}-attempt${attempt}`);
+      }
       if (run.error) process.stderr.write(`gate:matrix: ${column}: ${run.error}\n`);
       process.stderr.write(`gate:matrix: ${what}: ${run.seconds} s, ${summary(run)}\n`);
       done[index] = run;
