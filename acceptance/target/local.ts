@@ -94,7 +94,7 @@ export async function embeddedTarget(
       cacheMode: 'on',
       env: serviceEnv,
       seed: { ...SEED },
-      // a shared, busy host (load average 25–38 on 2 cores seen) may take over a minute to start both workers
+      // a busy shared host (load 25–35 on 2 cores) takes 45–90 s to start two workers and seed them; 60 s failed there
       startTimeoutMs: 180_000,
     });
     cleanups.push(() => svc.stop());

@@ -4,13 +4,25 @@
  * expected against got. Exit 0 only when every cell matches: a defect fails its own rows (and at most the allowed
  * extras), every other row passes, and with no defect every row passes.
  *
- *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--skip-none] [--reports-dir dir]
+ * A run judges only the matrix rows (criteria and regressions): the gate is given one `--only` filter per row, so
+ * the config audit step, the load step, the fault rows (F1–F7) and the reference-module rows (M3, M8) are not run
+ * (criterion 01 runs the config audit itself). `--repeat N` runs every column N times and prints the detection
+ * table instead (src/gate/matrix-detection.ts): how often each defect's rows failed, how often a row failed with no
+ * defect.
+ *
+ * `--parallel N` runs N gates at once (each on its own stack): faster on an idle host, but the timing rows then
+ * measure a host the matrix itself loads.
+ *
+ *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--skip-none] [--repeat 20]
+ *                       [--parallel 2] [--reports-dir dir]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CRITERIA, REGRESSIONS } from '../../acceptance/criteria.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
+import { EXIT } from './exit-codes.ts';
+import { type DetectionRun, formatDetection } from './matrix-detection.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import type { RowStatus } from './verdict.ts';
 
@@ -30,6 +42,17 @@ export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> =
 
 /** The judged rows of the matrix: criteria and regressions (not audit/load/module rows). */
 export const MATRIX_ROWS: string[] = [...CRITERIA, ...REGRESSIONS].map((d) => d.id);
+
+/** The gate's `--only` filter that selects exactly one matrix row's file: "03" → acceptance/03-, "R1" → regressions/r1-. */
+export function rowFilter(id: string): string {
+  if (/^\d\d$/.test(id)) return `acceptance/${id}-`;
+  const regression = id.match(/^R(\d+)$/);
+  if (regression) return `regressions/r${regression[1]}-`;
+  throw new Error(`row ${id} is not a matrix row (criteria 01–09, regressions R1…)`);
+}
+
+/** What a matrix run selects when no --only is given: every matrix row and nothing else. */
+export const MATRIX_FILTERS: string[] = MATRIX_ROWS.map(rowFilter);
 
 export type Expectation = 'fail' | 'may-fail' | 'pass';
 export type Column = Defect | 'none';
@@ -55,11 +78,10 @@ export function matches(expected: Expectation, got: RowStatus | undefined): bool
 
 const CELL: Record<RowStatus, string> = { pass: 'pass', fail: 'FAIL', skip: 'skip', 'not-measurable': 'n/m' };
 
-export interface MatrixRun {
+export interface MatrixRun extends DetectionRun {
   column: Column;
-  statuses: Record<string, RowStatus>;
-  seconds: number;
-  error?: string;
+  /** The gate's exit code (null when it was killed). */
+  exitCode?: number | null;
 }
 
 /** The confusion matrix as text: one line per row, one column per run; `!` marks a cell that does not match. */
@@ -84,28 +106,47 @@ export function formatMatrix(runs: MatrixRun[], rows: string[]): { text: string;
     '',
     'expected: F must fail, f may fail, . must pass (or skip); got: pass, FAIL, skip, n/m = not measurable; ! = mismatch',
   );
-  lines.push(`run time: ${runs.map((r) => `${r.column} ${r.seconds} s`).join(', ')}`);
+  const load = (r: MatrixRun): string => (r.load ? ` (load ${r.load.start}→${r.load.end})` : '');
+  lines.push(
+    `run time (1-min load average at start→end): ${runs.map((r) => `${r.column} ${r.seconds} s${load(r)}`).join(', ')}`,
+  );
   return { text: lines.join('\n'), mismatches };
 }
 
-interface MatrixArgs {
+export interface MatrixArgs {
   defects: Defect[];
   /** Leave out the run with no defect (when it was run separately). */
   skipNone: boolean;
+  /** The gate's --only filters; [] = every matrix row (MATRIX_FILTERS). */
   filters: string[];
   reportsDir: string;
+  /** Runs per column; above 1 the detection table is printed instead of the matrix. */
+  repeat: number;
+  /** Gate runs at once (each starts its own stack on free ports). */
+  parallel: number;
 }
 
 export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
-  const args: MatrixArgs = { defects: [...DEFECTS], skipNone: false, filters: [], reportsDir: 'reports/matrix' };
+  const args: MatrixArgs = {
+    defects: [...DEFECTS],
+    skipNone: false,
+    filters: [],
+    reportsDir: 'reports/matrix',
+    repeat: 1,
+    parallel: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = argv[i + 1];
     if (flag === '--defects' && value) {
-      const names = value.split(',').map((s) => s.trim());
+      // "none" names the run with no defect, which is always included (unless --skip-none): --defects none runs only it
+      const names = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((n) => n !== 'none');
       for (const n of names) {
         if (!(DEFECTS as readonly string[]).includes(n)) {
-          throw new Error(`--defects: unknown defect ${n} (one of ${DEFECTS.join(', ')})`);
+          throw new Error(`--defects: unknown defect ${n} (one of none, ${DEFECTS.join(', ')})`);
         }
       }
       args.defects = names as Defect[];
@@ -115,45 +156,133 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
     } else if (flag === '--only' && value) {
       args.filters.push(value);
       i++;
+    } else if (flag === '--repeat' && value) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat: a whole number >= 1, got ${value}`);
+      args.repeat = n;
+      i++;
+    } else if (flag === '--parallel' && value) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--parallel: a whole number >= 1, got ${value}`);
+      args.parallel = n;
+      i++;
     } else if (flag === '--reports-dir' && value) {
       args.reportsDir = value;
       i++;
     } else {
-      throw new Error(`unknown or incomplete option: ${flag} (--defects a,b  --only <filter>  --reports-dir <dir>)`);
+      throw new Error(
+        `unknown or incomplete option: ${flag} (--defects a,b  --only <filter>  --skip-none  --repeat <n>  --parallel <n>  --reports-dir <dir>)`,
+      );
     }
   }
   return args;
 }
 
-/** Runs the gate once (a child process: each run starts and stops its own stack) and reads its row statuses. */
-export async function runGateOnce(column: Column, filters: string[], reportsDir: string): Promise<MatrixRun> {
-  const dir = resolve(reportsDir, column);
+/**
+ * Runs the gate once (a child process: each run starts and stops its own stack) on the given --only filters
+ * ([] = every matrix row, never the whole gate) and reads its row statuses, headline figures and load averages.
+ */
+export async function runGateOnce(
+  column: Column,
+  filters: string[],
+  reportsDir: string,
+  runName: string = column,
+): Promise<MatrixRun> {
+  const dir = resolve(reportsDir, runName);
   const started = Date.now();
   const env: NodeJS.ProcessEnv = { ...process.env, ACCEPTANCE_TARGET: 'local' };
   if (column === 'none') delete env.FASTNPC_EMULATE_DEFECTS;
   else env.FASTNPC_EMULATE_DEFECTS = column;
   const argv = ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/gate/cli.ts'), '--skip-load', '--reports-dir', dir];
-  for (const f of filters) argv.push('--only', f);
+  for (const f of filters.length > 0 ? filters : MATRIX_FILTERS) argv.push('--only', f);
   const code = await new Promise<number | null>((done) => {
-    const child = spawn(process.execPath, argv, { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'ignore', 'ignore'] });
-    child.once('exit', (c) => done(c));
+    // the gate's own output (its table, or why its target did not start) goes to <dir>/gate.log
+    mkdirSync(dir, { recursive: true });
+    const log = openSync(join(dir, 'gate.log'), 'w');
+    const child = spawn(process.execPath, argv, { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', log, log] });
+    child.once('exit', (c) => {
+      closeSync(log);
+      done(c);
+    });
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
     const verdict = JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')) as {
-      rows: Array<{ id: string; status: RowStatus; detail: string }>;
+      rows: Array<{ id: string; status: RowStatus; detail: string; figure: string }>;
+      metadata?: { loadStart?: number[]; loadEnd?: number[] };
     };
     const statuses: Record<string, RowStatus> = {};
-    for (const row of verdict.rows) if (row.detail !== 'not run') statuses[row.id] = row.status;
+    const figures: Record<string, string> = {};
+    for (const row of verdict.rows) {
+      if (row.detail === 'not run') continue;
+      statuses[row.id] = row.status;
+      figures[row.id] = row.figure;
+    }
+    const start = verdict.metadata?.loadStart?.[0];
+    const end = verdict.metadata?.loadEnd?.[0];
+    const load = start !== undefined && end !== undefined ? { start, end } : undefined;
     const judged = MATRIX_ROWS.filter((id) => statuses[id] !== undefined);
     if (judged.length === 0) {
       const why = verdict.rows.find((r) => r.id === 'audit')?.detail ?? `gate exited ${code}`;
-      return { column, statuses, seconds, error: `the gate judged no row: ${why.split('\n')[0]}` };
+      const error = `the gate judged no row: ${why.split('\n')[0]}`;
+      return { column, statuses, figures, seconds, load, exitCode: code, error };
     }
-    return { column, statuses, seconds };
+    return { column, statuses, figures, seconds, load, exitCode: code };
   } catch (error) {
-    return { column, statuses: {}, seconds, error: `gate exited ${code}: ${(error as Error).message}` };
+    const said = readFileSync(join(dir, 'gate.log'), 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('gate: '));
+    const why = said ?? (error as Error).message;
+    return { column, statuses: {}, figures: {}, seconds, exitCode: code, error: `gate exited ${code}: ${why}` };
   }
+}
+
+function summary(run: MatrixRun): string {
+  const failed = Object.entries(run.statuses)
+    .filter(([, s]) => s === 'fail')
+    .map(([id]) => id);
+  return failed.length > 0 ? `failed ${failed.join(', ')}` : 'no row failed';
+}
+
+/** Delay between the starts of parallel lanes (a busy host's service start-up is what they would collide on). */
+const LANE_STAGGER_MS = 45_000;
+/** Starts of one run when its target does not come up (the gate's exit code 3). */
+const START_ATTEMPTS = 3;
+
+interface Job {
+  column: Column;
+  /** 1-based run number within its column. */
+  n: number;
+}
+
+/**
+ * The runs in the order they start: run 1 of every column, then run 2 of every column, … so a repeated run cut
+ * short still has as many runs of each column.
+ */
+export function jobOrder(columns: readonly Column[], repeat: number): Job[] {
+  const jobs: Job[] = [];
+  for (let n = 1; n <= repeat; n++) for (const column of columns) jobs.push({ column, n });
+  return jobs;
+}
+
+/** The text printed at the end, also rewritten to <reports-dir>/matrix.txt after every run (a cut-short run keeps it). */
+export function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok: boolean } {
+  const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
+  if (args.repeat > 1) {
+    const mustFail = (column: string, row: string): boolean => expectation(column as Column, row) === 'fail';
+    const mismatched = runs.filter(
+      (run) => run.error || rows.some((row) => !matches(expectation(run.column, row), run.statuses[row])),
+    ).length;
+    const verdict = mismatched === 0 ? 'every run matched' : `${mismatched} of ${runs.length} runs mismatched`;
+    return { text: `${formatDetection(runs, rows, mustFail)}\n\n${verdict}\n`, ok: mismatched === 0 };
+  }
+  const { text, mismatches } = formatMatrix(runs, rows);
+  const failedRuns = runs.filter((r) => r.error);
+  const ok = mismatches === 0 && failedRuns.length === 0;
+  const verdict = ok
+    ? 'MATRIX OK'
+    : `MATRIX: ${mismatches} mismatching cell(s), ${failedRuns.length} run(s) without a verdict (${failedRuns.map((r) => r.column).join(', ') || 'none'})`;
+  return { text: `${text}\n\n${verdict}\n`, ok };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -165,20 +294,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const columns: Column[] = args.skipNone ? [...args.defects] : ['none', ...args.defects];
-  const runs: MatrixRun[] = [];
-  for (const column of columns) {
-    process.stderr.write(`gate:matrix: gate with ${column === 'none' ? 'no defect' : `defect ${column}`}…\n`);
-    const run = await runGateOnce(column, args.filters, args.reportsDir);
-    if (run.error) process.stderr.write(`gate:matrix: ${column}: ${run.error}\n`);
-    runs.push(run);
-  }
-  const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
-  const { text, mismatches } = formatMatrix(runs, rows);
-  const failedRuns = runs.filter((r) => r.error);
-  const ok = mismatches === 0 && failedRuns.length === 0;
-  process.stdout.write(
-    `${text}\n\n${ok ? 'MATRIX OK' : `MATRIX: ${mismatches} mismatching cell(s), ${failedRuns.length} run(s) without a verdict (${failedRuns.map((r) => r.column).join(', ') || 'none'})`}\n`,
-  );
+  const jobs = jobOrder(columns, args.repeat);
+  const done: Array<MatrixRun | undefined> = [];
+  const finished = (): MatrixRun[] => done.filter((r): r is MatrixRun => r !== undefined);
+  mkdirSync(resolve(args.reportsDir), { recursive: true });
+  let next = 0;
+  const lane = async (_: unknown, laneIndex: number): Promise<void> => {
+    // lanes start LANE_STAGGER_MS apart: stacks starting all at once overrun the service's start-up timeout
+    await new Promise((r) => setTimeout(r, laneIndex * LANE_STAGGER_MS));
+    while (next < jobs.length) {
+      const index = next++;
+      const { column, n } = jobs[index] as Job;
+      const what = `${column === 'none' ? 'no defect' : `defect ${column}`}${args.repeat > 1 ? `, run ${n}/${args.repeat}` : ''}`;
+      process.stderr.write(`gate:matrix: gate with ${what}…\n`);
+      const name = args.repeat > 1 ? `${column}-${n}` : column;
+      let run = await runGateOnce(column, args.filters, args.reportsDir, name);
+      // exit 3 = the target did not start (a busy host): that run judged nothing, so it is started again
+      for (let attempt = 2; run.exitCode === EXIT.unreachable && attempt <= START_ATTEMPTS; attempt++) {
+        process.stderr.write(`gate:matrix: ${what}: ${run.error}; starting it again (attempt ${attempt})\n`);
+        run = await runGateOnce(column, args.filters, args.reportsDir, `${name}-attempt${attempt}`);
+      }
+      if (run.error) process.stderr.write(`gate:matrix: ${column}: ${run.error}\n`);
+      process.stderr.write(`gate:matrix: ${what}: ${run.seconds} s, ${summary(run)}\n`);
+      done[index] = run;
+      writeFileSync(resolve(args.reportsDir, 'matrix.txt'), report(finished(), args).text);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.parallel, jobs.length) }, lane));
+  const { text, ok } = report(finished(), args);
+  process.stdout.write(text);
   return ok ? 0 : 1;
 }
 
