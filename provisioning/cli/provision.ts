@@ -5,7 +5,7 @@
  */
 import { chalk } from 'zx';
 import { summariseCheckSystem, verifyLive } from '../lib/checks/verify.ts';
-import { EXIT, ProvisionError } from '../lib/command/errors.ts';
+import { changesExit, EXIT, ProvisionError } from '../lib/command/errors.ts';
 import { runOnEachHost } from '../lib/command/fleet.ts';
 import { type ProvisionOptions, parseProvisionArgs } from '../lib/command/options.ts';
 import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
@@ -28,7 +28,7 @@ options, validates the candidate on a throwaway redis-server, backs up and insta
 kernel (vm.overcommit_memory=1, somaxconn >= tcp-backlog, transparent huge pages off), restarts only on change,
 enables at boot, then verifies. Without systemd, redis-server is supervised directly on the same file.
 
-  --check                 show what would change (unified diffs); exit 0 = nothing, 2 = something would change
+  --check                 show what would change (unified diffs); exit 0 = nothing, 1 = something would change
   --yes                   apply
   --maxmemory SIZE        Redis memory limit (default 200mb; refused beyond the plan's 2 GB budget or half of RAM)
   --policy POLICY         maxmemory-policy (default allkeys-lru)
@@ -42,13 +42,14 @@ enables at boot, then verifies. Without systemd, redis-server is supervised dire
   --extra "DIRECTIVE"     append one raw redis.conf line (repeatable; validated like everything else)
   --host USER@SERVER      run every step over SSH on that host; --sudo prefixes commands with sudo -n. Repeat it
                           for several hosts: they run in parallel, one summary line each; exit 1 if any failed,
-                          else 2 if any has changes (--check), else 0
+                          else 3 if any is unreachable, else 1 if any has changes (--check), else 0
   --ssh-config FILE       ssh -F FILE for --host (env PROVISION_SSH_CONFIG)
   --root DIR              prefix for every host path (tests; env PROVISION_ROOT)
   --os-release FILE       read the OS from FILE (tests; env PROVISION_OS_RELEASE)
   -h, --help
 
-Exit codes: 0 done / nothing to change, 2 --check found changes, 1 a step failed, 64 bad input, 69 unsupported host.`;
+Exit codes (docs/exit-codes.md): 0 done / nothing to change, 1 --check found changes or a step failed (unsupported
+host included), 2 bad input (nothing ran), 3 the host cannot be reached over SSH.`;
 
 function secretsFor(options: ProvisionOptions): Secrets {
   const password = readSecret('the Redis password', options.passwordFile, 'REDIS_PASSWORD');
@@ -261,7 +262,7 @@ async function main(argv: string[]): Promise<number> {
   describeHost(plan, target);
   printChanges(plan);
   if (plan.blocker) warn(plan.blocker);
-  if (options.check) return plan.changes.length > 0 ? EXIT.CHANGES : EXIT.OK;
+  if (options.check) return plan.changes.length > 0 ? changesExit() : EXIT.OK;
   await apply(target, layout, options, plan);
   return EXIT.OK;
 }
