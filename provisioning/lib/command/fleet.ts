@@ -28,11 +28,11 @@ export function argvForHost(argv: readonly string[], host: string): string[] {
   return [...out, '--host', host];
 }
 
-function runOne(argv: readonly string[], host: string): Promise<HostOutcome> {
+function runOne(argv: readonly string[], host: string, argvFor: ArgvFor): Promise<HostOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     // The same command (same node flags, same script) for one host; secrets stay in files / the environment.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvForHost(argv, host)], {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvFor(argv, host)], {
       env: { ...process.env, FORCE_COLOR: '0', [FLEET_CHILD_ENV]: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,15 +73,27 @@ export function fleetExit(outcomes: readonly HostOutcome[]): number {
   return codes.includes(FLEET_CHILD_CHANGES) ? EXIT.DRIFT : EXIT.OK;
 }
 
+/** The child's argv for one host. */
+export type ArgvFor = (argv: readonly string[], host: string) => string[];
+
 /**
  * Runs the command once per host, in parallel (one child process each, so one host's failure cannot stop another's),
- * prints each host's output as a block prefixed with its name, then one summary line per host.
+ * prints each host's output as a block prefixed with its name, then one summary line per host; returns the outcomes.
  */
-export async function runOnEachHost(argv: readonly string[], hosts: readonly string[]): Promise<number> {
+export async function runEachHost(
+  argv: readonly string[],
+  hosts: readonly string[],
+  argvFor: ArgvFor = argvForHost,
+): Promise<HostOutcome[]> {
   say(`running on ${hosts.length} hosts in parallel: ${hosts.join(', ')}`);
-  const outcomes = await Promise.all(hosts.map((h) => runOne(argv, h)));
+  const outcomes = await Promise.all(hosts.map((h) => runOne(argv, h, argvFor)));
   for (const o of outcomes) say(o.output.trimEnd().replace(/^/gm, `[${o.host}] `));
   say('summary:');
   for (const o of outcomes) say(`  ${summaryLine(o)}`);
-  return fleetExit(outcomes);
+  return outcomes;
+}
+
+/** `runEachHost` and the fleet's exit code. */
+export async function runOnEachHost(argv: readonly string[], hosts: readonly string[]): Promise<number> {
+  return fleetExit(await runEachHost(argv, hosts));
 }

@@ -116,6 +116,7 @@ export function renderFor(options: ProvisionOptions, secrets: Secrets, host: Hos
       options.appUser && secrets.appPassword ? { name: options.appUser, password: secrets.appPassword } : undefined,
     namespace: options.namespace,
     extra: options.extra,
+    replication: options.replication,
     redisVersion: host.redisVersion,
     paths: { dataDir: layout.dataDir, pidFile: layout.pidFile, logFile: layout.logFile },
   });
