@@ -24,7 +24,7 @@ import {
   replicationLines,
   type TopologySecrets,
 } from '../lib/topology/replication.ts';
-import { applySentinel, planSentinel, printSentinelPlan } from '../lib/topology/sentinel.ts';
+import { applySentinel, planSentinel, printSentinelPlan, SENTINEL_PACKAGE } from '../lib/topology/sentinel.ts';
 import { auditTopologyUntil } from '../lib/topology/topology-audit.ts';
 
 export const HELP = `Usage: npm run provision-topology -- (--check | --yes) --inventory hosts.json [options]
@@ -155,6 +155,8 @@ async function provisionHost(args: TopologyArgs, host: TopologyHost): Promise<nu
       {},
     );
     options.bind = bindFor(host);
+    // one apt-get for the server and the Sentinel on a host with both roles
+    if (host.roles.includes('sentinel')) options.extraPackages = [SENTINEL_PACKAGE];
     const given = { password: args.secrets.password, appPassword: args.secrets.appPassword };
     // the Redis version decides the ACL syntax (channels from 6.2)
     const info = await detectHost(target, layout);

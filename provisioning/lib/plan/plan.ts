@@ -7,7 +7,7 @@ import { configMetaDrift } from '../config/install-config.ts';
 import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from '../config/render-config.ts';
 import { detectHost, type HostInfo } from '../host/host-detect.ts';
 import type { Layout } from '../host/layout.ts';
-import { type PackageState, packageStates } from '../host/packages.ts';
+import { PACKAGES, type PackageState, packageStates } from '../host/packages.ts';
 import { readText, type Target } from '../host/target.ts';
 import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from '../kernel/sysctl.ts';
 import { readThp, THP_FILES, THP_TMPFILES } from '../kernel/thp.ts';
@@ -138,7 +138,7 @@ export async function makePlan(
     (s): s is string => s !== undefined && s !== '',
   );
 
-  const packages = await packageStates(target);
+  const packages = await packageStates(target, [...PACKAGES, ...(options.extraPackages ?? [])]);
   const missing = packages.filter((p) => !p.installed).map((p) => p.name);
   if (missing.length > 0) changes.push({ kind: 'packages', summary: `apt-get install ${missing.join(' ')}` });
 

@@ -131,6 +131,10 @@ if (unavailable && optedOut) {
         // Sentinel requires its password
         const anon = await host(i).ssh('redis-cli -p 26379 PING');
         expect(anon.stdout).toMatch(/NOAUTH/);
+        // the package's own sentinel.conf (no bind, no password, "mymaster") never ran: installed with starts forbidden
+        const log = await host(i).ssh('cat /var/log/redis/redis-sentinel.log');
+        expect(log.stdout).toContain('+monitor master fastnpc');
+        expect(log.stdout).not.toContain('mymaster');
       }
       // a write on the primary reaches the replica; the replica refuses writes
       await cli(A, 6379, password, 'SET fastnpc:topology-probe 42');
