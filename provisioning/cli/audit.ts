@@ -41,7 +41,8 @@ Expected values come from the repository's redis.conf; the options below overrid
                           else the row says "not checked"
   -h, --help
 
-Exit codes: 0 no drift, 1 drift or unreachable (the failing settings are named), 64 bad input.`;
+Exit codes (docs/exit-codes.md): 0 no drift, 1 drift (the failing settings are named), 2 bad input (nothing ran),
+3 the server (or the --host for its sockets) cannot be reached.`;
 
 function table(report: AuditReport): string {
   const rows = report.checks.map((c) => [c.ok ? 'ok' : 'DRIFT', c.setting, c.expected, c.actual, c.note ?? '']);
@@ -115,6 +116,12 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify({ ...report, generatedAt: new Date().toISOString() }, null, 2)}\n`);
   say(`report written to ${jsonPath}`);
+  const connection = report.checks.find((c) => c.setting === 'connection');
+  // a refused password is a reachable server that fails the audit (1), not an unreachable one (3)
+  if (connection && !connection.ok && !/NOAUTH|WRONGPASS|AUTH|password/i.test(connection.actual)) {
+    fail(`cannot reach ${report.target}: ${connection.actual}${connection.note ? ` (${connection.note})` : ''}`);
+    return EXIT.UNREACHABLE;
+  }
   const drift = report.checks.filter((c) => !c.ok);
   if (drift.length > 0) {
     fail(

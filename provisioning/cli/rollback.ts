@@ -22,9 +22,9 @@ export const HELP = `Usage: npm run rollback -- [--check | --yes] [options]
 
 Restores the newest backup of /etc/redis/redis.conf (kept by every provision that replaced the file) byte for byte,
 with the package's owner and mode, after validating it on a throwaway redis-server; restarts redis-server and
-verifies it. The replaced file is kept under <backup dir>/undone/. Without --yes it shows the diff (exit 2).
+verifies it. The replaced file is kept under <backup dir>/undone/. Without --yes it shows the diff (exit 1).
 
-  --check                 show the diff live → backup (default); exit 0 = identical, 2 = would change
+  --check                 show the diff live → backup (default); exit 0 = identical, 1 = would change
   --yes                   restore, restart, verify
   --list                  list the backups, newest last
   --host USER@SERVER      over SSH; --sudo prefixes commands with sudo -n
@@ -33,7 +33,8 @@ verifies it. The replaced file is kept under <backup dir>/undone/. Without --yes
   --os-release FILE       (tests; env PROVISION_OS_RELEASE)
   -h, --help
 
-Exit codes: 0 done / identical, 2 would change, 1 no backup or a step failed, 64 bad input, 69 unsupported host.`;
+Exit codes (docs/exit-codes.md): 0 done / identical, 1 would change, no backup or a step failed (unsupported host
+included), 2 bad input (nothing ran), 3 the host cannot be reached over SSH.`;
 
 async function main(argv: string[]): Promise<number> {
   const a = parseStrict(argv, {
@@ -82,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
   say(`${chalk.bold('rollback')}: ${layout.config} ← ${newest}`);
   if (diff === '') say('  the backup is identical to the live file');
   else say(colourDiff(diff).replace(/^/gm, '    '));
-  if (!a.yes) return diff === '' ? EXIT.OK : EXIT.CHANGES;
+  if (!a.yes) return diff === '' ? EXIT.OK : EXIT.DRIFT;
 
   const version = info.installedRedis ?? info.redisVersion;
   step(`validating the backup on a throwaway redis-server ${version}`);

@@ -11,8 +11,8 @@ export interface Check {
   note?: string;
 }
 
-/** The app users declared in a config: `user NAME on >PASSWORD … ~ns:* …`. */
-export function appUsersOf(config: Map<string, string[]>): { name: string; password: string; keyPattern?: string }[] {
+/** Every ACL user with a password declared in a config: `user NAME on >PASSWORD …`. */
+export function aclUsersOf(config: Map<string, string[]>): { name: string; password: string; keyPattern?: string }[] {
   return (config.get('user') ?? []).flatMap((rest) => {
     const words = rest.split(/\s+/);
     const password = words.find((w) => w.startsWith('>'))?.slice(1);
@@ -21,13 +21,23 @@ export function appUsersOf(config: Map<string, string[]>): { name: string; passw
   });
 }
 
+/**
+ * The app users: ACL users with a key pattern (`~ns:*`). The replication and Sentinel users of a topology node have
+ * none (they touch no keys) and are not probed as app users.
+ */
+export function appUsersOf(config: Map<string, string[]>): { name: string; password: string; keyPattern?: string }[] {
+  return aclUsersOf(config).filter((u) => u.keyPattern !== undefined);
+}
+
 /** The passwords a config file holds (requirepass and every ACL user's `>password`): masked wherever it is shown. */
 export function secretsInConfig(text: string | undefined): string[] {
   if (!text) return [];
   const config = parseConfig(text);
   return [
-    ...(config.get('requirepass') ?? []).filter((p) => p !== '' && p !== '""'),
-    ...appUsersOf(config).map((u) => u.password),
+    ...[...(config.get('requirepass') ?? []), ...(config.get('masterauth') ?? [])].filter(
+      (p) => p !== '' && p !== '""',
+    ),
+    ...aclUsersOf(config).map((u) => u.password),
   ];
 }
 

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { EXIT } from './errors.ts';
+import { EXIT, FLEET_CHILD_CHANGES, FLEET_CHILD_ENV } from './errors.ts';
 import { say } from './report.ts';
 
 /** One host's run when several `--host` are given. */
 export interface HostOutcome {
   host: string;
+  /** The child's exit code: 0, FLEET_CHILD_CHANGES (`--check` found changes), 3 unreachable, else failed. */
   exitCode: number;
   ms: number;
   /** The run's last message line (the failure, or its closing line). */
@@ -27,12 +28,12 @@ export function argvForHost(argv: readonly string[], host: string): string[] {
   return [...out, '--host', host];
 }
 
-function runOne(argv: readonly string[], host: string): Promise<HostOutcome> {
+function runOne(argv: readonly string[], host: string, argvFor: ArgvFor): Promise<HostOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     // The same command (same node flags, same script) for one host; secrets stay in files / the environment.
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvForHost(argv, host)], {
-      env: { ...process.env, FORCE_COLOR: '0' },
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvFor(argv, host)], {
+      env: { ...process.env, FORCE_COLOR: '0', [FLEET_CHILD_ENV]: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -51,26 +52,48 @@ function runOne(argv: readonly string[], host: string): Promise<HostOutcome> {
 
 export function summaryLine(o: HostOutcome): string {
   const what =
-    o.exitCode === EXIT.OK ? 'ok' : o.exitCode === EXIT.CHANGES ? 'changes to apply' : `FAILED (exit ${o.exitCode})`;
+    o.exitCode === EXIT.OK
+      ? 'ok'
+      : o.exitCode === FLEET_CHILD_CHANGES
+        ? 'changes to apply'
+        : o.exitCode === EXIT.UNREACHABLE
+          ? `UNREACHABLE (exit ${EXIT.UNREACHABLE})`
+          : `FAILED (exit ${o.exitCode})`;
   return `${o.host}: ${what} in ${(o.ms / 1000).toFixed(1)} s — ${o.last.replace(/^[✔✖!▸]\s*/u, '')}`;
 }
 
-/** The fleet's exit code: any failure → 1 (or its own code), else 2 if any host has changes, else 0. */
+/**
+ * The fleet's exit code (docs/exit-codes.md): 1 if any host failed; else 3 if any host could not be reached; else 1
+ * if any host has changes to apply (`--check`: drift); else 0.
+ */
 export function fleetExit(outcomes: readonly HostOutcome[]): number {
-  const failed = outcomes.find((o) => o.exitCode !== EXIT.OK && o.exitCode !== EXIT.CHANGES);
-  if (failed) return EXIT.FAILED;
-  return outcomes.some((o) => o.exitCode === EXIT.CHANGES) ? EXIT.CHANGES : EXIT.OK;
+  const codes = outcomes.map((o) => o.exitCode);
+  if (codes.some((c) => c !== EXIT.OK && c !== EXIT.UNREACHABLE && c !== FLEET_CHILD_CHANGES)) return EXIT.FAILED;
+  if (codes.includes(EXIT.UNREACHABLE)) return EXIT.UNREACHABLE;
+  return codes.includes(FLEET_CHILD_CHANGES) ? EXIT.DRIFT : EXIT.OK;
 }
+
+/** The child's argv for one host. */
+export type ArgvFor = (argv: readonly string[], host: string) => string[];
 
 /**
  * Runs the command once per host, in parallel (one child process each, so one host's failure cannot stop another's),
- * prints each host's output as a block prefixed with its name, then one summary line per host.
+ * prints each host's output as a block prefixed with its name, then one summary line per host; returns the outcomes.
  */
-export async function runOnEachHost(argv: readonly string[], hosts: readonly string[]): Promise<number> {
+export async function runEachHost(
+  argv: readonly string[],
+  hosts: readonly string[],
+  argvFor: ArgvFor = argvForHost,
+): Promise<HostOutcome[]> {
   say(`running on ${hosts.length} hosts in parallel: ${hosts.join(', ')}`);
-  const outcomes = await Promise.all(hosts.map((h) => runOne(argv, h)));
+  const outcomes = await Promise.all(hosts.map((h) => runOne(argv, h, argvFor)));
   for (const o of outcomes) say(o.output.trimEnd().replace(/^/gm, `[${o.host}] `));
   say('summary:');
   for (const o of outcomes) say(`  ${summaryLine(o)}`);
-  return fleetExit(outcomes);
+  return outcomes;
+}
+
+/** `runEachHost` and the fleet's exit code. */
+export async function runOnEachHost(argv: readonly string[], hosts: readonly string[]): Promise<number> {
+  return fleetExit(await runEachHost(argv, hosts));
 }

@@ -47,6 +47,10 @@ export interface ProvisionOptions {
   namespace: string;
   /** @default [] */
   extra: string[];
+  /** Set by provision-topology only: packages installed with the server's in one apt-get (redis-sentinel). */
+  extraPackages?: string[];
+  /** Set by provision-topology only (never from argv: the lines hold secrets); see RenderOptions.replication. */
+  replication?: string[];
   /** user@server: run the steps over SSH (the first of `hosts`). */
   host?: string;
   /** Every --host given: more than one provisions them in parallel, one summary line each. @default [] */

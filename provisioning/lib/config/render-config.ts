@@ -35,6 +35,11 @@ export interface RenderOptions {
   namespace: string;
   /** Extra directives, one line each, appended verbatim (validated by the throwaway server). @default [] */
   extra: string[];
+  /**
+   * Replication and Sentinel directives of a topology node (provision-topology: ACL users for replication and Sentinel,
+   * masteruser/masterauth, replicaof, min-replicas-*), one line each; they may hold secrets. @default []
+   */
+  replication?: string[];
   /** Major.minor of the target's redis-server ('7.0', '6.0'). */
   redisVersion: string;
   /** Host paths (under --root). */
@@ -151,6 +156,13 @@ export function renderConfig(template: string, options: RenderOptions): Rendered
         `Redis ${options.redisVersion} has no channel permissions (6.2+): the app user's rule omits "resetchannels"`,
       );
     }
+  }
+  if (options.replication && options.replication.length > 0) {
+    block.push(
+      '',
+      '# Replication and Sentinel (npm run provision-topology; docs/operations.md "Provisioning Sentinel").',
+      ...options.replication,
+    );
   }
   if (options.extra.length > 0) block.push('', '# Extra directives (--extra).', ...options.extra);
 

@@ -48,7 +48,10 @@ export function summariseRejection(output: string): string {
  * throwaway's copy at its temp dir (same line, so reported line numbers match the candidate).
  */
 export function forThrowaway(text: string): string {
-  return text.replace(/^dir .*$/m, 'dir __CANDIDATE_DIR__');
+  // A topology replica's `replicaof` would make the throwaway sync from the primary: not on the throwaway (same line).
+  return text
+    .replace(/^dir .*$/m, 'dir __CANDIDATE_DIR__')
+    .replace(/^replicaof .*$/gm, '# replicaof (not on the throwaway)');
 }
 
 export async function validateCandidate(

@@ -7,7 +7,7 @@ import { configMetaDrift } from '../config/install-config.ts';
 import { parseConfig, type RenderedConfig, readTemplate, renderConfig } from '../config/render-config.ts';
 import { detectHost, type HostInfo } from '../host/host-detect.ts';
 import type { Layout } from '../host/layout.ts';
-import { type PackageState, packageStates } from '../host/packages.ts';
+import { PACKAGES, type PackageState, packageStates } from '../host/packages.ts';
 import { readText, type Target } from '../host/target.ts';
 import { desiredSysctl, kernelPath, readKernel, renderSysctlFile } from '../kernel/sysctl.ts';
 import { readThp, THP_FILES, THP_TMPFILES } from '../kernel/thp.ts';
@@ -116,6 +116,7 @@ export function renderFor(options: ProvisionOptions, secrets: Secrets, host: Hos
       options.appUser && secrets.appPassword ? { name: options.appUser, password: secrets.appPassword } : undefined,
     namespace: options.namespace,
     extra: options.extra,
+    replication: options.replication,
     redisVersion: host.redisVersion,
     paths: { dataDir: layout.dataDir, pidFile: layout.pidFile, logFile: layout.logFile },
   });
@@ -137,7 +138,7 @@ export async function makePlan(
     (s): s is string => s !== undefined && s !== '',
   );
 
-  const packages = await packageStates(target);
+  const packages = await packageStates(target, [...PACKAGES, ...(options.extraPackages ?? [])]);
   const missing = packages.filter((p) => !p.installed).map((p) => p.name);
   if (missing.length > 0) changes.push({ kind: 'packages', summary: `apt-get install ${missing.join(' ')}` });
 

@@ -55,8 +55,9 @@ if (unavailable && optedOut) {
       const password = secret('Pw1');
       const appPassword = secret('App1');
       const rotated = secret('Pw2');
-      const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-scenario-'));
-      const files = { pw: join(temp, 'pw'), app: join(temp, 'app'), rotated: join(temp, 'pw2') };
+      // created in beforeAll (not when the file loads: a filtered or failed run left 0600 password files behind)
+      let temp = '';
+      let files = { pw: '', app: '', rotated: '' };
       const runner = new CliRunner(() => [password, appPassword, rotated]);
       let host: SystemdHost;
       let tunnel: ChildProcess | undefined;
@@ -99,6 +100,8 @@ if (unavailable && optedOut) {
         Number((await host.ssh('systemctl show -p MainPID --value redis-server')).stdout.trim());
 
       beforeAll(async () => {
+        temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-scenario-'));
+        files = { pw: join(temp, 'pw'), app: join(temp, 'app'), rotated: join(temp, 'pw2') };
         writeFileSync(files.pw, `${password}\n`, { mode: 0o600 });
         writeFileSync(files.app, `${appPassword}\n`, { mode: 0o600 });
         writeFileSync(files.rotated, `${rotated}\n`, { mode: 0o600 });
@@ -109,12 +112,12 @@ if (unavailable && optedOut) {
         tunnel?.kill('SIGTERM');
         await host?.stop();
         console.log(runner.table(`systemd host scenario as ${as.user}${as.sudo ? ' --sudo' : ''}`));
-        rmSync(temp, { recursive: true, force: true });
+        if (temp) rmSync(temp, { recursive: true, force: true });
       }, 60_000);
 
-      it('fresh host: --check lists everything and exits 2', { timeout: STEP_MS }, async () => {
+      it('fresh host: --check lists everything and exits 1 (drift)', { timeout: STEP_MS }, async () => {
         const r = await provision('fresh --check', '--check');
-        expect(r.code, r.stdout + r.stderr).toBe(2);
+        expect(r.code, r.stdout + r.stderr).toBe(1);
         expect(r.stdout).toContain('apt-get install redis-server redis-tools');
         expect(r.stdout).toContain('systemd');
       });
@@ -167,12 +170,12 @@ if (unavailable && optedOut) {
 
       // The sudo run keeps to one pass through provision and rollback (CI time); the root run does every step.
       if (!as.sudo) {
-        it('the running server differs from the file: --check 2 names it, --yes restarts (D2)', {
+        it('the running server differs from the file: --check 1 names it, --yes restarts (D2)', {
           timeout: STEP_MS,
         }, async () => {
           await cli(['CONFIG SET maxmemory 0']);
           const check = await provision('running differs: --check', '--check');
-          expect(check.code, check.stdout).toBe(2);
+          expect(check.code, check.stdout).toBe(1);
           expect(check.stdout).toMatch(/running server differs[^\n]*maxmemory \(running 0, file 209715200\)/);
           const before = await mainPid();
           const r = await provision('running differs: --yes', '--yes');
@@ -181,12 +184,12 @@ if (unavailable && optedOut) {
           expect((await cli(['CONFIG GET maxmemory']))[2]).toBe('209715200');
         });
 
-        it('hand edit + restart: --check exits 2 and shows the edited line', { timeout: STEP_MS }, async () => {
+        it('hand edit + restart: --check exits 1 and shows the edited line', { timeout: STEP_MS }, async () => {
           await host.ssh(
             "sed -i 's/^maxmemory-policy .*/maxmemory-policy volatile-lru/' /etc/redis/redis.conf && systemctl restart redis-server",
           );
           const check = await provision('hand edit: --check', '--check');
-          expect(check.code).toBe(2);
+          expect(check.code).toBe(1);
           expect(check.stdout).toMatch(/^\s*-maxmemory-policy volatile-lru$/m);
         });
 
@@ -249,7 +252,7 @@ if (unavailable && optedOut) {
         timeout: STEP_MS,
       }, async () => {
         const check = await runner.run('rollback --check', 'rollback', ['--check', ...conn()]);
-        expect(check.code).toBe(2);
+        expect(check.code).toBe(1);
         if (!as.sudo) {
           // the newest backup is the hand-edited file (kept when --yes re-applied the plan)
           expect(check.stdout).toMatch(/^\s*\+maxmemory-policy volatile-lru$/m);
@@ -273,7 +276,7 @@ if (unavailable && optedOut) {
       });
 
       if (!as.sudo) {
-        it('several --host: in parallel, one summary line per host, exit 1 when one failed', {
+        it('several --host: in parallel, one summary line per host, exit 3 when one is unreachable', {
           timeout: STEP_MS,
         }, async () => {
           // the second host is this machine's own end of the veth (no sshd there): the one other allowed address
@@ -289,12 +292,12 @@ if (unavailable && optedOut) {
             '--app-password-file',
             files.app,
           ]);
-          expect(r.code, r.stdout + r.stderr).toBe(1);
+          expect(r.code, r.stdout + r.stderr).toBe(3);
           expect(r.stdout).toMatch(
             new RegExp(`^  root@${host.address.replaceAll('.', '\\.')}: ok in [\\d.]+ s — no changes`, 'm'),
           );
           expect(r.stdout).toMatch(
-            new RegExp(`^  root@${host.gateway.replaceAll('.', '\\.')}: FAILED \\(exit 69\\)`, 'm'),
+            new RegExp(`^  root@${host.gateway.replaceAll('.', '\\.')}: UNREACHABLE \\(exit 3\\)`, 'm'),
           );
         });
 
@@ -327,7 +330,7 @@ if (unavailable && optedOut) {
 
       it('password rotation: the preview masks both passwords, --yes switches', { timeout: STEP_MS }, async () => {
         const preview = await provision('rotation --check', '--check', files.rotated);
-        expect(preview.code).toBe(2);
+        expect(preview.code).toBe(1);
         expect(preview.stdout).toMatch(/^\s*-requirepass \*{8}$/m);
         expect(preview.stdout).toMatch(/^\s*\+requirepass \*{8}$/m);
         const r = await provision('rotation --yes', '--yes', files.rotated);

@@ -43,7 +43,7 @@ export class CliRunner {
     }
   }
 
-  run(step: string, name: 'provision' | 'audit' | 'rollback', args: string[]): Promise<CliRun> {
+  run(step: string, name: 'provision' | 'audit' | 'rollback' | 'provision-topology', args: string[]): Promise<CliRun> {
     const started = Date.now();
     return new Promise((resolveRun, reject) => {
       const child = spawn('node', ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {

@@ -40,7 +40,16 @@ export interface SshResult {
   stderr: string;
 }
 
-/** A Debian 12 machine booted with systemd as PID 1, reachable only over its own veth /30. */
+/** A bridge several hosts share (hosts.ts): its name, the host's address on it, the bridge's own address, the proxy. */
+export interface HostBridge {
+  name: string;
+  address: string;
+  prefixLength: number;
+  gateway: string;
+  proxy: AptProxy;
+}
+
+/** A Debian 12 machine booted with systemd as PID 1, reachable only over its own veth /30 (or a shared bridge). */
 export interface SystemdHost {
   /** The container's address (the one target the tests may use). */
   readonly address: string;
@@ -112,10 +121,13 @@ export async function startSystemdHost(options: {
   root: string;
   key: string;
   mirrorHost: string;
+  /** Join this bridge (several hosts on one segment, hosts.ts) instead of a veth /30 of its own. */
+  bridge?: HostBridge;
 }): Promise<SystemdHost> {
   const name = `fnpc${randomBytes(3).toString('hex')}`;
-  const veth = `ve-${name}`;
-  const { gateway, address } = pickSubnet();
+  const { bridge } = options;
+  const veth = bridge ? `vb-${name}` : `ve-${name}`;
+  const { gateway, address } = bridge ? { gateway: bridge.gateway, address: bridge.address } : pickSubnet();
   const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-host-'));
   chmodSync(temp, 0o700);
   const merged = join(temp, 'root');
@@ -152,7 +164,10 @@ export async function startSystemdHost(options: {
   );
   const networkFile = join(merged, 'etc/systemd/network/10-host0.network');
   mkdirSync(dirname(networkFile), { recursive: true });
-  writeFileSync(networkFile, `[Match]\nName=host0\n\n[Network]\nAddress=${address}/30\nLinkLocalAddressing=no\n`);
+  writeFileSync(
+    networkFile,
+    `[Match]\nName=host0\n\n[Network]\nAddress=${address}/${bridge ? bridge.prefixLength : 30}\nLinkLocalAddressing=no\n`,
+  );
 
   let machine: ChildProcess | undefined;
   let machineLog = '';
@@ -192,7 +207,7 @@ export async function startSystemdHost(options: {
         name,
         '--register=no',
         '--keep-unit',
-        '--network-veth',
+        ...(bridge ? [`--network-bridge=${bridge.name}`] : ['--network-veth']),
         '--link-journal=no',
         '--console=passive',
       ],
@@ -210,7 +225,7 @@ export async function startSystemdHost(options: {
       if (!alive() || Date.now() > deadline) throw new Error(`systemd-nspawn did not create ${veth}: ${machineLog}`);
       await sleep(50);
     }
-    spawnSync('ip', ['addr', 'replace', `${gateway}/30`, 'dev', veth]);
+    if (!bridge) spawnSync('ip', ['addr', 'replace', `${gateway}/30`, 'dev', veth]);
     spawnSync('ip', ['link', 'set', veth, 'up']);
     for (;;) {
       const r = await runSsh(sshConfig, `root@${address}`, 'systemctl is-system-running --wait', '', 30_000);
@@ -234,7 +249,7 @@ export async function startSystemdHost(options: {
       await Promise.race([exited, sleep(15_000)]);
     }
     killMachine();
-    await proxy?.close();
+    if (!bridge) await proxy?.close(); // a bridge's proxy belongs to the group (hosts.ts)
     removeOverlay();
     unregister();
   };
@@ -252,6 +267,12 @@ export async function startSystemdHost(options: {
     first.catch((error: unknown) => {
       bootError = error;
     });
+    if (bridge) {
+      proxy = bridge.proxy;
+      writeProxyConf();
+      await first;
+      return;
+    }
     // The proxy needs the veth address, which exists once nspawn made the link: wait for it, then listen.
     while (
       spawnSync('ip', ['-4', '-o', 'addr', 'show', 'dev', veth], { encoding: 'utf8' }).stdout.indexOf(gateway) < 0
@@ -261,11 +282,15 @@ export async function startSystemdHost(options: {
       await sleep(50);
     }
     proxy = await startAptProxy(gateway, options.mirrorHost);
+    writeProxyConf();
+    await first;
+  }
+
+  function writeProxyConf(): void {
     writeFileSync(
       join(merged, 'etc/apt/apt.conf.d/01fastnpc-proxy'),
-      `Acquire::http::Proxy "${proxy.url}";\nAcquire::https::Proxy "DIRECT";\n`,
+      `Acquire::http::Proxy "${proxy?.url}";\nAcquire::https::Proxy "DIRECT";\n`,
     );
-    await first;
   }
 
   return {

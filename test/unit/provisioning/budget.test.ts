@@ -48,7 +48,7 @@ describe("checkMaxmemory (the plan's 2 GB budget)", () => {
 
   it('refuses 2000gb explaining the budget and the half-of-RAM rule', () => {
     const error = refusal(() => check('2000gb', true, 24 * GB));
-    expect(error.exitCode).toBe(64);
+    expect(error.exitCode).toBe(2); // usage error: nothing ran (docs/exit-codes.md)
     expect(error.message).toMatch(/--maxmemory 2000gb refused/);
     expect(error.message).toMatch(/OS.*app workers.*PostgreSQL/);
     expect(error.message).toMatch(/half of this host's RAM/);
