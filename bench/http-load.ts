@@ -2,13 +2,15 @@
 // service: reads one job (JSON) on stdin, drives it with autocannon and prints one result (JSON) on stdout.
 // The job carries the session cookie, so it travels on stdin, never in argv.
 import autocannon from 'autocannon';
+import { runPaced } from './paced-load.ts';
 
 export interface LoadJob {
   url: string;
   headers: Record<string, string>;
   connections: number;
   durationSec: number;
-  /** Fixed overall request rate (requests/s); absent = as fast as the connections allow. */
+  /** Fixed overall request rate (requests/s), evenly spaced (bench/paced-load.ts); absent = as fast as the
+   * connections allow (autocannon). */
   overallRate?: number;
 }
 
@@ -21,6 +23,10 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /** Filled in by the bench: Redis read commands (GET/MGET) executed per request during the run. */
+  redisReadsPerRequest?: number;
+  /** Paced runs only: the generator's largest lag behind a request's due instant, ms. */
+  maxSendLagMs?: number;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -35,6 +41,23 @@ async function readJob(): Promise<LoadJob> {
 
 async function main(): Promise<void> {
   const job = await readJob();
+  if (job.overallRate) {
+    const paced = await runPaced({ ...job, rate: job.overallRate });
+    const sorted = paced.latencies.sort((a, b) => a - b);
+    const out: LoadResult = {
+      requests: paced.requests,
+      requestsPerSec: paced.requests / job.durationSec,
+      non2xx: paced.non2xx,
+      errors: paced.errors,
+      timeouts: 0,
+      p50: quantile(sorted, 0.5),
+      p95: quantile(sorted, 0.95),
+      p99: quantile(sorted, 0.99),
+      maxSendLagMs: paced.maxSendLagMs,
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
   // autocannon's own percentiles stop at p90 / p97.5; every response time is kept to compute p95 exactly.
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -44,7 +67,6 @@ async function main(): Promise<void> {
         headers: job.headers,
         connections: job.connections,
         duration: job.durationSec,
-        ...(job.overallRate ? { overallRate: job.overallRate } : {}),
       },
       (error, done) => (error ? reject(error) : resolve(done)),
     );
