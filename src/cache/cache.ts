@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { primaries } from '../redis/connect.ts';
 import { BreakerGate } from './breaker-gate.ts';
-import { CORRUPT, decode, encode } from './codec.ts';
+import { encode } from './codec.ts';
 import { Connection, errorMessage } from './connection.ts';
 import { CorruptEntries } from './corrupt-entries.ts';
 import { CacheCounters } from './counters.ts';
@@ -13,8 +13,8 @@ import { Leases } from './leases.ts';
 import { registerCacheMetrics } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
-import { ReadBatcher } from './read-batcher.ts';
-import { STORE } from './scripts.ts';
+import { ReadPath } from './read-path.ts';
+import { REMOVE, STORE } from './scripts.ts';
 import { toCounters } from './stats.ts';
 import { StatsFlush } from './stats-flush.ts';
 import type { Cache, CacheStats, GetOrLoadOptions } from './types.ts';
@@ -24,16 +24,6 @@ export { INTERNAL_PREFIX } from './internal-keys.ts';
 
 /** SCAN batch size of deletePattern/clearAll. */
 const SCAN_COUNT = 1_000;
-
-/**
- * What a read carries through the batch: nothing for `get` (a miss or failure resolves to undefined), or for
- * `getOrLoad` its loader and TTL — a miss then resolves to the lease protocol's load, a failure to a plain load.
- */
-interface LoadTag {
-  loader: () => Promise<unknown>;
-  ttlMs: number;
-}
-type ReadTag = LoadTag | undefined;
 
 function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return 0;
@@ -45,7 +35,7 @@ function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
  * The public API over the parts: connection (connection.ts), the bound on every command (watchdog.ts), whether
  * Redis may be used (breaker-gate.ts), exact counters (counters.ts), corrupt entries, unconfirmed invalidations
  * and their replay (pending-invalidations.ts), statistics in Redis (stats-flush.ts), the lease protocol
- * (leases.ts) and the fence after an outage (fence.ts).
+ * (leases.ts), the read of get/getOrLoad (read-path.ts) and the fence after an outage (fence.ts).
  */
 class RedisCache implements Cache {
   readonly #options: ResolvedCacheOptions;
@@ -61,11 +51,8 @@ class RedisCache implements Cache {
   /** The fence after an outage (undefined: no fence configured). */
   readonly #fence: Fence | undefined;
   readonly #unregisterMetrics: () => void;
-  /**
-   * Reads of one turn leave as one command under the watchdog: GET for one key, MGET for more (read-batcher.ts);
-   * each reply is decoded and counted there, so a read resolves to its value — or, for getOrLoad, to its load.
-   */
-  readonly #reads: ReadBatcher<unknown, ReadTag>;
+  /** get and getOrLoad's read: batched, decoded and counted per batch; a miss goes on to the lease protocol. */
+  readonly #readPath: ReadPath;
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
@@ -116,43 +103,18 @@ class RedisCache implements Cache {
       corrupt: this.#corrupt,
       fence: this.#fence,
     });
-    const one = (value: string | null): (string | null)[] => [value];
-    const prefixLength = this.#keys.prefix.length;
-    const watchdog = this.#watchdog;
-    const gate = this.#gate;
-    const counters = this.#counters;
-    this.#reads = new ReadBatcher<unknown, ReadTag>(
-      (keys) =>
-        keys.length === 1
-          ? client.get(keys[0] as string).then(one)
-          : // on a Cluster the keys of one MGET must share a slot: one GET each, sent together
-            connection.cluster
-            ? Promise.all(keys.map((key) => client.get(key)))
-            : client.mget(keys),
-      256,
-      {
-        leaving: () => watchdog.begin(),
-        settled: (id) => watchdog.end(id),
-        value: (raw, key, tag) => {
-          gate.success();
-          if (raw !== null) {
-            const value = decode(raw);
-            if (value !== CORRUPT) {
-              counters.hit();
-              return value;
-            }
-            const logical = key.slice(prefixLength);
-            return this.#corrupt.drop(logical, raw).then(() => this.#missed(logical, tag));
-          }
-          return this.#missed(key.slice(prefixLength), tag);
-        },
-        failed: (error, _key, tag) => {
-          gate.failed('get', error);
-          counters.miss();
-          return tag === undefined ? undefined : this.#leases.load(tag.loader);
-        },
-      },
-    );
+    this.#readPath = new ReadPath({
+      client,
+      cluster: connection.cluster,
+      keys: this.#keys,
+      watchdog: this.#watchdog,
+      gate: this.#gate,
+      counters: this.#counters,
+      corrupt: this.#corrupt,
+      leases: this.#leases,
+      pending: this.#pending,
+      fence: this.#fence,
+    });
     this.#unregisterMetrics = registerCacheMetrics(options.registry, {
       namespace: ns,
       counts: () => ({ ...this.#counters.process }),
@@ -173,56 +135,8 @@ class RedisCache implements Cache {
     }
   }
 
-  /**
-   * Whether a read of `key` may go straight to Redis (the hit path, synchronous): a valid key, Redis usable, the
-   * fence up (or off), no unconfirmed invalidation of this key.
-   */
-  #direct(key: string): boolean {
-    return (
-      this.#keys.valid(key) &&
-      this.#gate.usable() === true &&
-      (this.#fence === undefined || this.#fence.trusted) &&
-      (this.#pending.size === 0 || !this.#pending.has(key))
-    );
-  }
-
-  /** A miss (absent or corrupt entry): counted; a load may fill it (the lease protocol). */
-  #missed(key: string, tag: ReadTag): unknown {
-    this.#counters.miss();
-    return tag === undefined ? undefined : this.#leases.loadWithLease(key, tag.loader, tag.ttlMs);
-  }
-
-  /**
-   * One counted read of `key` off the hit path. A bypass — invalid key, Redis unusable, the fence down, or the key's
-   * invalidation not yet confirmed — is a miss a load must not fill: undefined for get, a plain load for getOrLoad.
-   */
-  async #read(key: string, tag: ReadTag): Promise<unknown> {
-    const usable = this.#gate.usable();
-    if (!this.#keys.valid(key) || (usable !== true && !(await usable))) {
-      if (!this.#gate.closed) {
-        this.#counters.miss();
-        this.#counters.count('errors');
-      }
-      return this.#bypass(tag);
-    }
-    if (this.#fence !== undefined && !this.#fence.trusted) {
-      this.#counters.miss();
-      return this.#bypass(tag);
-    }
-    if (this.#pending.size > 0 && !(await this.#pending.confirmed(key))) {
-      this.#counters.miss();
-      return this.#bypass(tag);
-    }
-    return await this.#reads.get(this.#keys.prefix + key, tag);
-  }
-
-  #bypass(tag: ReadTag): unknown {
-    return tag === undefined ? undefined : this.#leases.load(tag.loader);
-  }
-
   get<T>(key: string): Promise<T | undefined> {
-    const read = this.#direct(key) ? this.#reads.get(this.#keys.prefix + key) : this.#read(key, undefined);
-    return read as Promise<T | undefined>;
+    return this.#readPath.get<T>(key);
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean> {
@@ -347,9 +261,7 @@ class RedisCache implements Cache {
   getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
     const ttlMs = ttlMsOf(options?.ttlSeconds);
     if (!this.#keys.valid(key) || ttlMs === undefined) return this.#loadInvalid(key, loader);
-    const tag: LoadTag = { loader, ttlMs };
-    const read = this.#direct(key) ? this.#reads.get(this.#keys.prefix + key, tag) : this.#read(key, tag);
-    return read as Promise<T>;
+    return this.#readPath.getOrLoad(key, loader, ttlMs);
   }
 
   async #loadInvalid<T>(key: string, loader: () => Promise<T>): Promise<T> {
