@@ -1,7 +1,7 @@
 /**
  * Batches the cache's reads: every `get` issued while the current piece of work runs (one incoming reply waking
- * many awaiting requests, a burst of requests in one poll phase) leaves as ONE `MGET` on the next tick, instead of
- * one `GET` each. Redis parses one command, ioredis builds one command object and one promise, the watchdog tracks
+ * many awaiting requests, a burst of requests in one poll phase) leaves as ONE `MGET` in the check phase that
+ * follows, instead of one `GET` each. Redis parses one command, ioredis builds one command object and one promise, the watchdog tracks
  * one operation: at 16–64 reads in flight this is what lets the cache keep pace with, and pass, ioredis' own
  * auto-pipelining (see docs/benchmarks.md).
  *
@@ -62,8 +62,10 @@ export class ReadBatcher<R = string | null, Tag = number | undefined> {
       if (this.#keys.length >= this.#maxBatch) this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;
-        // After the promise jobs of the current turn have run, so that every request they wake joins the batch.
-        process.nextTick(this.#flushSoon);
+        // In the check phase after this poll phase: every read asked meanwhile joins the batch — the promise jobs
+        // one reply wakes, and the requests of every socket this poll phase reads (each socket is its own I/O
+        // callback, and a process.nextTick flush would leave after the first one: one GET per HTTP request).
+        setImmediate(this.#flushSoon);
       }
     });
   }

@@ -34,6 +34,23 @@ describe('ReadBatcher', () => {
     expect(batches).toEqual([['a'], ['a']]);
   });
 
+  it('reads asked by separate callbacks of one event-loop phase join one batch (requests of one poll phase)', async () => {
+    // Each incoming HTTP request is its own I/O callback; a flush on process.nextTick would leave after the first
+    // callback (one GET per request). Two setImmediate callbacks queued together run in one check phase, like
+    // the sockets one poll phase reads.
+    const { batches, batcher } = recording({ a: '1', b: '2' });
+    const got = await new Promise<(string | null)[]>((resolve) => {
+      const answers: Promise<string | null>[] = [];
+      setImmediate(() => answers.push(batcher.get('a')));
+      setImmediate(() => {
+        answers.push(batcher.get('b'));
+        resolve(Promise.all(answers));
+      });
+    });
+    expect(got).toEqual(['1', '2']);
+    expect(batches).toEqual([['a', 'b']]);
+  });
+
   it('reads woken by one reply join one batch (promise jobs run before the batch leaves)', async () => {
     const { batches, batcher } = recording({ k: 'v' });
     let release!: () => void;
