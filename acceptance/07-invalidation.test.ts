@@ -15,14 +15,25 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CacheReadProbe } from './support/cache-read-probe.ts';
+import { CacheReadProbe, NOT_FROM_CACHE } from './support/cache-read-probe.ts';
 import { canCreateCharacters, createCharacter } from './support/characters.ts';
-import { type Client, type Reply, seg } from './support/http.ts';
+import { type Client, seg } from './support/http.ts';
 import { findEntry, keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { freshUser, hasWorkerUrls, userSession, users, workers } from './support/target.ts';
 import { startTwin } from './support/twin.ts';
+import {
+  chat,
+  chatOnBoth,
+  type EntryRead,
+  listRead,
+  type PathCtx,
+  prime,
+  roles,
+  runWritePath,
+  WORKER_NAMES,
+} from './support/write-path.ts';
 
 const rec = recorder('07');
 const results: Array<{ path: string; stale: string[]; notCached: string[] }> = [];
@@ -31,8 +42,7 @@ const redis: Redis = adminRedis();
 let probe: CacheReadProbe;
 /** Seeded user whose characters the character paths use (others rows use users 0–10). */
 const USER = 11;
-const W = ['worker 1', 'worker 2'];
-const NOT_FROM_CACHE = 'reads were not served from the cache';
+const W = WORKER_NAMES;
 
 beforeAll(async () => {
   probe = await CacheReadProbe.open(redis);
@@ -46,63 +56,13 @@ function userRole(): string {
 }
 
 type Structured = Record<string, Record<string, unknown>>;
-const roles = (reply: Reply<{ items?: Array<{ role: string }> }>): string[] =>
-  (reply.body?.items ?? []).map((i) => i.role);
 /** ASCII markers: found in an entry whatever JSON encoding the app uses. */
 const marker = (tag: string): string => `${tag}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-/** A read of one entry on one worker; returns why its content is stale, if it is (undefined = fine or not shown). */
-type EntryRead = (c: Client, worker: number) => Promise<string | undefined>;
-
-interface Ctx {
-  w1: Client;
-  w2: Client;
-  both: Client[];
-  stale: string[];
-  notCached: string[];
-  /** Before the write: `read` on each worker must be served from one of `keys` (a hit observed in Redis). */
-  hitBefore(keys: string[], read: EntryRead): Promise<void>;
-  /** After the write and the first reads: `read` on each worker, at least one served from `keys`; content judged. */
-  hitAfter(keys: string[], read: EntryRead): Promise<void>;
-}
-
-async function runPath(
-  body: (ctx: Ctx) => Promise<void>,
-  w1: Client,
-  u2: string,
-): Promise<{ stale: string[]; notCached: string[] }> {
-  const stale: string[] = [];
-  const notCached: string[] = [];
-  const both = [w1, w1.on(u2)];
-  const probed = async (keys: string[], read: EntryRead, i: number, c: Client): Promise<boolean> => {
-    const p = await probe.read(keys, () => read(c, i));
-    if (p.value) stale.push(p.value);
-    return p.hit;
-  };
-  await body({
-    w1,
-    w2: both[1] as Client,
-    both,
-    stale,
-    notCached,
-    async hitBefore(keys, read) {
-      for (const [i, c] of both.entries()) {
-        if (!(await probed(keys, read, i, c))) notCached.push(`${W[i]} before the write`);
-      }
-    },
-    async hitAfter(keys, read) {
-      let any = false;
-      for (const [i, c] of both.entries()) if (await probed(keys, read, i, c)) any = true;
-      if (!any) notCached.push('both workers after the write');
-    },
-  });
-  return { stale, notCached };
-}
-
-async function pathCase(name: string, body: (ctx: Ctx) => Promise<void>, session?: Client): Promise<void> {
+async function pathCase(name: string, body: (ctx: PathCtx) => Promise<void>, session?: Client): Promise<void> {
   const [u1, u2] = workers();
   const w1 = session ?? (await userSession(USER, u1)).client;
-  const { stale, notCached } = await runPath(body, w1, u2);
+  const { stale, notCached } = await runWritePath(probe, body, w1, u2);
   results.push({ path: name, stale, notCached });
   rec.figure(`${name}: stale reads after the write`, stale.length, '', '= 0', stale.length === 0);
   rec.figure(`${name}: reads not served from the cache`, notCached.length, '', '= 0', notCached.length === 0);
@@ -112,27 +72,6 @@ async function pathCase(name: string, body: (ctx: Ctx) => Promise<void>, session
   expect(notCached, NOT_FROM_CACHE).toEqual([]);
 }
 
-/** Reads each path twice on each worker so the entries are cached everywhere. */
-async function prime(clients: Client[], paths: string[]): Promise<void> {
-  for (const c of clients) for (const p of paths) for (let i = 0; i < 2; i++) await c.get(p);
-}
-
-/** A chat on each worker: what fills char_profile on the real app. */
-async function chatOnBoth(clients: Client[], role: string): Promise<void> {
-  for (const c of clients) await chat(c, role);
-}
-
-async function chat(c: Client, role: string): Promise<undefined> {
-  await c.post(`/api/chat/${seg(role)}/messages`, { content: 'prime the profile' });
-  return undefined;
-}
-
-/** A list read on one worker, judged by `stale` (which names the problem, if any). */
-const listRead =
-  (stale: (list: string[], worker: number) => string | undefined = () => undefined): EntryRead =>
-  async (c, i) =>
-    stale(roles(await c.get('/api/characters')), i);
-
 /** The entry in Redis holds data older than the write: present and without the marker. */
 async function entryStale(candidates: string[], mark: string, what: string, stale: string[]): Promise<void> {
   const entry = await findEntry(redis, candidates);
@@ -140,7 +79,7 @@ async function entryStale(candidates: string[], mark: string, what: string, stal
 }
 
 /** The settings path's body (also the control's): write a marker, reads must carry it. */
-async function settingsUpdate({ w1, both, stale, hitBefore, hitAfter }: Ctx): Promise<void> {
+async function settingsUpdate({ w1, both, stale, hitBefore, hitAfter }: PathCtx): Promise<void> {
   const uid = await uidOf(w1);
   const key = keyProfile().settings(uid);
   await prime(both, ['/api/me/settings']);
@@ -366,7 +305,7 @@ describe('07 an update invalidates immediately', () => {
     }
     try {
       const { client } = await freshUser('acc7_ctl', twin.workerUrls[0]);
-      const out = await runPath(settingsUpdate, client, twin.workerUrls[1]);
+      const out = await runWritePath(probe, settingsUpdate, client, twin.workerUrls[1]);
       rec.figure('control, cache off: stale reads', out.stale.length, '', '', null);
       rec.figure('control, cache off: reads not served from the cache', out.notCached.length, '', '', null);
       rec.note(`control (cache off) fails as it must: ${NOT_FROM_CACHE}: ${out.notCached.join('; ')}`);

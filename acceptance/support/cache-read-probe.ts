@@ -27,6 +27,9 @@ interface MonitorEvent {
 
 const MARK = 'acceptance-probe';
 
+/** The reason a row gives when the reads it judged were not cache hits (its control looks for it). */
+export const NOT_FROM_CACHE = 'reads were not served from the cache';
+
 /**
  * A key as MONITOR prints it (Redis's sdscatrepr: non-printable bytes — every byte of a non-ASCII name — as `\xNN`,
  * `\\`, `\n` …; ioredis only turns `\"` back into `"`), so keys such as `char_profile:7:李白` can be found.

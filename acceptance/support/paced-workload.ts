@@ -23,6 +23,11 @@ export interface PacedResult {
   messages: number;
   failed: number;
   durationMs: number;
+  /**
+   * The window the run covered: until one interval after the last message was sent (each message stands for its
+   * user's interval), so a run that kept the pace spans exactly messages × interval.
+   */
+  windowMs: number;
   latencies: number[];
   /** How late each message was sent against its schedule, ms. */
   lateness: number[];
@@ -39,6 +44,7 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
     messages: 0,
     failed: 0,
     durationMs: 0,
+    windowMs: 0,
     latencies: [],
     lateness: [],
     entryHits: 0,
@@ -61,7 +67,9 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
         const due = started + phase + m * o.intervalMs;
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
-        result.lateness.push(Math.max(0, performance.now() - due));
+        const sentAt = performance.now();
+        result.lateness.push(Math.max(0, sentAt - due));
+        result.windowMs = Math.max(result.windowMs, sentAt + o.intervalMs - started);
         result.messages++;
         try {
           const reply: Reply = await client.post(`/api/chat/${seg(session.role)}/messages`, {

@@ -9,7 +9,7 @@
  * on 2 cores: 7 of 500 rounds, 983 of 1,000 reads hit; with the cache off: 0 rounds).
  */
 import type { Redis } from 'ioredis';
-import type { CacheReadProbe } from './cache-read-probe.ts';
+import { type CacheReadProbe, NOT_FROM_CACHE } from './cache-read-probe.ts';
 import { forcedRace, versionIn } from './forced-race.ts';
 import type { Client } from './http.ts';
 
@@ -42,7 +42,7 @@ export interface TwoWorkerOutcome {
   reasons: string[];
 }
 
-export const NOT_FROM_CACHE = 'reads were not served from the cache';
+export { NOT_FROM_CACHE };
 /** Share of rounds that must have been served from the cache. */
 export const MIN_CACHED_ROUNDS = 0.95;
 
