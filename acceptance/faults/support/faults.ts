@@ -135,6 +135,9 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     try {
       await sleep(1_500); // worker 1's connection times out, its breaker opens
       await workload.pause();
+      // every user's entry cached now (a round that wrote through worker 2 last left it deleted): a write through
+      // worker 1 then has something to leave stale
+      await workload.readEveryUserVia(1);
       await workload.writeEveryUserVia(0);
       await readAcross(ctx, 2_500);
     } finally {
