@@ -42,20 +42,24 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     await control.redisKill();
     await control.redisStart();
   },
-  // Redis stopped 10 s. After 1 s of the workload (the breakers open), one write per user through worker 1: its
-  // invalidation can only be pending in worker 1's memory (D3). Then the workload stays parked, so no later write
-  // repairs an entry. Worker 1 is starved (SIGSTOP) for the moment Redis comes back — a busy or paused process,
-  // which the plain fault leaves to chance (which worker's breaker probe comes first) — and worker 2 reads every
-  // user as soon as it uses Redis again: without the invalidator and fence it serves the old values.
+  // Redis stopped 10 s. The workload is parked first and every user's entry cached through worker 2 (a round that
+  // wrote through worker 2 last leaves it deleted, and worker 2's own pending deletions are replayed by worker 2).
+  // During the stall, a read per user through worker 1 (its connection times out and is reset, so no DEL of the
+  // next step sits in a socket buffer to land at SIGCONT), then one write per user through worker 1: its deletion
+  // can only be pending in worker 1's memory (D3). Worker 1 is starved (SIGSTOP) for the moment Redis comes back
+  // — a busy or paused process, which the plain fault leaves to chance (which worker's breaker probe comes first)
+  // — and worker 2 reads every user as soon as it uses Redis again: without the invalidator and fence it serves
+  // the old values.
   F2: async (ctx) => {
     const { control, workerUrls, workload, sleep } = ctx;
+    await workload.pause();
+    await workload.readEveryUserVia(1);
     await control.redisStop();
     let writerStopped = false;
     try {
       try {
-        await sleep(1_000);
-        await workload.pause();
-        await workload.writeEveryUserVia(0); // their invalidation can only be pending in worker 1
+        await workload.readEveryUserVia(0);
+        await workload.writeEveryUserVia(0);
         await sleep(9_000);
         await control.worker1Stop();
         writerStopped = true;
