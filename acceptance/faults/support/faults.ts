@@ -31,16 +31,22 @@ async function readAcross(ctx: FaultContext, ms: number, every = 250): Promise<v
 }
 
 const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
-  // A snapshot of the warm cache, writes after it (their invalidations confirmed), a crash, a restart that loads
-  // the snapshot: the entries those writes invalidated come back.
-  F1: async ({ control, admin, workload, sleep }) => {
-    await admin.save();
+  // A snapshot of the warm cache (the workload parked, every entry cached through worker 2), one write per user
+  // after it through worker 1 (its deletion confirmed), a crash, a restart that loads the snapshot: the entries
+  // those writes deleted come back. The workload stays parked until worker 2 has read every user for 2 s (with it
+  // running, writes during the restart left deletions pending that were replayed on reconnect: one run here caught
+  // nothing).
+  F1: async (ctx) => {
+    const { control, workerUrls, admin, workload, sleep } = ctx;
     await workload.pause();
+    await workload.readEveryUserVia(1);
+    await admin.save();
     await workload.writeEveryUserVia(0); // acknowledged after the snapshot, invalidation confirmed
-    workload.resume();
     await sleep(1_000);
     await control.redisKill();
     await control.redisStart();
+    await untilBreakerClosed(workerUrls[1]);
+    await readAcross(ctx, 2_000);
   },
   // Redis stopped 10 s. The workload is parked first and every user's entry cached through worker 2 (a round that
   // wrote through worker 2 last leaves it deleted, and worker 2's own pending deletions are replayed by worker 2).
