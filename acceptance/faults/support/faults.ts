@@ -31,31 +31,41 @@ async function readAcross(ctx: FaultContext, ms: number, every = 250): Promise<v
 }
 
 const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
-  // A snapshot of the warm cache, writes after it (their invalidations confirmed), a crash, a restart that loads
-  // the snapshot: the entries those writes invalidated come back.
-  F1: async ({ control, admin, workload, sleep }) => {
-    await admin.save();
+  // A snapshot of the warm cache (the workload parked, every entry cached through worker 2), one write per user
+  // after it through worker 1 (its deletion confirmed), a crash, a restart that loads the snapshot: the entries
+  // those writes deleted come back. The workload stays parked until worker 2 has read every user for 2 s (with it
+  // running, writes during the restart left deletions pending that were replayed on reconnect: one run here caught
+  // nothing).
+  F1: async (ctx) => {
+    const { control, workerUrls, admin, workload, sleep } = ctx;
     await workload.pause();
+    await workload.readEveryUserVia(1);
+    await admin.save();
     await workload.writeEveryUserVia(0); // acknowledged after the snapshot, invalidation confirmed
-    workload.resume();
     await sleep(1_000);
     await control.redisKill();
     await control.redisStart();
+    await untilBreakerClosed(workerUrls[1]);
+    await readAcross(ctx, 2_000);
   },
-  // Redis stopped 10 s. After 1 s of the workload (the breakers open), one write per user through worker 1: its
-  // invalidation can only be pending in worker 1's memory (D3). Then the workload stays parked, so no later write
-  // repairs an entry. Worker 1 is starved (SIGSTOP) for the moment Redis comes back — a busy or paused process,
-  // which the plain fault leaves to chance (which worker's breaker probe comes first) — and worker 2 reads every
-  // user as soon as it uses Redis again: without the invalidator and fence it serves the old values.
+  // Redis stopped 10 s. The workload is parked first and every user's entry cached through worker 2 (a round that
+  // wrote through worker 2 last leaves it deleted, and worker 2's own pending deletions are replayed by worker 2).
+  // During the stall, a read per user through worker 1 (its connection times out and is reset, so no DEL of the
+  // next step sits in a socket buffer to land at SIGCONT), then one write per user through worker 1: its deletion
+  // can only be pending in worker 1's memory (D3). Worker 1 is starved (SIGSTOP) for the moment Redis comes back
+  // — a busy or paused process, which the plain fault leaves to chance (which worker's breaker probe comes first)
+  // — and worker 2 reads every user as soon as it uses Redis again: without the invalidator and fence it serves
+  // the old values.
   F2: async (ctx) => {
     const { control, workerUrls, workload, sleep } = ctx;
+    await workload.pause();
+    await workload.readEveryUserVia(1);
     await control.redisStop();
     let writerStopped = false;
     try {
       try {
-        await sleep(1_000);
-        await workload.pause();
-        await workload.writeEveryUserVia(0); // their invalidation can only be pending in worker 1
+        await workload.readEveryUserVia(0);
+        await workload.writeEveryUserVia(0);
         await sleep(9_000);
         await control.worker1Stop();
         writerStopped = true;
@@ -135,6 +145,9 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     try {
       await sleep(1_500); // worker 1's connection times out, its breaker opens
       await workload.pause();
+      // every user's entry cached now (a round that wrote through worker 2 last left it deleted): a write through
+      // worker 1 then has something to leave stale
+      await workload.readEveryUserVia(1);
       await workload.writeEveryUserVia(0);
       await readAcross(ctx, 2_500);
     } finally {
