@@ -49,6 +49,7 @@ audited: one primary, replication links up, CKQUORUM on every Sentinel, only own
   --app-password-file F            F (or REDIS_APP_PASSWORD)
   --min-replicas-to-write N        (default 0: see docs/operations.md "Provisioning Sentinel")
   --sudo, --ssh-config FILE        as for provision
+  --only USER@SERVER               one host of the inventory, no topology audit (what the parallel children run)
   -h, --help
 
 Exit codes (docs/exit-codes.md): 0 applied / nothing to change and the topology audit passed, 1 changes to apply

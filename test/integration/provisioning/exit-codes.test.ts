@@ -25,8 +25,8 @@ describe('provisioning exit codes', () => {
   });
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-  it('an unknown flag is a usage error: 2, one line', () => {
-    for (const name of ['provision', 'audit', 'rollback']) {
+  it('an unknown flag is a usage error: 2, one line', { timeout: 120_000 }, () => {
+    for (const name of ['provision', 'audit', 'rollback', 'provision-topology']) {
       const r = cli(name, ['--no-such-flag']);
       expect(r.status, `${name}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

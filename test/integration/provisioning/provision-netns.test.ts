@@ -118,7 +118,7 @@ describe.skipIf(unavailable !== undefined)(
       expect(readFileSync(join(sb.root, 'var/log/redis/supervisor.log'), 'utf8')).toMatch(/exited with status 137/);
     });
 
-    it('a hand edit of the live config → --check shows the drift (exit 2), audit fails naming the setting', async () => {
+    it('a hand edit of the live config → --check shows the drift (exit 1), audit fails naming the setting', async () => {
       const text = readFileSync(conf, 'utf8');
       writeFileSync(conf, text.replace('maxmemory-policy allkeys-lru', 'maxmemory-policy volatile-lru'));
       const old = redisPid();
