@@ -172,7 +172,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');
     guard();
-    if (held === null || fromSortable(held) < start) {
+    // the slot's confirmed position is one past the last acknowledged byte (pg-logical-replication acknowledges
+    // lsn + 1): a marker at start - 1 holds every commit the slot will not replay
+    if (held === null || fromSortable(held) + 1n < start) {
       const removed = await clearEntries(redis, namespace);
       guard();
       status.namespaceFlushes += 1;
@@ -287,7 +289,8 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             const [tickSession, seq] = Buffer.from(msg.content).toString('utf8').split(':');
             if (tickSession !== id) return;
             guard();
-            const done = Number(await runScript(redis, TICK, [marker], [id, Number(seq)]));
+            const tickLsn = msg.messageLsn ? [sortableLsn(parseLsn(msg.messageLsn))] : [];
+            const done = Number(await runScript(redis, TICK, [marker], [id, Number(seq), ...tickLsn]));
             const at = Date.now();
             if (done < 0)
               throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');

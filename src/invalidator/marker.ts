@@ -25,14 +25,21 @@ return 1`,
 );
 
 /**
- * A tick came back through the stream: every commit made before tick `seq` was issued is applied. KEYS: marker.
- * ARGV: session, seq. Returns 1, or -1 when the marker is not this session's.
+ * A tick came back through the stream: every commit made before tick `seq` was issued is applied — and every commit
+ * before the tick's own WAL position, so the marker's `lsn` is raised to it too (when given). Without that, an idle
+ * invalidator acknowledges tick positions past the marker's `lsn`, and a Redis restored or promoted later finds its
+ * marker behind the slot and is emptied although it missed nothing. KEYS: marker. ARGV: session, seq, sortable LSN
+ * of the tick (optional). Returns 1, or -1 when the marker is not this session's.
  */
 export const TICK = script(
   'invalidator-tick',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'caught_up_seq') or '0')
 if cur < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'caught_up_seq', ARGV[2]) end
+if ARGV[3] then
+  local lsn = redis.call('HGET', KEYS[1], 'lsn')
+  if (not lsn) or lsn < ARGV[3] then redis.call('HSET', KEYS[1], 'lsn', ARGV[3]) end
+end
 return 1`,
 );
 
