@@ -187,6 +187,19 @@ if (unavailable && optedOut) {
       expect(await cli(A, 6379, password, 'INFO replication')).toContain(`master_host:${host(B).address}`);
     });
 
+    it('--check after the failover: the Sentinel-only host has no drift (its primary moved with Sentinel); the data nodes show the files Sentinel rewrote', {
+      timeout: STEP_MS,
+    }, async () => {
+      const r = await topology('--check after the failover', '--check');
+      const line = (i: number) =>
+        r.stdout.split('\n').find((l) => l.startsWith(`  root@${host(i).address}:`)) ?? '(no summary line)';
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(line(C)).toMatch(/: ok in /);
+      expect(line(A)).toMatch(/changes to apply/);
+      expect(line(B)).toMatch(/changes to apply/);
+      expect(r.stdout).toMatch(/Sentinel promoted root@[\d.]+ \(inventory: root@/);
+    });
+
     it('no secret in any output or argv', () => {
       for (const s of [password, replication, sentinelPw])
         for (const out of runner.outputs) expect(out).not.toContain(s);
