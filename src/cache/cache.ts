@@ -14,7 +14,7 @@ import { registerCacheMetrics } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
 import { ReadPath } from './read-path.ts';
-import { REMOVE, STORE } from './scripts.ts';
+import { STORE } from './scripts.ts';
 import { toCounters } from './stats.ts';
 import { StatsFlush } from './stats-flush.ts';
 import type { Cache, CacheStats, GetOrLoadOptions } from './types.ts';
