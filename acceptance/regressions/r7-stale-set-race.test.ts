@@ -18,7 +18,7 @@ import { userSession, workers } from '../support/target.ts';
 import { startTwin } from '../support/twin.ts';
 
 const rec = recorder('R7');
-const BURSTS = 300;
+const BURSTS = 600;
 /** The naive control stops once it has seen this many stale entries (or after BURSTS bursts). */
 const CONTROL_STALE = 2;
 const redis: Redis = adminRedis();
