@@ -7,7 +7,12 @@ import { CorruptEntries } from './corrupt-entries.ts';
 import { CacheCounters } from './counters.ts';
 import { CacheInvalidationError } from './errors.ts';
 import { Fence } from './fence.ts';
-import { consistencyKey, INTERNAL_PREFIX } from './internal-keys.ts';
+import {
+  consistencyKey,
+  INTERNAL_PREFIX,
+  SYNC_INVALIDATION_TTL_SECONDS,
+  syncInvalidationKey,
+} from './internal-keys.ts';
 import { KeySpace } from './key-space.ts';
 import { Leases } from './leases.ts';
 import { registerCacheMetrics } from './metrics.ts';
@@ -302,6 +307,26 @@ class RedisCache implements Cache {
     }
     for (const key of keys) this.#pending.forget(key);
     this.#counters.count('deletes', keys.length);
+  }
+
+  async markInvalidated(xid: string, keys: readonly string[]): Promise<boolean> {
+    if (keys.length === 0 || !/^[0-9]+$/.test(xid) || !keys.every((key) => this.#keys.valid(key))) return false;
+    if (this.#gate.closed || !(await this.#gate.usable())) return false;
+    const marker = syncInvalidationKey(this.#options.namespace, xid);
+    const client = this.#connection.client;
+    try {
+      // one key, one slot: a MULTI works on a Cluster too
+      const replies = await this.#gate.command(() =>
+        client
+          .multi()
+          .sadd(marker, ...keys)
+          .expire(marker, SYNC_INVALIDATION_TTL_SECONDS)
+          .exec(),
+      );
+      return replies?.every(([error]) => !error) ?? false;
+    } catch {
+      return false; // not recorded: the invalidator deletes the entries as it always did
+    }
   }
 
   async stats(): Promise<CacheStats> {

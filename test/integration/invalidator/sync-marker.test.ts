@@ -1,0 +1,112 @@
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncInvalidationKey } from '../../../src/cache/internal-keys.ts';
+import type { Cache } from '../../../src/cache/types.ts';
+import { type RunningInvalidator, startInvalidator } from '../../../src/invalidator/invalidator.ts';
+import { PLAN_PROFILE } from '../../../src/invalidator/profiles.ts';
+import { createDatabase, currentXid } from '../../../src/service/db.ts';
+import { migrate } from '../../../src/service/store/migrations.ts';
+import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
+import { rawClient, testCache } from '../cache/helpers.ts';
+
+// The sync-invalidation marker (docs/invalidation.md): one transaction updates the settings of two users; the
+// service "deleted and marked" only the first user's entry, which a read has refilled with the new value already.
+// Applying the transaction, the invalidator leaves the marked entry in place (no lost hit after the write) and
+// still deletes the unmarked one (a write path that forgot a key stays closed). Control: no marker, both go.
+
+const NS = 'syncmark';
+let stack: StartedLocalStack;
+let sql: pg.Client;
+let redis: Redis;
+let cache: Cache;
+let invalidator: RunningInvalidator;
+
+async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  const db = createDatabase({ connectionString: stack.databaseUrl, max: 1 });
+  try {
+    await migrate(db);
+  } finally {
+    await db.close();
+  }
+  sql = new pg.Client({ connectionString: stack.databaseUrl });
+  await sql.connect();
+  redis = rawClient(stack.redisUrl);
+  cache = testCache(stack.redisUrl, { namespace: NS });
+  invalidator = startInvalidator({
+    databaseUrl: stack.databaseUrl,
+    redisUrl: stack.redisUrl,
+    profile: PLAN_PROFILE,
+    namespace: NS,
+  });
+  await until('the invalidator streaming', 60_000, () => invalidator.status().sessions >= 1);
+}, 120_000);
+afterAll(async () => {
+  await invalidator?.stop();
+  await cache?.close();
+  redis?.disconnect();
+  await sql?.end();
+  await stack?.stop();
+});
+
+/**
+ * Two users with settings; one transaction updates both. Before it commits (so the invalidator cannot apply it
+ * first) both entries hold the new value, as reads right after the write would have refilled them, and — when
+ * `mark` — the first user's key is in the transaction's marker. Returns what is left once it was applied.
+ */
+async function updateBoth(tag: string, mark: boolean) {
+  const { rows } = await sql.query<{ id: number }>(
+    "INSERT INTO users (username, password_hash, created_at) VALUES ($1, 'x', 0), ($2, 'x', 0) RETURNING id",
+    [`${tag}-marked`, `${tag}-unmarked`],
+  );
+  const [marked, unmarked] = rows.map((r) => r.id) as [number, number];
+  await sql.query('INSERT INTO user_settings (user_id, updated_at) VALUES ($1, 0), ($2, 0)', [marked, unmarked]);
+  const before = invalidator.status().transactions;
+  await until('the inserts applied', 30_000, () => invalidator.status().transactions >= before + 2);
+
+  await sql.query('BEGIN');
+  await sql.query('UPDATE user_settings SET updated_at = 1 WHERE user_id = ANY($1)', [[marked, unmarked]]);
+  const xid = await currentXid(sql);
+  await redis.set(`${NS}:user_settings:${marked}`, 'new');
+  await redis.set(`${NS}:user_settings:${unmarked}`, 'new');
+  if (mark) expect(await cache.markInvalidated?.(xid, [`user_settings:${marked}`])).toBe(true);
+  const applied = invalidator.status().transactions;
+  const kept = invalidator.status().keysKept;
+  await sql.query('COMMIT');
+  await until('the update applied', 30_000, () => invalidator.status().transactions >= applied + 1);
+  return {
+    marked: await redis.get(`${NS}:user_settings:${marked}`),
+    unmarked: await redis.get(`${NS}:user_settings:${unmarked}`),
+    marker: await redis.exists(syncInvalidationKey(NS, xid)),
+    kept: invalidator.status().keysKept - kept,
+  };
+}
+
+describe('the invalidator and the service’s sync-invalidation marker', () => {
+  it('leaves the entries the service marked for that transaction and deletes the others; drops the marker', async () => {
+    expect(await updateBoth('with', true)).toEqual({ marked: 'new', unmarked: null, marker: 0, kept: 1 });
+  });
+
+  it('control: without a marker every entry of the transaction is deleted', async () => {
+    expect(await updateBoth('without', false)).toEqual({ marked: null, unmarked: null, marker: 0, kept: 0 });
+  });
+
+  it('the marker is written only for valid keys and a numeric xid, with a TTL', async () => {
+    expect(await cache.markInvalidated?.('12345', ['user_settings:1'])).toBe(true);
+    const ttl = await redis.ttl(syncInvalidationKey(NS, '12345'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(600);
+    expect(await cache.markInvalidated?.('not-a-xid', ['user_settings:1'])).toBe(false);
+    expect(await cache.markInvalidated?.('12346', ['__cache__:consistency'])).toBe(false);
+    expect(await redis.exists(syncInvalidationKey(NS, '12346'))).toBe(0);
+  });
+});
