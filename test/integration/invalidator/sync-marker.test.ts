@@ -1,26 +1,30 @@
-import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncInvalidationKey } from '../../../src/cache/internal-keys.ts';
 import type { Cache } from '../../../src/cache/types.ts';
 import { type RunningInvalidator, startInvalidator } from '../../../src/invalidator/invalidator.ts';
 import { PLAN_PROFILE } from '../../../src/invalidator/profiles.ts';
+import { connectRedis, type RedisClient } from '../../../src/redis/connect.ts';
+import type { RedisTopology } from '../../../src/redis/topology.ts';
 import { createDatabase, currentXid } from '../../../src/service/db.ts';
 import { migrate } from '../../../src/service/store/migrations.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
-import { rawClient, testCache } from '../cache/helpers.ts';
+import {
+  type StartedLocalStack,
+  type StartedRedisCluster,
+  startLocalStack,
+  startRedisCluster,
+} from '../../../src/stack/index.ts';
+import { testCache } from '../cache/helpers.ts';
 
 // The sync-invalidation marker (docs/invalidation.md): one transaction updates the settings of two users; the
 // service "deleted and marked" only the first user's entry, which a read has refilled with the new value already.
 // Applying the transaction, the invalidator leaves the marked entry in place (no lost hit after the write) and
 // still deletes the unmarked one (a write path that forgot a key stays closed). Control: no marker, both go.
+// On one Redis (the APPLY script checks the marker) and on a Cluster (the marker is read before the per-entry deletes).
 
 const NS = 'syncmark';
 let stack: StartedLocalStack;
 let sql: pg.Client;
-let redis: Redis;
-let cache: Cache;
-let invalidator: RunningInvalidator;
 
 async function until(what: string, timeoutMs: number, probe: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +35,7 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack();
+  stack = await startLocalStack({ redis: false });
   const db = createDatabase({ connectionString: stack.databaseUrl, max: 1 });
   try {
     await migrate(db);
@@ -40,20 +44,8 @@ beforeAll(async () => {
   }
   sql = new pg.Client({ connectionString: stack.databaseUrl });
   await sql.connect();
-  redis = rawClient(stack.redisUrl);
-  cache = testCache(stack.redisUrl, { namespace: NS });
-  invalidator = startInvalidator({
-    databaseUrl: stack.databaseUrl,
-    redisUrl: stack.redisUrl,
-    profile: PLAN_PROFILE,
-    namespace: NS,
-  });
-  await until('the invalidator streaming', 60_000, () => invalidator.status().sessions >= 1);
 }, 120_000);
 afterAll(async () => {
-  await invalidator?.stop();
-  await cache?.close();
-  redis?.disconnect();
   await sql?.end();
   await stack?.stop();
 });
@@ -63,7 +55,8 @@ afterAll(async () => {
  * first) both entries hold the new value, as reads right after the write would have refilled them, and — when
  * `mark` — the first user's key is in the transaction's marker. Returns what is left once it was applied.
  */
-async function updateBoth(tag: string, mark: boolean) {
+async function updateBoth(lab: Lab, tag: string, mark: boolean) {
+  const { redis, cache, invalidator } = lab;
   const { rows } = await sql.query<{ id: number }>(
     "INSERT INTO users (username, password_hash, created_at) VALUES ($1, 'x', 0), ($2, 'x', 0) RETURNING id",
     [`${tag}-marked`, `${tag}-unmarked`],
@@ -91,22 +84,86 @@ async function updateBoth(tag: string, mark: boolean) {
   };
 }
 
-describe('the invalidator and the service’s sync-invalidation marker', () => {
-  it('leaves the entries the service marked for that transaction and deletes the others; drops the marker', async () => {
-    expect(await updateBoth('with', true)).toEqual({ marked: 'new', unmarked: null, marker: 0, kept: 1 });
-  });
+interface Lab {
+  redis: RedisClient;
+  cache: Cache;
+  invalidator: RunningInvalidator;
+  stop(): Promise<void>;
+}
 
-  it('control: without a marker every entry of the transaction is deleted', async () => {
-    expect(await updateBoth('without', false)).toEqual({ marked: null, unmarked: null, marker: 0, kept: 0 });
+async function startLab(kind: 'single' | 'cluster'): Promise<Lab> {
+  let cluster: StartedRedisCluster | undefined;
+  let redisStack: StartedLocalStack | undefined;
+  let topology: RedisTopology;
+  if (kind === 'cluster') {
+    cluster = await startRedisCluster();
+    topology = { kind: 'cluster', nodes: [...cluster.startupNodes] };
+  } else {
+    redisStack = await startLocalStack({ postgres: false });
+    topology = { kind: 'single', url: redisStack.redisUrl };
+  }
+  const redis = connectRedis(topology);
+  const cache = testCache('', { redis: topology, namespace: NS });
+  const invalidator = startInvalidator({
+    databaseUrl: stack.databaseUrl,
+    redis: topology,
+    profile: PLAN_PROFILE,
+    namespace: NS,
+    slot: `${NS}_${kind}`,
   });
+  await until('the invalidator streaming', 60_000, () => invalidator.status().sessions >= 1);
+  return {
+    redis,
+    cache,
+    invalidator,
+    stop: async () => {
+      await invalidator.stop();
+      await cache.close();
+      redis.disconnect();
+      await cluster?.stop();
+      await redisStack?.stop();
+    },
+  };
+}
 
-  it('the marker is written only for valid keys and a numeric xid, with a TTL', async () => {
-    expect(await cache.markInvalidated?.('12345', ['user_settings:1'])).toBe(true);
-    const ttl = await redis.ttl(syncInvalidationKey(NS, '12345'));
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(600);
-    expect(await cache.markInvalidated?.('not-a-xid', ['user_settings:1'])).toBe(false);
-    expect(await cache.markInvalidated?.('12346', ['__cache__:consistency'])).toBe(false);
-    expect(await redis.exists(syncInvalidationKey(NS, '12346'))).toBe(0);
-  });
-});
+describe.each(['single', 'cluster'] as const)(
+  'on %s Redis: the invalidator and the sync-invalidation marker',
+  (kind) => {
+    let lab: Lab;
+    beforeAll(async () => {
+      lab = await startLab(kind);
+    }, 120_000);
+    afterAll(async () => {
+      await lab?.stop();
+    });
+
+    it('leaves the entries the service marked for that transaction and deletes the others; drops the marker', async () => {
+      expect(await updateBoth(lab, `${kind}-with`, true)).toEqual({
+        marked: 'new',
+        unmarked: null,
+        marker: 0,
+        kept: 1,
+      });
+    });
+
+    it('control: without a marker every entry of the transaction is deleted', async () => {
+      expect(await updateBoth(lab, `${kind}-without`, false)).toEqual({
+        marked: null,
+        unmarked: null,
+        marker: 0,
+        kept: 0,
+      });
+    });
+
+    it('the marker is written only for valid keys and a numeric xid, with a TTL', async () => {
+      const { cache, redis } = lab;
+      expect(await cache.markInvalidated?.('12345', ['user_settings:1'])).toBe(true);
+      const ttl = await redis.ttl(syncInvalidationKey(NS, '12345'));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600);
+      expect(await cache.markInvalidated?.('not-a-xid', ['user_settings:1'])).toBe(false);
+      expect(await cache.markInvalidated?.('12346', ['__cache__:consistency'])).toBe(false);
+      expect(await redis.exists(syncInvalidationKey(NS, '12346'))).toBe(0);
+    });
+  },
+);
