@@ -53,8 +53,9 @@ export interface Cache {
   /**
    * Records that `keys` were invalidated (confirmed) after PostgreSQL transaction `xid` (32-bit, as pgoutput's
    * Begin carries it) committed, so the commit-log invalidator leaves their refilled entries in place
-   * (docs/invalidation.md). Call only after `invalidate(...keys)` resolved. False when not recorded (the
-   * invalidator then deletes as before). Never throws. Absent on a cache whose fills are not lease-guarded.
+   * (docs/invalidation.md). Call right after `invalidate(...keys)` resolved: refused (false) for a key whose last
+   * invalidation was not confirmed by this cache, or when the connection closed since it was sent. False when not
+   * recorded (the invalidator then deletes as before). Never throws. Absent when fills are not lease-guarded.
    */
   markInvalidated?(xid: string, keys: readonly string[]): Promise<boolean>;
   stats(): Promise<CacheStats>;
