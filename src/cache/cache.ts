@@ -7,7 +7,12 @@ import { CorruptEntries } from './corrupt-entries.ts';
 import { CacheCounters } from './counters.ts';
 import { CacheInvalidationError } from './errors.ts';
 import { Fence } from './fence.ts';
-import { consistencyKey, INTERNAL_PREFIX } from './internal-keys.ts';
+import {
+  consistencyKey,
+  INTERNAL_PREFIX,
+  SYNC_INVALIDATION_TTL_SECONDS,
+  syncInvalidationKey,
+} from './internal-keys.ts';
 import { KeySpace } from './key-space.ts';
 import { Leases } from './leases.ts';
 import { registerCacheMetrics } from './metrics.ts';
@@ -37,6 +42,9 @@ function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
  * and their replay (pending-invalidations.ts), statistics in Redis (stats-flush.ts), the lease protocol
  * (leases.ts), the read of get/getOrLoad (read-path.ts) and the fence after an outage (fence.ts).
  */
+/** How many confirmed invalidations `markInvalidated` may still vouch for (the map is emptied beyond that). */
+const CONFIRMED_KEPT = 10_000;
+
 class RedisCache implements Cache {
   readonly #options: ResolvedCacheOptions;
   readonly #keys: KeySpace;
@@ -53,12 +61,19 @@ class RedisCache implements Cache {
   readonly #unregisterMetrics: () => void;
   /** get and getOrLoad's read: batched, decoded and counted per batch; a miss goes on to the lease protocol. */
   readonly #readPath: ReadPath;
+  /** Connection closes (and Cluster node losses) so far: a failover in between may have lost a confirmed delete. */
+  #closes = 0;
+  /** Per key, `#closes` when its last confirmed invalidation was sent (what `markInvalidated` may vouch for). */
+  readonly #confirmed = new Map<string, number>();
 
   constructor(options: ResolvedCacheOptions) {
     this.#options = options;
     const ns = options.namespace;
     // A closed connection (restart, partition, reset by the watchdog): Redis may come back older or emptied.
-    const connection = new Connection(options, () => this.#fence?.distrust('connection closed'));
+    const connection = new Connection(options, () => {
+      this.#closes += 1;
+      this.#fence?.distrust('connection closed');
+    });
     this.#keys = new KeySpace(ns, options.workerId, connection.cluster);
     this.#connection = connection;
     const client = connection.client;
@@ -293,15 +308,48 @@ class RedisCache implements Cache {
         `Redis is unavailable (circuit breaker ${this.#gate.breakerState}, connection ${this.#connection.client.status})`,
       );
     }
+    const closes = this.#closes;
     try {
       await this.#gate.remove(this.#keys.removeBatches(keys));
     } catch (error) {
       this.#gate.failed('invalidate', error);
       this.#pending.remember(keys);
+      for (const key of keys) this.#confirmed.delete(key);
       throw new CacheInvalidationError(keys, errorMessage(error), { cause: error });
     }
-    for (const key of keys) this.#pending.forget(key);
+    if (this.#confirmed.size > CONFIRMED_KEPT) this.#confirmed.clear(); // only the last few writes' keys matter
+    for (const key of keys) {
+      this.#pending.forget(key);
+      this.#confirmed.set(key, closes);
+    }
     this.#counters.count('deletes', keys.length);
+  }
+
+  async markInvalidated(xid: string, keys: readonly string[]): Promise<boolean> {
+    if (keys.length === 0 || !/^[0-9]+$/.test(xid) || !keys.every((key) => this.#keys.valid(key))) return false;
+    if (this.#gate.closed || !(await this.#gate.usable())) return false;
+    const marker = syncInvalidationKey(this.#options.namespace, xid);
+    const client = this.#connection.client;
+    // The marker vouches for the deletes: only on the connection that confirmed them, with no close since they were
+    // sent (a Sentinel failover or a lost Cluster node may have lost them, and a marker written to the promoted node
+    // would keep a stale entry from the invalidator). Sent at once on the ready socket, never queued for another.
+    const closes = this.#closes;
+    const vouched = keys.every((key) => this.#confirmed.get(key) === closes);
+    for (const key of keys) this.#confirmed.delete(key);
+    if (!vouched || client.status !== 'ready') return false;
+    try {
+      // one key, one slot: a MULTI works on a Cluster too
+      const replies = await this.#gate.command(() =>
+        client
+          .multi()
+          .sadd(marker, ...keys)
+          .expire(marker, SYNC_INVALIDATION_TTL_SECONDS)
+          .exec(),
+      );
+      return replies?.every(([error]) => !error) ?? false;
+    } catch {
+      return false; // not recorded: the invalidator deletes the entries as it always did
+    }
   }
 
   async stats(): Promise<CacheStats> {

@@ -14,3 +14,16 @@ export const INTERNAL_PREFIX = '__cache__:';
 export function consistencyKey(namespace: string): string {
   return `${namespace}:${INTERNAL_PREFIX}consistency`;
 }
+
+/** How long a sync-invalidation marker lives: far longer than the invalidator's lag, short enough to stay small. */
+export const SYNC_INVALIDATION_TTL_SECONDS = 600;
+
+/**
+ * The sync-invalidation marker of one PostgreSQL transaction (a set): the logical keys the service deleted itself,
+ * confirmed by Redis, after that transaction committed. `xid` is the 32-bit transaction id pgoutput's Begin carries
+ * (`pg_current_xact_id()` modulo 2^32). The invalidator applying that transaction leaves those entries in place —
+ * every fill after the service's delete loaded after the commit — and deletes the marker.
+ */
+export function syncInvalidationKey(namespace: string, xid: string): string {
+  return `${namespace}:${INTERNAL_PREFIX}syncinv:${xid}`;
+}

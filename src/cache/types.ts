@@ -50,6 +50,14 @@ export interface Cache {
   getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T>;
   /** Deletes entries and voids their leases; rejects with CacheInvalidationError when Redis cannot confirm. */
   invalidate(...keys: string[]): Promise<void>;
+  /**
+   * Records that `keys` were invalidated (confirmed) after PostgreSQL transaction `xid` (32-bit, as pgoutput's
+   * Begin carries it) committed, so the commit-log invalidator leaves their refilled entries in place
+   * (docs/invalidation.md). Call right after `invalidate(...keys)` resolved: refused (false) for a key whose last
+   * invalidation was not confirmed by this cache, or when the connection closed since it was sent. False when not
+   * recorded (the invalidator then deletes as before). Never throws. Absent when fills are not lease-guarded.
+   */
+  markInvalidated?(xid: string, keys: readonly string[]): Promise<boolean>;
   stats(): Promise<CacheStats>;
   ping(): Promise<boolean>;
   close(): Promise<void>;

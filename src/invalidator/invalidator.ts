@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
-import { consistencyKey } from '../cache/internal-keys.ts';
+import { consistencyKey, syncInvalidationKey } from '../cache/internal-keys.ts';
 import { leaseKeyOf } from '../cache/key-space.ts';
 import { runScript } from '../cache/scripts.ts';
 import { connectRedis, isCluster, primaries } from '../redis/connect.ts';
@@ -66,6 +66,8 @@ export interface InvalidatorStatus {
   acknowledgedLsn: string | null;
   transactions: number;
   keysDeleted: number;
+  /** Entries left in place: the service had deleted them itself after that commit (sync-invalidation marker). */
+  keysKept: number;
   sessions: number;
   namespaceFlushes: number;
 }
@@ -132,6 +134,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     acknowledgedLsn: null,
     transactions: 0,
     keysDeleted: 0,
+    keysKept: 0,
     sessions: 0,
     namespaceFlushes: 0,
   };
@@ -207,6 +210,8 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication], messages: true });
     let failed: Error | undefined;
     let txKeys = new Set<string>();
+    /** The transaction's id as Begin carries it (unsigned 32 bits): names its sync-invalidation marker. */
+    let txXid: string | undefined;
     let truncated = false;
     const owners = new Map<number, { user: number; name: string } | null>();
 
@@ -245,6 +250,8 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
         switch (msg.tag) {
           case 'begin':
             txKeys = new Set();
+            // the parser reads it as a signed int32
+            txXid = Number.isFinite(msg.xid) ? String(msg.xid >>> 0) : undefined;
             truncated = false;
             owners.clear();
             return;
@@ -262,23 +269,39 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             const lsn = parseLsn(msg.commitEndLsn ?? '0/0');
             guard();
             if (truncated) await clearEntries(redis, namespace);
-            const keysToDelete: string[] = [];
-            for (const key of txKeys) keysToDelete.push(`${namespace}:${key}`, leaseKeyOf(namespace, key));
-            let applied: number;
+            // The service's own confirmed deletes of this transaction (its sync-invalidation marker): those entries
+            // are left in place (docs/invalidation.md); every other key the profile maps the rows to is deleted.
+            // (pgoutput always sends the xid; without one the marker name matches no marker the service writes)
+            const synced = syncInvalidationKey(namespace, txXid ?? 'none');
+            const keys = [...txKeys];
+            /** Entries left in place, or -1 when the consistency marker is not this session's. */
+            let kept: number;
             if (isCluster(redis)) {
-              // entries live in many slots: delete each entry with its lease (one slot), then raise the marker —
-              // a crash in between leaves the marker behind, and the replay deletes them again
-              await Promise.all([...txKeys].map((key) => redis.del(`${namespace}:${key}`, leaseKeyOf(namespace, key))));
+              // entries live in many slots: read the marker, delete each unmarked entry with its lease (one slot),
+              // then raise the consistency marker and drop the sync one — a crash in between leaves the consistency
+              // marker behind, and the replay deletes (or keeps) them again
+              const marked = new Set(keys.length > 0 ? await redis.smembers(synced) : []);
               guard();
-              applied = Number(await runScript(redis, APPLY, [marker], [id, sortableLsn(lsn)]));
+              const deleting = keys.filter((key) => !marked.has(key));
+              await Promise.all(deleting.map((key) => redis.del(`${namespace}:${key}`, leaseKeyOf(namespace, key))));
+              guard();
+              kept = Number(await runScript(redis, APPLY, [marker], [id, sortableLsn(lsn)]));
+              if (kept >= 0) {
+                kept = keys.length - deleting.length;
+                await redis.del(synced);
+              }
             } else {
-              applied = Number(await runScript(redis, APPLY, [marker, ...keysToDelete], [id, sortableLsn(lsn)]));
+              const entries = keys.flatMap((key) => [`${namespace}:${key}`, leaseKeyOf(namespace, key)]);
+              kept = Number(
+                await runScript(redis, APPLY, [marker, synced, ...entries], [id, sortableLsn(lsn), ...keys]),
+              );
             }
             const at = Date.now();
-            if (applied < 0)
+            if (kept < 0)
               throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
             status.transactions += 1;
-            status.keysDeleted += txKeys.size;
+            status.keysDeleted += txKeys.size - kept;
+            status.keysKept += kept;
             status.appliedLsn = formatLsn(lsn);
             unpersisted.push({ lsn, atMs: at });
             txKeys = new Set();

@@ -11,17 +11,27 @@ function script(name: string, source: string): LuaScript {
 /**
  * Applies one committed transaction: deletes value + lease of every affected entry (the lease voids a load in
  * flight, as the service's own invalidation does) and raises the marker's `lsn`, in one atomic step — so a snapshot
- * holds either both or neither. Refused (-1) when the marker is not this session's (flushed, evicted, restored).
- * KEYS: marker, value1, lease1, … ARGV: session, sortable LSN. Returns 1 or -1. (No TIME: the plan's app ACL
- * user has no @fast commands beyond reads and writes.)
+ * holds either both or neither. An entry whose logical key is in the transaction's sync-invalidation marker (the
+ * service deleted it itself, confirmed, after the commit: every fill since loaded after the commit) is left in
+ * place, value and lease; the sync marker is then deleted. Refused (-1) when the consistency marker is not this
+ * session's (flushed, evicted, restored). KEYS: consistency marker, [sync marker, value1, lease1, …].
+ * ARGV: session, sortable LSN, logical key1, … (one per value/lease pair). Returns how many entries were left in
+ * place (≥ 0), or -1. (No TIME: the plan's app ACL user has no @fast commands beyond reads and writes.)
  */
 export const APPLY = script(
   'invalidator-apply',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
-for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+local kept = 0
+if KEYS[2] then
+  for i = 3, #KEYS, 2 do
+    if redis.call('SISMEMBER', KEYS[2], ARGV[(i - 1) / 2 + 2]) == 1 then kept = kept + 1
+    else redis.call('DEL', KEYS[i], KEYS[i + 1]) end
+  end
+  redis.call('DEL', KEYS[2])
+end
 local cur = redis.call('HGET', KEYS[1], 'lsn')
 if (not cur) or cur < ARGV[2] then redis.call('HSET', KEYS[1], 'lsn', ARGV[2]) end
-return 1`,
+return kept`,
 );
 
 /**

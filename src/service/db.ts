@@ -9,6 +9,24 @@ export interface Queryable {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/**
+ * The SQL expression of the current transaction's id (`xid8`, 64 bits with the epoch) as text: added to a write
+ * statement (`RETURNING … AS xid`) or selected inside a write transaction, so the write path can mark its own
+ * invalidation for the commit-log invalidator (docs/invalidation.md).
+ */
+export const CURRENT_XID_SQL = 'pg_current_xact_id()::text';
+
+/** The 32-bit transaction id pgoutput's Begin message carries, from the `xid8` text PostgreSQL returns. */
+export function wireXid(xid8: string): string {
+  return (BigInt(xid8) & 0xffff_ffffn).toString();
+}
+
+/** The id of the transaction `tx` runs (one statement); call it inside a write transaction, after its writes. */
+export async function currentXid(tx: Queryable): Promise<string> {
+  const result = await tx.query<{ xid: string }>(`SELECT ${CURRENT_XID_SQL} AS xid`);
+  return wireXid(result.rows[0]!.xid);
+}
+
 /** A pg pool whose statements are counted per request (AsyncLocalStorage) and in total. */
 export interface Database extends Queryable {
   /** Runs `fn` in one transaction on one connection (BEGIN/COMMIT count as statements, as they are sent). */

@@ -90,6 +90,7 @@ export function withCacheDefects(
     clearAll: () => cache.clearAll(),
     getOrLoad: (key, loader, options) => cache.getOrLoad(key, loader, options),
     invalidate: (...keys) => cache.invalidate(...keys),
+    ...(cache.markInvalidated ? { markInvalidated: cache.markInvalidated.bind(cache) } : {}),
     stats: () => cache.stats(),
     ping: () => cache.ping(),
     close: () => cache.close(),
@@ -105,6 +106,9 @@ export function withCacheDefects(
     wrapped.invalidate = async (...keys) => {
       for (const key of keys) await cache.delete(key);
     };
+    // fills are not lease-guarded: a load from before the commit may store after the delete, so the commit-log
+    // invalidator must keep deleting these entries (no sync-invalidation marker)
+    delete wrapped.markInvalidated;
   }
   if (defects.has('keys-pattern-delete') && raw) {
     // Like FastNPC's delete_pattern: KEYS + DEL, any error swallowed (0 deleted). Under our ACL user the KEYS is
@@ -133,11 +137,13 @@ export function withInvalidatorDefects(
 ): Invalidator {
   if (!defects.has('names-in-keys')) return invalidator;
   return {
-    async afterWrite(path, keys) {
+    async afterWrite(path, keys, write) {
       const byPattern = keys.filter((k) => k.startsWith('char_profile:') || k.startsWith('char_id:'));
+      // only the keys deleted one by one are marked; the pattern-deleted ones stay the invalidator's to delete
       await invalidator.afterWrite(
         path,
         keys.filter((k) => !byPattern.includes(k)),
+        write,
       );
       for (const pattern of byPattern) await cache.deletePattern(pattern).catch(() => 0);
     },

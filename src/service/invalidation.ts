@@ -51,12 +51,22 @@ export function createLoggingFailureSink(
   };
 }
 
+/** What the write path knows about the committed write. */
+export interface CommittedWrite {
+  /**
+   * The write transaction's id as pgoutput's Begin carries it (32 bits, `wireXid` in db.ts). Given, and the
+   * invalidation confirmed, the keys are marked for that transaction so the commit-log invalidator does not delete
+   * the entries again once they were refilled (docs/invalidation.md).
+   */
+  xid?: string;
+}
+
 export interface Invalidator {
   /**
    * Invalidates `keys` after the write of `path` was committed, before the response. Never throws: an
    * unconfirmed invalidation goes to the sink and the write still succeeds for the user.
    */
-  afterWrite(path: WritePath, keys: readonly string[]): Promise<void>;
+  afterWrite(path: WritePath, keys: readonly string[], write?: CommittedWrite): Promise<void>;
 }
 
 export interface InvalidatorOptions {
@@ -80,13 +90,12 @@ export function createInvalidator(
   const retries = options.retries ?? 1;
   const retryDelayMs = options.retryDelayMs ?? 20;
   return {
-    async afterWrite(path, keys) {
+    async afterWrite(path, keys, write) {
       if (keys.length === 0 || skip.has(path)) return;
       let attempt = 0;
       for (;;) {
         try {
           await cache.invalidate(...keys);
-          return;
         } catch (error) {
           if (attempt < retries) {
             attempt += 1;
@@ -100,6 +109,9 @@ export function createInvalidator(
           }
           return;
         }
+        // Confirmed: only now may the marker say the delete happened (it comes back from a snapshot only with it).
+        if (write?.xid !== undefined) await cache.markInvalidated?.(write.xid, keys).catch(() => false);
+        return;
       }
     },
   };

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { currentXid } from '../db.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../password.ts';
@@ -67,13 +68,23 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): voi
     if (!user) throw new HttpError(401, 'unauthorized');
     const password = typeof input.password === 'string' ? input.password : '';
     if (!(await verifyPassword(password, user.password_hash))) throw new HttpError(400, 'password incorrect');
-    const names = await db.transaction((tx) => deleteUser(tx, session.uid));
-    if (names === undefined) throw new HttpError(401, 'unauthorized');
-    await deps.invalidator.afterWrite('account_delete', [
-      keys.userSettings(session.uid),
-      keys.characterList(session.uid),
-      ...names.flatMap((name) => [keys.characterId(session.uid, name), keys.characterProfile(session.uid, name)]),
-    ]);
+    const deleted = await db.transaction(async (tx) => {
+      const names = await deleteUser(tx, session.uid);
+      return names && { names, xid: await currentXid(tx) };
+    });
+    if (deleted === undefined) throw new HttpError(401, 'unauthorized');
+    await deps.invalidator.afterWrite(
+      'account_delete',
+      [
+        keys.userSettings(session.uid),
+        keys.characterList(session.uid),
+        ...deleted.names.flatMap((name) => [
+          keys.characterId(session.uid, name),
+          keys.characterProfile(session.uid, name),
+        ]),
+      ],
+      deleted,
+    );
     clearSessionCookie(reply);
     return { ok: true };
   };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { currentXid } from '../db.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { generateStructured } from '../responder.ts';
@@ -50,16 +51,17 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       const id = await insertCharacter(tx, uid, role, source, JSON.stringify(structured));
       if (id === undefined) return undefined;
       await saveStructured(tx, id, structured);
-      return recordTask(tx, uid, role, source, 'done', id, null);
+      const task = await recordTask(tx, uid, role, source, 'done', id, null);
+      return { task, xid: await currentXid(tx) };
     });
     if (created === undefined) throw new HttpError(400, 'role already exists');
-    deps.tasks.created(created);
-    await invalidator.afterWrite('character_create', [
-      keys.characterId(uid, role),
-      keys.characterProfile(uid, role),
-      keys.characterList(uid),
-    ]);
-    return { task_id: created };
+    deps.tasks.created(created.task);
+    await invalidator.afterWrite(
+      'character_create',
+      [keys.characterId(uid, role), keys.characterProfile(uid, role), keys.characterList(uid)],
+      created,
+    );
+    return { task_id: created.task };
   });
 
   app.get<{ Params: Params }>('/api/tasks/:id', async (request) => {
@@ -85,41 +87,52 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     const oldName = parseRoleName(request.params.old, 'old');
     const newName = parseRoleName(objectBody(request.body).new_name, 'new_name');
     if (newName === oldName) return { ok: true };
-    const result = await db.transaction((tx) => renameCharacter(tx, uid, oldName, newName));
+    const { result, xid } = await db.transaction(async (tx) => {
+      const renamed = await renameCharacter(tx, uid, oldName, newName);
+      return { result: renamed, xid: renamed === 'ok' ? await currentXid(tx) : undefined };
+    });
     if (result === 'not_found') throw notFound();
     if (result === 'exists') throw new HttpError(400, 'new_name already exists');
-    await invalidator.afterWrite('character_rename', [
-      keys.characterId(uid, oldName),
-      keys.characterId(uid, newName),
-      keys.characterProfile(uid, oldName),
-      keys.characterProfile(uid, newName),
-      keys.characterList(uid),
-    ]);
+    await invalidator.afterWrite(
+      'character_rename',
+      [
+        keys.characterId(uid, oldName),
+        keys.characterId(uid, newName),
+        keys.characterProfile(uid, oldName),
+        keys.characterProfile(uid, newName),
+        keys.characterList(uid),
+      ],
+      xid === undefined ? {} : { xid },
+    );
     return { ok: true };
   });
 
   app.post<{ Params: Params }>('/api/characters/:name/copy', async (request) => {
     const { uid } = requireSession(request, maxAge);
     const name = parseRoleName(request.params.name, 'name');
-    const copy = await db.transaction((tx) => copyCharacter(tx, uid, name));
+    const copy = await db.transaction(async (tx) => {
+      const copied = await copyCharacter(tx, uid, name);
+      return copied && { ...copied, xid: await currentXid(tx) };
+    });
     if (!copy) throw notFound();
-    await invalidator.afterWrite('character_copy', [
-      keys.characterId(uid, copy.name),
-      keys.characterProfile(uid, copy.name),
-      keys.characterList(uid),
-    ]);
+    await invalidator.afterWrite(
+      'character_copy',
+      [keys.characterId(uid, copy.name), keys.characterProfile(uid, copy.name), keys.characterList(uid)],
+      copy,
+    );
     return { ok: true, new_name: copy.name };
   });
 
   app.delete<{ Params: Params }>('/api/characters/:name', async (request) => {
     const { uid } = requireSession(request, maxAge);
     const name = parseRoleName(request.params.name, 'name');
-    if (!(await deleteCharacter(db, uid, name))) throw notFound();
-    await invalidator.afterWrite('character_delete', [
-      keys.characterId(uid, name),
-      keys.characterProfile(uid, name),
-      keys.characterList(uid),
-    ]);
+    const deleted = await deleteCharacter(db, uid, name);
+    if (!deleted) throw notFound();
+    await invalidator.afterWrite(
+      'character_delete',
+      [keys.characterId(uid, name), keys.characterProfile(uid, name), keys.characterList(uid)],
+      deleted,
+    );
     return { ok: true };
   });
 
@@ -137,8 +150,13 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     const structured = parseStructured(request.body);
     const id = await reads.characterId(uid, role);
     if (id === null) throw notFound();
-    await db.transaction((tx) => saveStructured(tx, id, structured));
-    await invalidator.afterWrite('structured_update', [keys.characterProfile(uid, role), keys.characterList(uid)]);
+    const xid = await db.transaction(async (tx) => {
+      await saveStructured(tx, id, structured);
+      return currentXid(tx);
+    });
+    await invalidator.afterWrite('structured_update', [keys.characterProfile(uid, role), keys.characterList(uid)], {
+      xid,
+    });
     return { ok: true };
   });
 
@@ -155,8 +173,11 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     const memories = parseMemories(request.body);
     const id = await reads.characterId(uid, role);
     if (id === null) throw notFound();
-    await db.transaction((tx) => saveMemories(tx, id, memories));
-    await invalidator.afterWrite('memories_save', [keys.characterProfile(uid, role)]);
+    const xid = await db.transaction(async (tx) => {
+      await saveMemories(tx, id, memories);
+      return currentXid(tx);
+    });
+    await invalidator.afterWrite('memories_save', [keys.characterProfile(uid, role)], { xid });
     return { ok: true };
   });
 }

@@ -22,8 +22,9 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
     const update = parseSettingsUpdate(request.body);
     // Emulated list-miss leak: the worker's pool is drained, so the write fails as FastNPC's did (500).
     if (deps.leak.drained) throw new HttpError(500, 'internal_error');
-    if (!(await updateSettings(deps.db, session.uid, update))) throw unauthorized();
-    await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)]);
+    const written = await updateSettings(deps.db, session.uid, update);
+    if (!written) throw unauthorized();
+    await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)], written);
     return { ok: true };
   });
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db.ts';
+import { CURRENT_XID_SQL, type Queryable, wireXid } from '../db.ts';
 import { ValidationError } from '../validation.ts';
 import { copyProfileRows } from './profile.ts';
 import { nowSeconds } from './users.ts';
@@ -140,7 +140,16 @@ export async function copyCharacter(
   return { id, name: newName };
 }
 
-export async function deleteCharacter(db: Queryable, userId: number, name: string): Promise<boolean> {
-  const result = await db.query('DELETE FROM characters WHERE user_id = $1 AND name = $2', [userId, name]);
-  return (result.rowCount ?? 0) > 0;
+/** Deletes the character (its rows cascade); returns its transaction's id, undefined when there was none. */
+export async function deleteCharacter(
+  db: Queryable,
+  userId: number,
+  name: string,
+): Promise<{ xid: string } | undefined> {
+  const result = await db.query<{ xid: string }>(
+    `DELETE FROM characters WHERE user_id = $1 AND name = $2 RETURNING ${CURRENT_XID_SQL} AS xid`,
+    [userId, name],
+  );
+  const row = result.rows[0];
+  return row ? { xid: wireXid(row.xid) } : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db.ts';
+import { CURRENT_XID_SQL, type Queryable, wireXid } from '../db.ts';
 import { nowSeconds } from './users.ts';
 
 /** The body of GET /api/me/settings → settings (FastNPC's fields and defaults). */
@@ -58,21 +58,29 @@ export async function loadSettings(db: Queryable, userId: number): Promise<UserS
   };
 }
 
-/** Upserts only the fields given; false when the user does not exist. */
-export async function updateSettings(db: Queryable, userId: number, update: SettingsUpdate): Promise<boolean> {
+/**
+ * Upserts only the fields given, in one statement that also returns its transaction's id (pgoutput's 32 bits);
+ * undefined when the user does not exist.
+ */
+export async function updateSettings(
+  db: Queryable,
+  userId: number,
+  update: SettingsUpdate,
+): Promise<{ xid: string } | undefined> {
   const fields = SETTINGS_FIELDS.filter((f) => f in update);
   const values: unknown[] = [userId, nowSeconds(), ...fields.map((f) => update[f] ?? null)];
   const columns = ['user_id', 'updated_at', ...fields].join(', ');
   const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
   const assignments = ['updated_at = EXCLUDED.updated_at', ...fields.map((f) => `${f} = EXCLUDED.${f}`)].join(', ');
   try {
-    await db.query(
-      `INSERT INTO user_settings(${columns}) VALUES (${placeholders}) ON CONFLICT (user_id) DO UPDATE SET ${assignments}`,
+    const result = await db.query<{ xid: string }>(
+      `INSERT INTO user_settings(${columns}) VALUES (${placeholders}) ON CONFLICT (user_id) DO UPDATE SET ${assignments}
+       RETURNING ${CURRENT_XID_SQL} AS xid`,
       values,
     );
-    return true;
+    return { xid: wireXid(result.rows[0]!.xid) };
   } catch (error) {
-    if ((error as { code?: string }).code === '23503') return false; // foreign key: the account is gone
+    if ((error as { code?: string }).code === '23503') return undefined; // foreign key: the account is gone
     throw error;
   }
 }

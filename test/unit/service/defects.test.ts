@@ -56,6 +56,9 @@ describe('emulated FastNPC defects', () => {
     release();
     await slow;
     expect(await cache.get('k')).toBe('old');
+    // fills are not lease-guarded: no sync-invalidation marker, the commit-log invalidator keeps deleting
+    expect(cache.markInvalidated).toBeUndefined();
+    expect(withCacheDefects(fake, parseDefects('keys-pattern-delete'), undefined).markInvalidated).toBeDefined();
     // without the defect the wrapper is the cache itself
     expect(withCacheDefects(fake, parseDefects(''), undefined)).toBe(fake);
   });

@@ -6,6 +6,8 @@ export class FakeCache implements Cache {
   readonly store = new Map<string, unknown>();
   readonly reads: { key: string; ttlSeconds?: number }[] = [];
   readonly invalidated: string[][] = [];
+  /** markInvalidated calls, in order: [xid, keys]. */
+  readonly marked: [string, string[]][] = [];
   failInvalidate = false;
   private readonly off = createCacheOff();
 
@@ -25,6 +27,11 @@ export class FakeCache implements Cache {
     const value = await loader();
     this.store.set(key, value);
     return value;
+  }
+
+  async markInvalidated(xid: string, keys: readonly string[]): Promise<boolean> {
+    this.marked.push([xid, [...keys]]);
+    return true;
   }
 
   async invalidate(...keys: string[]): Promise<void> {

@@ -54,6 +54,40 @@ describe('Invalidator', () => {
     await expect(invalidator.afterWrite('memories_save', ['k'])).resolves.toBeUndefined();
   });
 
+  it('marks the keys for the write transaction only once their invalidation is confirmed', async () => {
+    const cache = new FakeCache();
+    const order: string[] = [];
+    const invalidate = cache.invalidate.bind(cache);
+    cache.invalidate = async (...keys) => {
+      order.push('invalidate');
+      await invalidate(...keys);
+    };
+    const mark = cache.markInvalidated.bind(cache);
+    cache.markInvalidated = async (xid, keys) => {
+      order.push('mark');
+      return mark(xid, keys);
+    };
+    await createInvalidator(cache, { record: vi.fn() }).afterWrite('settings_update', ['user_settings:1'], {
+      xid: '77',
+    });
+    expect(cache.marked).toEqual([['77', ['user_settings:1']]]);
+    expect(order).toEqual(['invalidate', 'mark']);
+  });
+
+  it('no marker when the invalidation was not confirmed, when skipped, or without an xid', async () => {
+    const cache = new FakeCache();
+    cache.failInvalidate = true;
+    await createInvalidator(cache, { record: vi.fn() }, { retryDelayMs: 1 }).afterWrite('memories_save', ['a'], {
+      xid: '1',
+    });
+    cache.failInvalidate = false;
+    const skipping = createInvalidator(cache, { record: vi.fn() }, { skip: new Set(['structured_update']) });
+    await skipping.afterWrite('structured_update', ['b'], { xid: '2' });
+    await skipping.afterWrite('memories_save', ['c']);
+    expect(cache.invalidated).toEqual([['a'], ['a'], ['c']]);
+    expect(cache.marked).toEqual([]);
+  });
+
   it('the test seam skips only the named paths', async () => {
     const cache = new FakeCache();
     const invalidator = createInvalidator(cache, { record: vi.fn() }, { skip: new Set(['memories_save']) });
