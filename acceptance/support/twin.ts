@@ -9,6 +9,8 @@
  * commit-log invalidator (FASTNPC_INVALIDATOR=off: a second invalidator would need its own replication slot); the
  * worker still invalidates after each of its writes.
  */
+import { INTERNAL_PREFIX } from '../../src/cache/index.ts';
+import { STATS_TAG } from '../../src/cache/key-space.ts';
 import { startService } from '../../src/service/cluster.ts';
 import { target } from './target.ts';
 
@@ -68,7 +70,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin | undefined>
     baseUrl: svc.baseUrl,
     workerUrls: [w1, w2],
     key: (referenceKey) => referenceKey.replace(/^fastnpc:/, `${namespace}:`),
-    statsHash: `${namespace}:__cache__:stats:system`,
+    statsHash: `${namespace}:${INTERNAL_PREFIX}${STATS_TAG}:system`,
     stop: () => svc.stop(),
   };
 }
