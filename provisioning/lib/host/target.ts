@@ -70,7 +70,14 @@ export async function must(target: Target, step: string, argv: readonly string[]
 
 /** The text of a file, or undefined when it does not exist. */
 export async function readText(target: Target, path: string): Promise<string | undefined> {
-  const result = await target.exec(['sh', '-c', 'test -e "$1" || exit 3; cat -- "$1"', 'sh', path]);
+  // A file that vanishes between the test and the read (Redis removes its pidfile while a restart runs) is absent.
+  const result = await target.exec([
+    'sh',
+    '-c',
+    'test -e "$1" || exit 3; cat -- "$1" || { test -e "$1" || exit 3; exit 1; }',
+    'sh',
+    path,
+  ]);
   if (result.exitCode === 3) return undefined;
   if (result.exitCode !== 0) {
     throw new ProvisionError('E_STEP_FAILED', `reading ${path} on ${target.name} failed: ${result.stderr.trim()}`);
