@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { SentinelClient } from './sentinel-client.ts';
 import type { RedisTopology } from './topology.ts';
 
 /** A client of any topology: one connection (single, Sentinel) or a Cluster client (one connection per node). */
@@ -52,11 +53,32 @@ export function withPassword(url: string, password: string | undefined): string 
   return parsed.toString();
 }
 
+/** The ioredis options of a fail-fast client of the primary a set of Sentinels names. */
+export function sentinelClientOptions(
+  topology: Extract<RedisTopology, { kind: 'sentinel' }>,
+  options: ConnectOptions = {},
+): RedisOptions {
+  return {
+    ...failFast(options),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    sentinels: topology.sentinels,
+    name: topology.name,
+    role: 'master',
+    ...(topology.db === undefined ? {} : { db: topology.db }),
+    ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
+    sentinelRetryStrategy: (times: number) =>
+      Math.min(times * 50, options.maxReconnectDelayMs ?? DEFAULT_CONNECT_OPTIONS.maxReconnectDelayMs),
+    sentinelMaxConnections: 3,
+    failoverDetector: true,
+  };
+}
+
 /**
  * Connects to `topology` fail-fast.
  * - single: `new Redis(url)`;
  * - sentinel: `new Redis({ sentinels, name, role: 'master' })` with `failoverDetector` on, so a promotion the
  *   Sentinels announce (`+switch-master`) closes the connection to the old primary even when it is still alive;
+ *   a `SentinelClient`, which connects again when ioredis ends it during that switch (sentinel-client.ts);
  * - cluster: `new Cluster(nodes)` with `retryDelayOnFailover` and `retryDelayOnClusterDown` 0 (a command whose
  *   node connection closed or whose cluster is down fails instead of being re-sent later); MOVED/ASK/TRYAGAIN
  *   replies are still followed: the node did not run the command.
@@ -65,22 +87,7 @@ export function connectRedis(topology: RedisTopology, options: ConnectOptions = 
   const base = failFast(options);
   const password = options.password === undefined ? {} : { password: options.password };
   if (topology.kind === 'single') return new Redis(withPassword(topology.url, options.password), base);
-  if (topology.kind === 'sentinel') {
-    const sentinelOptions: RedisOptions = {
-      ...base,
-      ...password,
-      sentinels: topology.sentinels,
-      name: topology.name,
-      role: 'master',
-      ...(topology.db === undefined ? {} : { db: topology.db }),
-      ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
-      sentinelRetryStrategy: (times: number) =>
-        Math.min(times * 50, options.maxReconnectDelayMs ?? DEFAULT_CONNECT_OPTIONS.maxReconnectDelayMs),
-      sentinelMaxConnections: 3,
-      failoverDetector: true,
-    };
-    return new Redis(sentinelOptions);
-  }
+  if (topology.kind === 'sentinel') return new SentinelClient(sentinelClientOptions(topology, options));
   const { retryStrategy, enableOfflineQueue, lazyConnect, ...nodeOptions } = base;
   const cluster = new Cluster(topology.nodes, {
     enableOfflineQueue: false,
