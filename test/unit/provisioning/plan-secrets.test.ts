@@ -49,7 +49,8 @@ afterAll(() => {
 const planText = (plan: Awaited<ReturnType<typeof makePlan>>): string =>
   plan.changes.map((c) => `${c.summary}\n${c.diff ?? ''}`).join('\n');
 
-describe('secrets of the host file in a plan (D7)', () => {
+// a plan spawns the host's tools (redis-server, systemctl): 1–2 s on a quiet machine, past vitest's 5 s at load 20+
+describe('secrets of the host file in a plan (D7)', { timeout: 20_000 }, () => {
   it('--check without any password file shows no password of the live file, and keeps requirepass', async () => {
     const plan = await makePlan(localTarget(), layoutFor(root), parseProvisionArgs(['--check'], {}), {});
     const text = planText(plan);

@@ -41,7 +41,8 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe('makePlan on a (fake) systemd host', () => {
+// a plan spawns the host's tools (redis-server, systemctl): 1–2 s on a quiet machine, past vitest's 5 s at load 20+
+describe('makePlan on a (fake) systemd host', { timeout: 20_000 }, () => {
   it('plans the config, host tuning, the LimitNOFILE drop-in, start and enable; touches nothing', async () => {
     const layout = layoutFor(root);
     const plan = await makePlan(localTarget(), layout, parseProvisionArgs(['--check'], {}), {});
