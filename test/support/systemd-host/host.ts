@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { type AptProxy, startAptProxy } from './apt-proxy.ts';
+import { sshConfigBlock } from './ssh-config.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, '../../..');
@@ -142,26 +143,7 @@ export async function startSystemdHost(options: {
     throw new Error(`cannot mount an overlay over ${options.root}: ${mount.stderr.trim()}`);
   }
   const sshConfig = join(temp, 'ssh_config');
-  writeFileSync(
-    sshConfig,
-    [
-      `Host ${address}`,
-      `  IdentityFile ${options.key}`,
-      '  IdentitiesOnly yes',
-      '  StrictHostKeyChecking no',
-      '  UserKnownHostsFile /dev/null',
-      '  LogLevel ERROR',
-      '  BatchMode yes',
-      '  ConnectTimeout 10',
-      // one TCP connection per user, reused by every command (ssh still runs each command in its own session)
-      '  ControlMaster auto',
-      `  ControlPath ${temp}/cm-%r`,
-      '  ControlPersist 120',
-      '  ServerAliveInterval 5',
-      '  ServerAliveCountMax 2',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(sshConfig, sshConfigBlock(address, options.key, `${temp}/cm-%r`));
   const networkFile = join(merged, 'etc/systemd/network/10-host0.network');
   mkdirSync(dirname(networkFile), { recursive: true });
   writeFileSync(

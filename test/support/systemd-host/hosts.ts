@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { type AptProxy, startAptProxy } from './apt-proxy.ts';
 import { type SystemdHost, startSystemdHost } from './host.ts';
+import { sshConfigBlock } from './ssh-config.ts';
 
 /** Several systemd hosts on one Linux bridge: they reach each other (one /24), and this machine at `.1` only. */
 export interface SystemdHostGroup {
@@ -61,25 +62,7 @@ export async function startSystemdHosts(
   }
   const proxy = await startAptProxy(gateway, cached.mirrorHost);
   const sshConfig = join(temp, 'ssh_config');
-  writeFileSync(
-    sshConfig,
-    [
-      `Host ${net}.*`,
-      `  IdentityFile ${cached.key}`,
-      '  IdentitiesOnly yes',
-      '  StrictHostKeyChecking no',
-      '  UserKnownHostsFile /dev/null',
-      '  LogLevel ERROR',
-      '  BatchMode yes',
-      '  ConnectTimeout 10',
-      '  ControlMaster auto',
-      `  ControlPath ${temp}/cm-%r@%h`,
-      '  ControlPersist 120',
-      '  ServerAliveInterval 5',
-      '  ServerAliveCountMax 2',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(sshConfig, sshConfigBlock(`${net}.*`, cached.key, `${temp}/cm-%r@%h`));
   const hosts: SystemdHost[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(hosts.map((h) => h.stop()));
