@@ -7,7 +7,7 @@
  */
 import { type Reply, seg } from './http.ts';
 import { sleep } from './stats.ts';
-import type { Session } from './workload.ts';
+import { bucketHitRate, countOutcomes, type OutcomeBucket, type Session } from './workload.ts';
 
 export interface PacedOptions {
   /** Time between two messages of one user (real milliseconds). */
@@ -53,7 +53,7 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
     errors: [],
   };
   const slotMs = o.slotMs ?? o.intervalMs * 10;
-  const slots = new Map<number, { hit: number; miss: number }>();
+  const slots = new Map<number, OutcomeBucket>();
   const fail = (text: string): void => {
     result.failed++;
     if (result.errors.length < 5) result.errors.push(text);
@@ -82,15 +82,7 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
           result.latencies.push(reply.ms);
           const slot = Math.floor((performance.now() - started) / slotMs) + 1;
           const bucket = slots.get(slot) ?? { hit: 0, miss: 0 };
-          for (const outcome of Object.values(reply.cacheDetail)) {
-            if (outcome === 'hit') {
-              result.entryHits++;
-              bucket.hit++;
-            } else if (outcome === 'miss') {
-              result.entryMisses++;
-              bucket.miss++;
-            }
-          }
+          countOutcomes(reply, result, bucket);
           slots.set(slot, bucket);
         } catch (error) {
           fail((error as Error).message);
@@ -102,6 +94,6 @@ export async function pacedChatWorkload(sessions: Session[], o: PacedOptions): P
   result.hitRateSeries = [...slots.entries()]
     .filter(([, b]) => b.hit + b.miss > 0)
     .sort((a, b) => a[0] - b[0])
-    .map(([slot, b]) => [slot, Math.round((b.hit / (b.hit + b.miss)) * 10_000) / 100]);
+    .map(([slot, b]) => [slot, bucketHitRate(b)]);
   return result;
 }

@@ -34,6 +34,39 @@ function semaphore(limit: number): () => Promise<() => void> {
 /** Width of one point of the hit-rate series. */
 const SLOT_MS = 500;
 
+/** Entry reads of one time slot of a workload, by outcome. */
+export interface OutcomeBucket {
+  hit: number;
+  miss: number;
+}
+
+/**
+ * Counts the per-entry cache outcomes of one reply (X-Cache-Detail) into the run's totals and the slot's bucket;
+ * anything but hit or miss counts as a bypass where the totals keep one.
+ */
+export function countOutcomes(
+  reply: Reply,
+  totals: { entryHits: number; entryMisses: number; entryBypass?: number },
+  bucket: OutcomeBucket,
+): number {
+  const outcomes = Object.values(reply.cacheDetail);
+  for (const outcome of outcomes) {
+    if (outcome === 'hit') {
+      totals.entryHits++;
+      bucket.hit++;
+    } else if (outcome === 'miss') {
+      totals.entryMisses++;
+      bucket.miss++;
+    } else if (totals.entryBypass !== undefined) totals.entryBypass++;
+  }
+  return outcomes.length;
+}
+
+/** Hit rate of a bucket in %, two decimals. */
+export function bucketHitRate(bucket: OutcomeBucket): number {
+  return Math.round((bucket.hit / (bucket.hit + bucket.miss)) * 10_000) / 100;
+}
+
 export interface Session {
   client: Client;
   role: string;
@@ -86,7 +119,7 @@ export async function chatWorkload(
   // 100 users online do not all send at the same instant (the plan: 10 messages per user per minute): at most
   // `concurrency` messages are in flight, which keeps the run short without turning it into a stress test.
   const gate = semaphore(options.concurrency ?? DEFAULT_IN_FLIGHT);
-  const buckets = new Map<number, { hit: number; miss: number }>();
+  const buckets = new Map<number, OutcomeBucket>();
   const result: WorkloadResult = {
     messages: 0,
     failed: 0,
@@ -112,17 +145,7 @@ export async function chatWorkload(
     if (reply.dbQueries !== undefined) result.dbQueries += reply.dbQueries;
     const second = Math.floor((performance.now() - started) / SLOT_MS);
     const bucket = buckets.get(second) ?? { hit: 0, miss: 0 };
-    const outcomes = Object.values(reply.cacheDetail);
-    if (outcomes.length > 0) result.headers = true;
-    for (const outcome of outcomes) {
-      if (outcome === 'hit') {
-        result.entryHits++;
-        bucket.hit++;
-      } else if (outcome === 'miss') {
-        result.entryMisses++;
-        bucket.miss++;
-      } else result.entryBypass++;
-    }
+    if (countOutcomes(reply, result, bucket) > 0) result.headers = true;
     buckets.set(second, bucket);
   };
   await Promise.all(
@@ -149,14 +172,13 @@ export async function chatWorkload(
   );
   result.durationMs = performance.now() - started;
   const slots = [...buckets.entries()].sort((a, b) => a[0] - b[0]).filter(([, b]) => b.hit + b.miss > 0);
-  const pct = (hit: number, miss: number): number => Math.round((hit / (hit + miss)) * 10_000) / 100;
-  result.hitRateSeries = slots.map(([s, b]) => [((s + 1) * SLOT_MS) / 1000, pct(b.hit, b.miss)]);
+  result.hitRateSeries = slots.map(([s, b]) => [((s + 1) * SLOT_MS) / 1000, bucketHitRate(b)]);
   let hit = 0;
   let miss = 0;
   result.cumulativeHitRate = slots.map(([s, b]) => {
     hit += b.hit;
     miss += b.miss;
-    return [((s + 1) * SLOT_MS) / 1000, pct(hit, miss)];
+    return [((s + 1) * SLOT_MS) / 1000, bucketHitRate({ hit, miss })];
   });
   return result;
 }
