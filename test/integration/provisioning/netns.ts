@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
+import { runCaptured } from '../../support/run-captured.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -144,35 +145,17 @@ export function createSandbox(secrets: string[]): Sandbox {
     throw error;
   }
 
-  const run: Sandbox['run'] = (ns, argv, options = {}) =>
-    new Promise((resolveRun, reject) => {
-      const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-        cwd: REPO,
-        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.stdin.end(options.input ?? '');
-      // Look for the secrets in every process's argv while the script runs.
-      const scan = setInterval(() => scanCmdlines(secrets, argvHits), 25);
-      child.once('error', (error) => {
-        clearInterval(scan);
-        reject(error);
-      });
-      child.once('close', (code) => {
-        clearInterval(scan);
-        scanCmdlines(secrets, argvHits);
-        outputs.push(stdout, stderr);
-        resolveRun({ code: code ?? -1, stdout, stderr });
-      });
+  const run: Sandbox['run'] = async (ns, argv, options = {}) => {
+    const result = await runCaptured('ip', ['netns', 'exec', ns, ...argv], {
+      cwd: REPO,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
+      input: options.input,
+      // look for the secrets in every process's argv while the script runs
+      watch: () => scanCmdlines(secrets, argvHits),
     });
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  };
 
   return {
     a,

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { runCaptured } from '../run-captured.ts';
 import { REPO } from './host.ts';
 
 export interface CliRun {
@@ -43,36 +43,21 @@ export class CliRunner {
     }
   }
 
-  run(step: string, name: 'provision' | 'audit' | 'rollback' | 'provision-topology', args: string[]): Promise<CliRun> {
+  async run(
+    step: string,
+    name: 'provision' | 'audit' | 'rollback' | 'provision-topology',
+    args: string[],
+  ): Promise<CliRun> {
     const started = Date.now();
-    return new Promise((resolveRun, reject) => {
-      const child = spawn('node', ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {
-        cwd: REPO,
-        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', REDIS_PASSWORD: '', REDIS_APP_PASSWORD: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      const scan = setInterval(() => this.scanArgv(), 25);
-      child.once('error', (error) => {
-        clearInterval(scan);
-        reject(error);
-      });
-      child.once('close', (code) => {
-        clearInterval(scan);
-        this.scanArgv();
-        const ms = Date.now() - started;
-        this.outputs.push(stdout, stderr);
-        this.steps.push({ step, code: code ?? -1, ms });
-        resolveRun({ code: code ?? -1, stdout, stderr, ms });
-      });
+    const result = await runCaptured('node', ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {
+      cwd: REPO,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', REDIS_PASSWORD: '', REDIS_APP_PASSWORD: '' },
+      watch: () => this.scanArgv(),
     });
+    const ms = Date.now() - started;
+    this.outputs.push(result.stdout, result.stderr);
+    this.steps.push({ step, code: result.code, ms });
+    return { ...result, ms };
   }
 
   /** Records a step that is not a CLI run (kill, reboot) in the closing table. */

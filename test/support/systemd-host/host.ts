@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
+import { runCaptured } from '../run-captured.ts';
 import { type AptProxy, startAptProxy } from './apt-proxy.ts';
 import { sshConfigBlock } from './ssh-config.ts';
 
@@ -77,23 +78,7 @@ function runSsh(
   input = '',
   timeoutMs = 120_000,
 ): Promise<SshResult> {
-  return new Promise((resolveRun) => {
-    const child = spawn('ssh', ['-F', config, '--', destination, command], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdin.end(input);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  return runCaptured('ssh', ['-F', config, '--', destination, command], { input, timeoutMs });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
