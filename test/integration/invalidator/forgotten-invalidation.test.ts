@@ -2,39 +2,31 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistencyKey } from '../../../src/cache/internal-keys.ts';
-import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { type Client, enc, registerUser } from '../service/http.ts';
+import { type ServiceFixture, startFixture } from '../service/setup.ts';
 
 // `npm run invalidator` beside an app it does not live in: the service runs without its own invalidator and with
 // the structured update's invalidation "forgotten" (FastNPC's defect, FASTNPC_TEST_SKIP_INVALIDATION); the
 // invalidator, started on its own with the plan profile, closes that write path from the commit log.
 const CLI = 'src/invalidator/cli.ts';
-let stack: StartedLocalStack;
-let service: StartedService;
+let fixture: ServiceFixture;
+let stack: ServiceFixture['stack'];
+let service: ServiceFixture['service'];
 let invalidator: ChildProcess | undefined;
 let redis: Redis;
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  service = await startService({
-    databaseUrl: stack.databaseUrl,
-    redisUrl: stack.redisUrl,
+  fixture = await startFixture({
     seed: { users: 1, characters: 1, memories: 1 },
-    env: {
-      LOG_LEVEL: 'error',
-      CACHE_COMMAND_TIMEOUT_MS: '1000',
-      FASTNPC_INVALIDATOR: 'off',
-      FASTNPC_TEST_SKIP_INVALIDATION: 'structured_update',
-    },
+    env: { FASTNPC_INVALIDATOR: 'off', FASTNPC_TEST_SKIP_INVALIDATION: 'structured_update' },
   });
+  ({ stack, service } = fixture);
   redis = new Redis(stack.redisUrl);
 });
 afterAll(async () => {
   invalidator?.kill('SIGTERM');
   redis?.disconnect();
-  await service?.stop();
-  await stack?.stop();
+  await fixture?.stop();
 });
 
 type Structured = Record<string, Record<string, unknown>>;

@@ -1,26 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { Client, enc, registerUser } from './http.ts';
+import { type ServiceFixture, startFixture } from './setup.ts';
 
 // D2: a PostgreSQL restart must never kill a worker, and requests while it is down fail fast with 503 +
 // Retry-After instead of 500.
-let stack: StartedLocalStack;
-let service: StartedService;
+let fixture: ServiceFixture;
+let stack: ServiceFixture['stack'];
+let service: ServiceFixture['service'];
 
 beforeAll(async () => {
-  stack = await startLocalStack();
-  service = await startService({
-    databaseUrl: stack.databaseUrl,
-    redisUrl: stack.redisUrl,
-    seed: { users: 1, characters: 1, memories: 1 },
-    env: { LOG_LEVEL: 'error', CACHE_COMMAND_TIMEOUT_MS: '1000' },
-  });
+  fixture = await startFixture({ seed: { users: 1, characters: 1, memories: 1 } });
+  ({ stack, service } = fixture);
 });
 afterAll(async () => {
-  await service?.stop();
-  await stack?.stop();
+  await fixture?.stop();
 });
 
 /** A child process that runs a transaction whose backend is terminated while it holds the client. */
