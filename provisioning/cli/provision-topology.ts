@@ -15,7 +15,8 @@ import { layoutFor } from '../lib/host/layout.ts';
 import { sshTarget, type Target } from '../lib/host/target.ts';
 import { apply, describeHost, printChanges } from '../lib/plan/apply.ts';
 import { makePlan } from '../lib/plan/plan.ts';
-import { type Inventory, loadInventory, type TopologyHost } from '../lib/topology/inventory.ts';
+import { sentinelsPrimary, withPrimary } from '../lib/topology/current-primary.ts';
+import { type Inventory, loadInventory, primaryOf, type TopologyHost } from '../lib/topology/inventory.ts';
 import {
   bindFor,
   ensureOwnAddress,
@@ -143,8 +144,24 @@ function parseArgs(argv: string[]): TopologyArgs | undefined {
 const targetOf = (args: TopologyArgs, host: TopologyHost): Target =>
   sshTarget({ destination: host.ssh, sudo: args.sudo, configFile: args.sshConfig });
 
+/**
+ * The inventory as the Sentinels run it: after a failover the promoted replica is rendered as the primary and the
+ * inventory's primary as its replica (current-primary.ts); a fresh topology is the inventory itself.
+ */
+async function runningInventory(args: TopologyArgs): Promise<Inventory> {
+  const current = await sentinelsPrimary(args.inventory, (h) => targetOf(args, h), args.secrets.sentinel);
+  if (!current || current === primaryOf(args.inventory)) return args.inventory;
+  warn(
+    `the Sentinels name ${current.ssh} as primary (inventory: ${primaryOf(args.inventory).ssh}): rendering for the ` +
+      'running topology; update the inventory to make it the primary for good',
+  );
+  return withPrimary(args.inventory, current);
+}
+
 /** One host: its data-node role through provision's pipeline, then its Sentinel. Returns the number of changes. */
-async function provisionHost(args: TopologyArgs, host: TopologyHost): Promise<number> {
+async function provisionHost(args: TopologyArgs, inventoryHost: TopologyHost): Promise<number> {
+  const inventory = await runningInventory(args);
+  const host = inventory.hosts.find((h) => h.ssh === inventoryHost.ssh)!;
   const target = targetOf(args, host);
   const layout = layoutFor('/');
   say(`${chalk.bold('topology host')} ${host.ssh}: ${host.roles.join(' + ')} on ${host.address}`);
@@ -162,7 +179,7 @@ async function provisionHost(args: TopologyArgs, host: TopologyHost): Promise<nu
     // the Redis version decides the ACL syntax (channels from 6.2)
     const info = await detectHost(target, layout);
     options.replication = replicationLines(
-      args.inventory,
+      inventory,
       host,
       args.secrets,
       info.installedRedis ?? info.redisVersion,
@@ -178,7 +195,7 @@ async function provisionHost(args: TopologyArgs, host: TopologyHost): Promise<nu
     if (args.yes) await apply(target, layout, options, plan);
   }
   if (host.roles.includes('sentinel')) {
-    const plan = await planSentinel(target, layout, args.inventory, host, args.secrets);
+    const plan = await planSentinel(target, layout, inventory, host, args.secrets);
     printSentinelPlan(plan);
     changes += plan.changes.length;
     if (args.yes) await applySentinel(target, layout, plan);

@@ -2,7 +2,8 @@
  * A Sentinel topology provisioned over SSH on three REAL systemd hosts on one bridge (test/support/systemd-host/
  * hosts.ts), as ops would: primary + Sentinel, replica + Sentinel, Sentinel. Asserts the replication link, the
  * Sentinels' quorum, that a second run changes nothing (same MainPIDs), and a failover: the primary's redis-server
- * stopped, Sentinel promotes the replica. Fails (never skips) where nspawn cannot run, like systemd-host.test.ts.
+ * stopped, Sentinel promotes the replica, and provisioning run again renders the topology as it runs (the promoted
+ * node stays primary, its data kept). Fails (never skips) where nspawn cannot run, like systemd-host.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -187,17 +188,39 @@ if (unavailable && optedOut) {
       expect(await cli(A, 6379, password, 'INFO replication')).toContain(`master_host:${host(B).address}`);
     });
 
-    it('--check after the failover: the Sentinel-only host has no drift (its primary moved with Sentinel); the data nodes show the files Sentinel rewrote', {
+    it('--check after the failover renders the running topology: the promoted node is never pointed back at the old primary', {
       timeout: STEP_MS,
     }, async () => {
       const r = await topology('--check after the failover', '--check');
       const line = (i: number) =>
         r.stdout.split('\n').find((l) => l.startsWith(`  root@${host(i).address}:`)) ?? '(no summary line)';
-      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.code, r.stdout + r.stderr).toBe(1); // the data nodes' files as Sentinel rewrote them
       expect(line(C)).toMatch(/: ok in /);
-      expect(line(A)).toMatch(/changes to apply/);
-      expect(line(B)).toMatch(/changes to apply/);
+      expect(r.stdout).toContain(
+        `the Sentinels name root@${host(B).address} as primary (inventory: root@${host(A).address})`,
+      );
+      // rendered from the inventory (the control, as before this fix), B's plan added `replicaof <A>`
+      expect(r.stdout).not.toContain(`+replicaof ${host(A).address} 6379`);
+      expect(r.stdout).not.toContain(`-replicaof ${host(B).address} 6379`);
       expect(r.stdout).toMatch(/Sentinel promoted root@[\d.]+ \(inventory: root@/);
+    });
+
+    it('--yes after the failover keeps the promoted primary; then a --check has nothing to change', {
+      timeout: STEP_MS,
+    }, async () => {
+      const r = await topology('--yes after the failover', '--yes');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/topology audit: \d+ checks passed/);
+      expect(await cli(C, 26379, sentinelPw, 'SENTINEL GET-MASTER-ADDR-BY-NAME fastnpc')).toBe(
+        `${host(B).address}\n6379\n`,
+      );
+      expect(await cli(B, 6379, password, 'INFO replication')).toMatch(/^role:master$/m);
+      await expect
+        .poll(async () => cli(A, 6379, password, 'INFO replication'), { timeout: 60_000, interval: 1_000 })
+        .toMatch(new RegExp(`master_host:${host(B).address.replaceAll('.', '\\.')}[\\s\\S]*master_link_status:up`));
+      expect(await cli(B, 6379, password, 'GET fastnpc:after-failover')).toBe('1\n');
+      const check = await topology('--check after the failover --yes', '--check');
+      expect(check.code, check.stdout + check.stderr).toBe(0);
     });
 
     it('no secret in any output or argv', () => {
