@@ -6,7 +6,7 @@
  * either worker — and the entry in Redis (under the target's key profile) must be gone or carry the marker.
  * The reads must have been cache reads, or "not stale" proves nothing (a service with its cache off is never stale):
  * before the write, a read of the path's entry on each worker must be a hit observed in Redis (the entry existed and
- * the app read it: support/cache-read-probe.ts); after the write, once the first reads refilled it, a read on at
+ * the app read it: support/cache-read-probe.ts; one of up to 3 reads, support/write-path.ts says why); after the write, once the first reads refilled it, a read on at
  * least one worker must be a hit too, carrying the new data where the read shows it (settings, list). Control
  * (embedded targets): the settings path against a twin with its cache off must fail, saying the reads were not
  * served from the cache.
