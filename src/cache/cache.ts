@@ -1,5 +1,3 @@
-import type { Redis } from 'ioredis';
-import { primaries } from '../redis/connect.ts';
 import { BreakerGate } from './breaker-gate.ts';
 import { encode } from './codec.ts';
 import { Connection, errorMessage } from './connection.ts';
@@ -17,6 +15,7 @@ import { KeySpace } from './key-space.ts';
 import { Leases } from './leases.ts';
 import { registerCacheMetrics } from './metrics.ts';
 import { type CacheOptions, type ResolvedCacheOptions, resolveCacheOptions } from './options.ts';
+import { PatternDeletes } from './pattern-deletes.ts';
 import { PendingInvalidations } from './pending-invalidations.ts';
 import { ReadPath } from './read-path.ts';
 import { STORE } from './scripts.ts';
@@ -26,9 +25,6 @@ import type { Cache, CacheStats, GetOrLoadOptions } from './types.ts';
 import { Watchdog } from './watchdog.ts';
 
 export { INTERNAL_PREFIX } from './internal-keys.ts';
-
-/** SCAN batch size of deletePattern/clearAll. */
-const SCAN_COUNT = 1_000;
 
 function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
   if (ttlSeconds === undefined) return 0;
@@ -40,7 +36,8 @@ function ttlMsOf(ttlSeconds: number | undefined): number | undefined {
  * The public API over the parts: connection (connection.ts), the bound on every command (watchdog.ts), whether
  * Redis may be used (breaker-gate.ts), exact counters (counters.ts), corrupt entries, unconfirmed invalidations
  * and their replay (pending-invalidations.ts), statistics in Redis (stats-flush.ts), the lease protocol
- * (leases.ts), the read of get/getOrLoad (read-path.ts) and the fence after an outage (fence.ts).
+ * (leases.ts), the read of get/getOrLoad (read-path.ts), pattern deletes on every primary (pattern-deletes.ts) and
+ * the fence after an outage (fence.ts).
  */
 /** How many confirmed invalidations `markInvalidated` may still vouch for (the map is emptied beyond that). */
 const CONFIRMED_KEPT = 10_000;
@@ -61,6 +58,8 @@ class RedisCache implements Cache {
   readonly #unregisterMetrics: () => void;
   /** get and getOrLoad's read: batched, decoded and counted per batch; a miss goes on to the lease protocol. */
   readonly #readPath: ReadPath;
+  /** deletePattern/clearAll's SCAN + UNLINK on every primary. */
+  readonly #patternDeletes: PatternDeletes;
   /** Connection closes (and Cluster node losses) so far: a failover in between may have lost a confirmed delete. */
   #closes = 0;
   /** Per key, `#closes` when its last confirmed invalidation was sent (what `markInvalidated` may vouch for). */
@@ -91,6 +90,7 @@ class RedisCache implements Cache {
       distrust: (reason) => this.#fence?.distrust(reason),
       probe: () => this.#probe(),
     });
+    this.#patternDeletes = new PatternDeletes(connection, this.#gate, this.#keys.internal);
     this.#fence = options.fence
       ? new Fence({
           ...options.fence,
@@ -217,40 +217,6 @@ class RedisCache implements Cache {
     }
   }
 
-  /** SCAN + UNLINK on every primary (one on a single server or Sentinel's primary, each of a Cluster's). */
-  async #scanUnlink(match: string, skipInternal: boolean): Promise<number> {
-    let removed = 0;
-    for (const node of primaries(this.#connection.client)) {
-      removed += await this.#scanUnlinkOn(node, match, skipInternal);
-    }
-    return removed;
-  }
-
-  async #scanUnlinkOn(node: Redis, match: string, skipInternal: boolean): Promise<number> {
-    let cursor = '0';
-    let removed = 0;
-    const internal = this.#keys.internal;
-    do {
-      const [next, found] = await this.#gate.command(() => node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT));
-      this.#gate.success();
-      cursor = next;
-      const batch = skipInternal ? found.filter((k) => !k.startsWith(internal)) : found;
-      if (batch.length === 0) continue;
-      if (!this.#connection.cluster) removed += await this.#gate.command(() => node.unlink(...batch));
-      else {
-        // one UNLINK per key (a node refuses keys of different slots in one command), in one round trip
-        const pipeline = node.pipeline();
-        for (const key of batch) pipeline.unlink(key);
-        const replies = (await this.#gate.command(() => pipeline.exec())) ?? [];
-        for (const [error, n] of replies) {
-          if (error) throw error;
-          removed += Number(n);
-        }
-      }
-    } while (cursor !== '0');
-    return removed;
-  }
-
   async deletePattern(pattern: string): Promise<number> {
     if (typeof pattern !== 'string' || pattern.length === 0 || !(await this.#gate.usable())) {
       if (!this.#gate.closed) this.#counters.count('errors');
@@ -259,8 +225,8 @@ class RedisCache implements Cache {
     try {
       // Leases first: a load that stored before this point is removed by the value scan, one that stores after
       // it finds its lease gone and is refused.
-      await this.#scanUnlink(this.#keys.leasePattern(pattern), false);
-      const removed = await this.#scanUnlink(this.#keys.prefix + pattern, true);
+      await this.#patternDeletes.unlink(this.#keys.leasePattern(pattern), false);
+      const removed = await this.#patternDeletes.unlink(this.#keys.prefix + pattern, true);
       this.#counters.count('deletes', removed);
       return removed;
     } catch (error) {
