@@ -4,13 +4,12 @@
  * stored. (b) Slow loads interleaved with 500 updates through two module instances; the same checker on a naive
  * cache-aside (GET/SET/DEL) must catch stale reads, which shows the check can fail. Embedded targets only.
  */
-import type { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import type { Cache } from '../../src/cache/types.ts';
 import { moduleCache } from '../support/module-cache.ts';
 import { raceRun } from '../support/race.ts';
 import { type Recorder, recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, type RedisClient } from '../support/redis.ts';
 import { sleep } from '../support/stats.ts';
 import { target } from '../support/target.ts';
 
@@ -63,7 +62,7 @@ describe('M8 reference module: leases close the stale-set race', () => {
     const key = `acceptance:race:${process.pid}:${Date.now()}`;
     const caches: Cache[] = [moduleCache({ workerId: 'acceptance-w1' }), moduleCache({ workerId: 'acceptance-w2' })];
     const naiveKey = `fastnpc:acceptance:naive:${process.pid}:${Date.now()}`;
-    const redis: Redis = adminRedis();
+    const redis: RedisClient = adminRedis();
     try {
       const withLeases = await raceRun({
         read: (w, loader) => (caches[w] as Cache).getOrLoad(key, loader),

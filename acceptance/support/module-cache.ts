@@ -8,6 +8,19 @@ export function moduleCache(extra: { workerId?: string; namespace?: string } = {
   const url = new URL(t.redisUrl);
   const appPassword = t.serviceEnv?.REDIS_PASSWORD;
   const useApp = Boolean(t.appRedisUser && appPassword);
+  const common = {
+    namespace: extra.namespace ?? 'fastnpc',
+    workerId: extra.workerId ?? `acceptance:${process.pid}`,
+    registry: false as const,
+  };
+  if (t.redisTopology && t.redisTopology.kind !== 'single') {
+    // Sentinel or Cluster: the same topology the service uses, as the app's user where known
+    return createCache({
+      redis: { ...t.redisTopology, ...(useApp ? { username: t.appRedisUser } : {}) },
+      password: useApp ? appPassword : t.redisPassword,
+      ...common,
+    });
+  }
   return createCache({
     redis: {
       host: url.hostname,
@@ -16,8 +29,6 @@ export function moduleCache(extra: { workerId?: string; namespace?: string } = {
       password: useApp ? appPassword : t.redisPassword,
       tls: url.protocol === 'rediss:' ? {} : undefined,
     },
-    namespace: extra.namespace ?? 'fastnpc',
-    workerId: extra.workerId ?? `acceptance:${process.pid}`,
-    registry: false,
+    ...common,
   });
 }

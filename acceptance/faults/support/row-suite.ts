@@ -21,6 +21,14 @@ export function faultRowSuite(id: string): void {
   /** Where `mode` runs, or undefined after a SKIP with its reason. */
   const environment = (mode: FaultMode, skip: () => void): (() => Promise<FaultEnvironment>) | undefined => {
     const info = target();
+    if (info.kind === 'local' && info.redisTopology) {
+      rec.note(
+        `runs on the single topology (a private one-server stack of its own, the same whatever --topology says): ` +
+          `not repeated on ${info.redisTopology.kind}, whose failover is row ${info.redisTopology.kind === 'cluster' ? 'H2' : 'H1'}`,
+      );
+      skip();
+      return undefined;
+    }
     if (info.kind === 'local') return () => startLocalFaultEnvironment(fault, mode);
     if (info.kind !== 'external') {
       rec.note(
