@@ -1,12 +1,15 @@
 /**
  * One topology row in one mode: the fault rows' write → cross-worker-read workload (settings, memories, character
- * list on both workers, 8 users) plus chat messages of the seeded user, on a private Sentinel topology or Cluster.
- * Every user's entry cached, the replicas stop applying the stream, one acknowledged settings write per user (its
- * invalidation reaches the old primary only), the primary killed; then the workload runs on through the failover
- * and every cached entry is compared with PostgreSQL. Returns the row's figures.
+ * list on both workers, 8 users) plus a chat user sending messages throughout, on a private Sentinel topology or
+ * Cluster. Every user's entry cached, the replicas stop applying the stream, one acknowledged settings write per
+ * user (its invalidation reaches the old primary only), the primary killed. The workload stays parked until the
+ * promotion (a write during the outage would repair the entry it finds, hiding what the failover lost), then both
+ * workers read every user for 2 s and the workload runs on for 20 s (the slow half only reading, so a lost
+ * invalidation is never repaired by a later write); finally every cached entry is compared with PostgreSQL.
+ * The chat messages go on through the outage: they are the writes whose availability is measured.
  */
 import { compareEntries, type EntryComparison } from '../../faults/support/entries.ts';
-import { startWorkload } from '../../faults/support/workload.ts';
+import { startWorkload, type Workload } from '../../faults/support/workload.ts';
 import { Client, seg } from '../../support/http.ts';
 import { type FailoverEnvironment, type FailoverMode, startFailoverEnvironment } from './failover-environment.ts';
 
@@ -21,9 +24,9 @@ export interface FailoverFigures {
   stale: number;
   /** Kill → another node serves as primary (Sentinel / the slot map). */
   failoverMs: number;
-  /** Kill → the first acknowledged write that started after the kill (-1: none). */
+  /** Kill → the first chat message (a write) started after the kill and answered 200 (-1: none). */
   writesBackMs: number;
-  /** Writes that started after the kill and were not answered 200 (before they came back). */
+  /** Chat messages started after the kill and not answered 200 before that one. */
   failedWrites: number;
   /** Kill → every user's round went through the cache again (-1: not within the wait). */
   cacheBackMs: number;
@@ -38,12 +41,9 @@ const WATCH_MS = 20_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Chat messages of one seeded user until `stopped()`: the chat load beside the workload. */
-async function chatLoop(
-  url: string,
-  stopped: () => boolean,
-): Promise<{ messages: number; failed: number; since: (at: number) => { messages: number; failed: number } }> {
+async function chatLoop(url: string, stopped: () => boolean): Promise<{ since: (at: number) => ChatSample[] }> {
   const client = new Client(url);
-  const sent: { at: number; ok: boolean; status: number }[] = [];
+  const sent: ChatSample[] = [];
   const name = `h_chat_${Date.now().toString(36)}`;
   const created = await client.register(name, 'pw-h-chat-1');
   if (created.status !== 200) throw new Error(`register the chat user: ${created.status}`);
@@ -56,25 +56,30 @@ async function chatLoop(
       const at = Date.now();
       try {
         const reply = await client.send('POST', `/api/chat/${seg(role)}/messages`, { content: '你好' }, 5_000);
-        sent.push({ at, ok: reply.status === 200, status: reply.status });
+        sent.push({ at, end: Date.now(), status: reply.status });
       } catch {
-        sent.push({ at, ok: false, status: 0 });
+        sent.push({ at, end: Date.now(), status: 0 });
       }
       await sleep(100);
     }
   })();
-  return {
-    get messages() {
-      return sent.length;
-    },
-    get failed() {
-      return sent.filter((s) => !s.ok).length;
-    },
-    since: (at) => {
-      const after = sent.filter((s) => s.at >= at);
-      return { messages: after.length, failed: after.filter((s) => !s.ok).length };
-    },
-  };
+  return { since: (at) => sent.filter((s) => s.at >= at) };
+}
+
+interface ChatSample {
+  at: number;
+  end: number;
+  status: number;
+}
+
+/** Reads every user's settings through both workers for `ms` (stale reads are recorded by the workload). */
+async function readAcross(workload: Workload, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  do {
+    await workload.readEveryUserVia(1);
+    await workload.readEveryUserVia(0);
+    await sleep(250);
+  } while (Date.now() < until);
 }
 
 export async function runFailover(kind: 'sentinel' | 'cluster', mode: FailoverMode): Promise<FailoverFigures> {
@@ -96,10 +101,10 @@ export async function runFailover(kind: 'sentinel' | 'cluster', mode: FailoverMo
     await workload.writeEveryUserVia(0);
     await sleep(300); // the invalidator applies the commits too — on the old primary
     const killedAt = Date.now();
-    const failover = environment.killAndWaitForFailover(primary);
-    workload.resume();
-    const { failoverMs } = await failover;
+    const { failoverMs } = await environment.killAndWaitForFailover(primary);
     workload.freezeSlowWriters();
+    await readAcross(workload, 2_000);
+    workload.resume();
     let cacheBack: number | undefined;
     while (Date.now() - killedAt < failoverMs + WATCH_MS) {
       cacheBack ??= workload.recoveredAt(killedAt);
@@ -110,22 +115,21 @@ export async function runFailover(kind: 'sentinel' | 'cluster', mode: FailoverMo
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
     const entries = await compareEntries(admin, environment.databaseUrl);
     const after = workload.samples.filter((s) => s.at >= killedAt);
-    const writes = after.filter((s) => s.method === 'PUT').sort((a, b) => a.at - b.at);
-    const firstOk = writes.find((s) => s.status === 200);
     const chatAfter = chat.since(killedAt);
+    const firstOk = chatAfter.find((s) => s.status === 200);
     return {
       kind,
       mode,
-      requests: after.length + chatAfter.messages,
-      errors5xx: after.filter((s) => s.status >= 500).length,
-      unanswered: after.filter((s) => s.status === 0).length,
+      requests: after.length + chatAfter.length,
+      errors5xx: after.filter((s) => s.status >= 500).length + chatAfter.filter((s) => s.status >= 500).length,
+      unanswered: after.filter((s) => s.status === 0).length + chatAfter.filter((s) => s.status === 0).length,
       stale: workload.stale.length,
       failoverMs,
-      writesBackMs: firstOk ? firstOk.at + firstOk.ms - killedAt : -1,
-      failedWrites: writes.filter((s) => s.status !== 200 && (!firstOk || s.at < firstOk.at)).length,
+      writesBackMs: firstOk ? firstOk.end - killedAt : -1,
+      failedWrites: chatAfter.filter((s) => s.status !== 200 && (!firstOk || s.at < firstOk.at)).length,
       cacheBackMs: cacheBack === undefined ? -1 : cacheBack - killedAt,
-      chatMessages: chatAfter.messages,
-      chatFailed: chatAfter.failed,
+      chatMessages: chatAfter.length,
+      chatFailed: chatAfter.filter((s) => s.status !== 200).length,
       entries,
       staleExamples: workload.stale
         .slice(0, 5)

@@ -94,13 +94,13 @@ export function topologyRowSuite(id: string): void {
 function figures(rec: ReturnType<typeof recorder>, f: FailoverFigures): void {
   rec.figure('failover (kill → another node primary)', Math.round(f.failoverMs / 100) / 10, 's', '', null);
   rec.figure(
-    'writes succeed again (kill → first acknowledged write)',
+    'writes succeed again (kill → first chat message answered 200)',
     Math.round(f.writesBackMs / 100) / 10,
     's',
     '',
     null,
   );
-  rec.figure('writes failed before that', f.failedWrites, '', '', null);
+  rec.figure('chat messages failed before that', f.failedWrites, '', '', null);
   rec.figure('requests from the kill on', f.requests, '', '', null);
   rec.figure('requests without an answer', f.unanswered, '', '', null);
   rec.figure('chat messages from the kill on (failed)', `${f.chatMessages} (${f.chatFailed})`, '', '', null);
