@@ -37,6 +37,12 @@ export async function compareEntries(
   const db = createDatabase({ connectionString: databaseUrl, max: 2 });
   const result: EntryComparison = { compared: 0, mismatches: 0, unchecked: 0, examples: [] };
   try {
+    if (redis instanceof Cluster && redis.status !== 'ready') {
+      await new Promise<void>((resolve, reject) => {
+        redis.once('ready', resolve);
+        setTimeout(() => reject(new Error('the Cluster client was not ready within 10 s')), 10_000).unref();
+      });
+    }
     for (const server of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
       let cursor = '0';
       do {

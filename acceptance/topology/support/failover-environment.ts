@@ -11,7 +11,11 @@ import { type StartedService, startService } from '../../../src/service/cluster.
 import { type StartedLocalStack, type StartedRedisServer, startLocalStack } from '../../../src/stack/index.ts';
 import { type LocalRedis, startLocalRedis } from '../../target/local-redis.ts';
 
-export type FailoverMode = 'guarded' | 'control';
+/**
+ * guarded: invalidator + fence on; control: both off; replica-wait-off: invalidator + fence on but the invalidator
+ * acknowledges WAL without waiting for the replicas (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off) — a measurement.
+ */
+export type FailoverMode = 'guarded' | 'control' | 'replica-wait-off';
 
 /** A 2-core machine shared with other suites can take over a minute to start the service. */
 const START_TIMEOUT_MS = 150_000;
@@ -37,7 +41,8 @@ export interface FailoverEnvironment {
 function serviceEnv(mode: FailoverMode): NodeJS.ProcessEnv {
   return {
     LOG_LEVEL: process.env.FAULT_SERVICE_LOG ? 'warn' : 'fatal',
-    FASTNPC_INVALIDATOR: mode === 'guarded' ? 'on' : 'off',
+    FASTNPC_INVALIDATOR: mode === 'control' ? 'off' : 'on',
+    ...(mode === 'replica-wait-off' ? { FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS: 'off' } : {}),
     // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
     CACHE_COMMAND_TIMEOUT_MS: '250',
     FASTNPC_SECRET: randomBytes(32).toString('hex'),

@@ -88,6 +88,24 @@ export function topologyRowSuite(id: string): void {
       },
       ROW_TIMEOUT_MS,
     );
+
+    // A measurement, not a check (TOPOLOGY_ROW_REPLICA_WAIT_OFF=1): the invalidator on but acknowledging WAL without
+    // waiting for the replicas — a promoted replica behind the slot is then emptied (safe, cold) rather than replayed.
+    if (process.env.TOPOLOGY_ROW_REPLICA_WAIT_OFF === '1') {
+      test(
+        'measured: invalidator + fence on, replica wait off (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off)',
+        async (ctx) => {
+          if (notApplicable()) {
+            ctx.skip();
+            return;
+          }
+          const f = await runFailover(kind, 'replica-wait-off');
+          console.log(`[topology-table] ${formatFailover(f)}`);
+          rec.note(`replica wait off: ${formatFailover(f)}`);
+        },
+        ROW_TIMEOUT_MS,
+      );
+    }
   });
 }
 
