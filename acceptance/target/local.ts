@@ -1,7 +1,9 @@
 /**
  * The embedded targets (`local`, `containers`): Redis + PostgreSQL + the seeded two-worker reference service, plus
  * a small loopback stack-control server (kill/restart Redis, for R8). The service gets FASTNPC_EMULATE_DEFECTS
- * passed through, so the gate can be run against a service that behaves like one of FastNPC's defects.
+ * passed through, so the gate can be run against a service that behaves like one of FastNPC's defects. `local` runs
+ * its Redis on the requested topology (local-redis.ts: one server, Sentinel or Cluster); the stack control exists on
+ * one server only.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
