@@ -54,7 +54,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): TargetReque
     throw new TargetError(
       'E_TARGET_CONFIG',
       `--topology ${topology} (ACCEPTANCE_TOPOLOGY) applies to the embedded local target only, not ${kind}: ` +
-        'an external deployment is proven on whatever topology it runs (its REDIS_URL names one node)',
+        'only the local stack starts a Sentinel topology or a Cluster (an external deployment is proven on whatever it runs)',
     );
   }
   const workerUrls = [env.WORKER1_URL, env.WORKER2_URL].filter((u): u is string => Boolean(u));
