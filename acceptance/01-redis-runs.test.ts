@@ -1,14 +1,13 @@
 /** Criterion 1 — Redis runs: PING answers, version and uptime are read, and the provisioning config audit passes. */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadAuditRedis } from '../src/gate/run-audit.ts';
 import { recorder } from './support/record.ts';
-import { adminRedis, info } from './support/redis.ts';
+import { adminRedis, info, type RedisClient } from './support/redis.ts';
 import { round } from './support/stats.ts';
 import { target } from './support/target.ts';
 
 const rec = recorder('01');
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(() => {
   redis = adminRedis();

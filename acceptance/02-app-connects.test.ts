@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Client } from './support/http.ts';
 import { recorder } from './support/record.ts';
-import { adminRedis } from './support/redis.ts';
+import { adminRedis, serverNodes } from './support/redis.ts';
 import { round } from './support/stats.ts';
 import { adminSession, target, workers } from './support/target.ts';
 
@@ -58,7 +58,9 @@ describe('02 the app connects to Redis', () => {
     const appUser = target().appRedisUser;
     const redis = adminRedis();
     try {
-      const list = String(await redis.call('CLIENT', 'LIST'));
+      // every server the app connects to (a Cluster: every primary)
+      let list = '';
+      for (const node of await serverNodes(redis)) list += `${String(await node.call('CLIENT', 'LIST'))}\n`;
       const clients = list
         .split('\n')
         .filter(Boolean)

@@ -13,14 +13,13 @@
  * Characters come from the target's users (never created through the app on an external target unless allowed);
  * every change to them is undone at the end.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CacheReadProbe, NOT_FROM_CACHE } from './support/cache-read-probe.ts';
 import { canCreateCharacters, createCharacter } from './support/characters.ts';
 import { type Client, seg } from './support/http.ts';
 import { findEntry, keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
-import { adminRedis } from './support/redis.ts';
+import { adminRedis, type RedisClient } from './support/redis.ts';
 import { freshUser, hasWorkerUrls, userSession, users, workers } from './support/target.ts';
 import { startTwin } from './support/twin.ts';
 import {
@@ -38,7 +37,7 @@ import {
 const rec = recorder('07');
 const results: Array<{ path: string; stale: string[]; notCached: string[] }> = [];
 const notExercised: string[] = [];
-const redis: Redis = adminRedis();
+const redis: RedisClient = adminRedis();
 let probe: CacheReadProbe;
 /** Seeded user whose characters the character paths use (others rows use users 0–10). */
 const USER = 11;

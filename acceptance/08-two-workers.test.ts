@@ -9,12 +9,11 @@
  * Control (embedded targets): the same check against a twin with its cache off must fail, saying the reads were not
  * served from the cache.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CacheReadProbe } from './support/cache-read-probe.ts';
 import { keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
-import { adminRedis } from './support/redis.ts';
+import { adminRedis, type RedisClient } from './support/redis.ts';
 import { round, summarize } from './support/stats.ts';
 import { hasWorkerUrls, userSession, workers } from './support/target.ts';
 import { startTwin } from './support/twin.ts';
@@ -23,7 +22,7 @@ import { checkTwoWorkers, MIN_CACHED_ROUNDS, NOT_FROM_CACHE } from './support/tw
 const rec = recorder('08');
 const ROUNDS = 500;
 const CONTROL_ROUNDS = 20;
-const redis: Redis = adminRedis();
+const redis: RedisClient = adminRedis();
 let probe: CacheReadProbe;
 beforeAll(async () => {
   probe = await CacheReadProbe.open(redis);

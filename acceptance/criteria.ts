@@ -4,6 +4,7 @@
  * that test this project's own cache module rather than the target. Ids match the file names.
  */
 import { FAULTS } from './faults/index.ts';
+import { TOPOLOGY_ROWS as TOPOLOGIES } from './topology/index.ts';
 
 export interface RowDef {
   id: string;
@@ -49,9 +50,15 @@ export const MODULE_ROWS: ReadonlyArray<RowDef> = [
  */
 export const FAULT_ROWS: ReadonlyArray<RowDef> = FAULTS;
 
+/**
+ * A failover on the topology the local target runs (acceptance/topology/hN-…): H1 on `--topology sentinel`, H2 on
+ * `--topology cluster`; elsewhere SKIP "not applicable" (never a PASS).
+ */
+export const TOPOLOGY_ROWS: ReadonlyArray<RowDef & { topology: string }> = TOPOLOGIES;
+
 /** The definition of a row by id (throws for an unknown id: a suite must be listed here). */
 export function rowDef(id: string): RowDef {
-  const def = [...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS].find((d) => d.id === id);
+  const def = [...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS, ...TOPOLOGY_ROWS].find((d) => d.id === id);
   if (!def) throw new Error(`row ${id} is not listed in acceptance/criteria.ts`);
   return def;
 }

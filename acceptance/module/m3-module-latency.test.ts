@@ -4,7 +4,7 @@
  * our module, whatever the deployed app does, so it is no part of that verdict.
  */
 import { describe, expect, test } from 'vitest';
-import { moduleCache } from '../support/module-cache.ts';
+import { connectedModuleCache } from '../support/module-cache.ts';
 import { recorder } from '../support/record.ts';
 import { round, summarize } from '../support/stats.ts';
 import { target } from '../support/target.ts';
@@ -19,7 +19,7 @@ describe('M3 reference module latency', () => {
       return;
     }
     const rec = recorder('M3');
-    const cache = moduleCache();
+    const cache = await connectedModuleCache();
     try {
       const key = `acceptance:settings:${process.pid}:${Date.now()}`;
       const value = {

@@ -4,13 +4,12 @@
  * stored. (b) Slow loads interleaved with 500 updates through two module instances; the same checker on a naive
  * cache-aside (GET/SET/DEL) must catch stale reads, which shows the check can fail. Embedded targets only.
  */
-import type { Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import type { Cache } from '../../src/cache/types.ts';
-import { moduleCache } from '../support/module-cache.ts';
+import { connectedModuleCache } from '../support/module-cache.ts';
 import { raceRun } from '../support/race.ts';
 import { type Recorder, recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, type RedisClient } from '../support/redis.ts';
 import { sleep } from '../support/stats.ts';
 import { target } from '../support/target.ts';
 
@@ -20,7 +19,7 @@ const rec: Recorder | undefined = embedded ? recorder('M8') : undefined;
 describe('M8 reference module: leases close the stale-set race', () => {
   test('a load that began before an invalidation does not store its old value', async (ctx) => {
     if (!rec) return ctx.skip();
-    const cache = moduleCache({ workerId: 'acceptance-m8' });
+    const cache = await connectedModuleCache({ workerId: 'acceptance-m8' });
     try {
       const key = `acceptance:m8:${process.pid}:${Date.now()}`;
       let row = 'old';
@@ -61,9 +60,12 @@ describe('M8 reference module: leases close the stale-set race', () => {
   test('slow loads interleaved with 500 updates (two instances); naive control must fail', async (ctx) => {
     if (!rec) return ctx.skip();
     const key = `acceptance:race:${process.pid}:${Date.now()}`;
-    const caches: Cache[] = [moduleCache({ workerId: 'acceptance-w1' }), moduleCache({ workerId: 'acceptance-w2' })];
+    const caches: Cache[] = [
+      await connectedModuleCache({ workerId: 'acceptance-w1' }),
+      await connectedModuleCache({ workerId: 'acceptance-w2' }),
+    ];
     const naiveKey = `fastnpc:acceptance:naive:${process.pid}:${Date.now()}`;
-    const redis: Redis = adminRedis();
+    const redis: RedisClient = adminRedis();
     try {
       const withLeases = await raceRun({
         read: (w, loader) => (caches[w] as Cache).getOrLoad(key, loader),

@@ -6,17 +6,16 @@
  * with an existing entry), and deleting the character named "*" must remove only its own keys — the attacker's other
  * character and another user's entries stay in Redis. No character is created through the app.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
 import { listRoles } from '../support/characters.ts';
 import { type Client, seg } from '../support/http.ts';
 import { uidOf, userKeys } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, type RedisClient } from '../support/redis.ts';
 import { userSession, workers } from '../support/target.ts';
 
 const rec = recorder('R5');
-const redis: Redis = adminRedis();
+const redis: RedisClient = adminRedis();
 afterAll(() => redis.disconnect());
 
 /** Keys that will not expire during the test (a 2 s list TTL must not read as a deletion). */

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, serverNodes } from '../support/redis.ts';
 import { round, sleep } from '../support/stats.ts';
 import { userSession, workers } from '../support/target.ts';
 
@@ -25,7 +25,8 @@ describe('R6 Redis unresponsive', () => {
       await c.get('/api/me/settings');
       await c.get('/api/me/settings');
     }
-    await redis.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
+    // every server holding entries (a Cluster: every primary)
+    for (const node of await serverNodes(redis)) await node.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
     const pausedAt = performance.now();
     const times: number[] = [];
     let wrong = 0;

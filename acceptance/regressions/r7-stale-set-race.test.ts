@@ -8,11 +8,10 @@
  * Naive control (embedded targets): the same check against a twin running plain cache-aside (the emulated
  * `no-leases` defect, its own key namespace, no commit-log invalidator) must find stale entries.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
 import { keyProfile, uidOf } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, type RedisClient } from '../support/redis.ts';
 import { checkStaleEntries } from '../support/stale-entry-check.ts';
 import { userSession, workers } from '../support/target.ts';
 import { startTwin } from '../support/twin.ts';
@@ -21,7 +20,7 @@ const rec = recorder('R7');
 const BURSTS = 600;
 /** The naive control stops once it has seen this many stale entries (or after BURSTS bursts). */
 const CONTROL_STALE = 2;
-const redis: Redis = adminRedis();
+const redis: RedisClient = adminRedis();
 afterAll(() => redis.quit());
 
 describe('R7 stale-set race', () => {

@@ -4,11 +4,10 @@
  * deletes the list entry in Redis before each read, so >= 200 consecutive reads on one worker are all misses; each
  * must answer within the bound with the user's characters, and a write must still succeed afterwards.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
 import { keyProfile, uidOf } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
-import { adminRedis } from '../support/redis.ts';
+import { adminRedis, type RedisClient } from '../support/redis.ts';
 import { round, summarize } from '../support/stats.ts';
 import { hasWorkerUrls, userSession, workers } from '../support/target.ts';
 
@@ -18,7 +17,7 @@ const MISSES = 200;
 const BOUND_MS = 2_000;
 /** Stop after this many wrong answers (each may take seconds on a leaking target). */
 const GIVE_UP_AFTER = 5;
-const redis: Redis = adminRedis();
+const redis: RedisClient = adminRedis();
 afterAll(() => redis.quit());
 
 describe('R9 list misses leak no connection', () => {

@@ -8,7 +8,7 @@
  * Our own X-Cache header, where sent, is only an extra the rows report beside it.
  */
 import type { Redis } from 'ioredis';
-import { keyspaceCounters } from './redis.ts';
+import { keyspaceCounters, type RedisClient, serverNodes } from './redis.ts';
 
 export interface ProbedRead<T> {
   value: T;
@@ -50,48 +50,66 @@ export class CacheReadProbe {
   readonly channel: 'MONITOR' | 'INFO keyspace_hits';
   /** Why MONITOR could not be opened, when the weaker channel runs. */
   readonly monitorError: string | undefined;
-  readonly #admin: Redis;
-  readonly #monitor: Redis | undefined;
+  readonly #admin: RedisClient;
+  /** One MONITOR per server (a Cluster: per primary), each beside the server its markers are sent to. */
+  readonly #monitors: { server: Redis; monitor: Redis }[];
   #window: MonitorEvent[] | undefined;
-  #waiting: { marker: string; resolve: () => void } | undefined;
+  /** Servers whose begin marker arrived: their later events belong to the window. */
+  #open = new Set<Redis>();
+  #waiting: { marker: string; pending: Set<Redis>; resolve: () => void } | undefined;
   #seq = 0;
 
-  private constructor(admin: Redis, monitor: Redis | undefined, monitorError?: string) {
+  private constructor(admin: RedisClient, monitors: { server: Redis; monitor: Redis }[], monitorError?: string) {
     this.#admin = admin;
-    this.#monitor = monitor;
+    this.#monitors = monitors;
     this.monitorError = monitorError;
-    this.channel = monitor ? 'MONITOR' : 'INFO keyspace_hits';
-    monitor?.on('monitor', (_time: string, args: string[], source: string) => this.#seen({ args, source }));
-    // Monitor lines still in flight when the connection closes reach ioredis as replies to no command ("Command
-    // queue state error"); a lost connection shows as a marker that never arrives (read() then throws).
-    monitor?.on('error', () => {});
+    this.channel = monitors.length > 0 ? 'MONITOR' : 'INFO keyspace_hits';
+    for (const { server, monitor } of monitors) {
+      monitor.on('monitor', (_time: string, args: string[], source: string) => this.#seen(server, { args, source }));
+      // Monitor lines still in flight when the connection closes reach ioredis as replies to no command ("Command
+      // queue state error"); a lost connection shows as a marker that never arrives (read() then throws).
+      monitor.on('error', () => {});
+    }
   }
 
-  /** Opens the probe on an admin connection: MONITOR on a connection of its own, else the keyspace channel. */
-  static async open(admin: Redis): Promise<CacheReadProbe> {
+  /**
+   * Opens the probe on an admin connection: MONITOR on a connection of its own to every server (one, or every
+   * primary of a Cluster), else the keyspace channel.
+   */
+  static async open(admin: RedisClient): Promise<CacheReadProbe> {
     let error = '';
+    const servers = await serverNodes(admin);
     for (let attempt = 0; attempt < 2; attempt++) {
+      const opened: { server: Redis; monitor: Redis }[] = [];
       try {
-        return new CacheReadProbe(admin, await admin.monitor());
+        for (const server of servers) opened.push({ server, monitor: await server.monitor() });
+        return new CacheReadProbe(admin, opened);
       } catch (e) {
+        for (const { monitor } of opened) monitor.disconnect();
         error = (e as Error).message;
       }
     }
-    return new CacheReadProbe(admin, undefined, error);
+    return new CacheReadProbe(admin, [], error);
   }
 
-  #seen(event: MonitorEvent): void {
+  #seen(server: Redis, event: MonitorEvent): void {
     const [command = '', arg = ''] = event.args;
     if (command.toLowerCase() === 'echo' && arg.startsWith(MARK)) {
+      if (arg.endsWith(':begin')) {
+        this.#window ??= [];
+        this.#open.add(server);
+      } else this.#open.delete(server);
       if (this.#waiting?.marker === arg) {
-        const { resolve } = this.#waiting;
-        this.#waiting = undefined;
-        resolve();
+        this.#waiting.pending.delete(server);
+        if (this.#waiting.pending.size === 0) {
+          const { resolve } = this.#waiting;
+          this.#waiting = undefined;
+          resolve();
+        }
       }
-      if (arg.endsWith(':begin')) this.#window = [];
       return;
     }
-    this.#window?.push(event);
+    if (this.#open.has(server)) this.#window?.push(event);
   }
 
   /** Runs `read` inside an observed window and says whether it was served from one of `keys`. */
@@ -103,7 +121,7 @@ export class CacheReadProbe {
         break;
       }
     }
-    if (!this.#monitor) {
+    if (this.#monitors.length === 0) {
       const before = await keyspaceCounters(this.#admin);
       const value = await read();
       const after = await keyspaceCounters(this.#admin);
@@ -121,23 +139,24 @@ export class CacheReadProbe {
     return { value, entry, touched, hit: entry !== undefined && touched };
   }
 
-  /** Sends an ECHO marker and waits until MONITOR delivered it (so every command before it has been seen). */
+  /** Sends an ECHO marker to every monitored server and waits until each MONITOR delivered it. */
   async #marker(marker: string): Promise<void> {
     const seen = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`MONITOR did not deliver ${marker} within 5 s`)), 5_000);
       this.#waiting = {
         marker,
+        pending: new Set(this.#monitors.map((m) => m.server)),
         resolve: () => {
           clearTimeout(timer);
           resolve();
         },
       };
     });
-    await this.#admin.echo(marker);
+    await Promise.all(this.#monitors.map(({ server }) => server.echo(marker)));
     await seen;
   }
 
   close(): void {
-    this.#monitor?.disconnect();
+    for (const { monitor } of this.#monitors) monitor.disconnect();
   }
 }

@@ -5,8 +5,9 @@
  * (GET → load → SET, DEL on write) stores a row read before the write after the write's DEL in a good share of rounds;
  * with no TTL on settings that old value then stays. The caller judges each round after all its requests answered.
  */
-import type { Redis } from 'ioredis';
+
 import type { Client } from './http.ts';
+import type { RedisClient } from './redis.ts';
 import { sleep } from './stats.ts';
 
 export interface RaceRound {
@@ -16,7 +17,7 @@ export interface RaceRound {
 }
 
 export interface ForcedRaceOptions {
-  redis: Redis;
+  redis: RedisClient;
   settingsKey: string;
   /** Clients of one session on worker 1 and worker 2. */
   w1: Client;

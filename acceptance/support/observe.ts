@@ -2,10 +2,9 @@
  * Observing the target's cache through Redis itself, under the target's key profile (acceptance/target/profile.ts):
  * which key holds an entry, its value and PTTL, a user's keys, and emptying entries to force misses.
  */
-import type { Redis } from 'ioredis';
 import { type KeyProfile, profileFor } from '../target/profile.ts';
 import type { Client } from './http.ts';
-import { scanKeys } from './redis.ts';
+import { deleteKeys, type RedisClient, scanKeys } from './redis.ts';
 import { target } from './target.ts';
 
 export function keyProfile(): KeyProfile {
@@ -21,7 +20,7 @@ export async function uidOf(client: Client): Promise<number> {
 
 /** The first of `candidates` that exists in Redis, with its value and PTTL; undefined when none does. */
 export async function findEntry(
-  redis: Redis,
+  redis: RedisClient,
   candidates: string[],
 ): Promise<{ key: string; value: string; pttl: number } | undefined> {
   for (const key of candidates) {
@@ -32,23 +31,22 @@ export async function findEntry(
 }
 
 /** Every key of one user under the profile (SCAN, never KEYS). */
-export async function userKeys(redis: Redis, uid: number): Promise<Set<string>> {
+export async function userKeys(redis: RedisClient, uid: number): Promise<Set<string>> {
   const found = new Set<string>();
   for (const glob of keyProfile().userGlobs(uid)) for (const k of await scanKeys(redis, glob, 10_000)) found.add(k);
   return found;
 }
 
 /** Deletes every key matching the globs (the harness forcing misses); returns the count. */
-export async function deleteGlobs(redis: Redis, globs: string[]): Promise<number> {
+export async function deleteGlobs(redis: RedisClient, globs: string[]): Promise<number> {
   let n = 0;
   for (const glob of globs) {
-    const found = await scanKeys(redis, glob, 1_000_000);
-    for (let i = 0; i < found.length; i += 500) n += await redis.del(...found.slice(i, i + 500));
+    n += await deleteKeys(redis, await scanKeys(redis, glob, 1_000_000));
   }
   return n;
 }
 
 /** Empties every cache entry of the target (statistics and leases stay). */
-export function emptyEntries(redis: Redis): Promise<number> {
+export function emptyEntries(redis: RedisClient): Promise<number> {
   return deleteGlobs(redis, keyProfile().entryGlobs);
 }

@@ -4,13 +4,14 @@
  * acknowledged one (a lease or TTL wait of the target is given 300 ms to correct itself), and neither worker may
  * serve one.
  */
-import type { Redis } from 'ioredis';
+
 import { forcedRace, versionIn } from './forced-race.ts';
 import type { Client } from './http.ts';
+import type { RedisClient } from './redis.ts';
 import { sleep } from './stats.ts';
 
 export interface StaleEntryOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The settings entry as the service under test names it. */
   settingsKey: string;
   w1: Client;

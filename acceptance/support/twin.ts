@@ -43,6 +43,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin | undefined>
     REDIS_PASSWORD: _pw,
     FASTNPC_EMULATE_DEFECTS: _defects,
     CACHE_NAMESPACE: _ns,
+    REDIS_TOPOLOGY: _topology,
+    REDIS_SENTINELS: _sentinels,
+    REDIS_SENTINEL_NAME: _name,
+    REDIS_CLUSTER_NODES: _nodes,
+    REDIS_USERNAME: _user,
     ...base
   } = t.serviceEnv;
   const namespace = options.namespace ?? 'acc_twin';
@@ -58,7 +63,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin | undefined>
     port: 0,
     workers: 2,
     databaseUrl: t.databaseUrl,
-    ...(options.cache === 'on' ? { redisUrl: t.redisUrl } : {}),
+    // the admin's way in: the URL, or the topology (Sentinel, Cluster) as the `default` user
+    ...(options.cache === 'on'
+      ? t.redisTopology && t.redisTopology.kind !== 'single'
+        ? { redisTopology: t.redisTopology }
+        : { redisUrl: t.redisUrl }
+      : {}),
     cacheMode: options.cache,
     env,
     seed: false,

@@ -8,13 +8,14 @@
  * the refill, and its fence bypasses the cache while the invalidator lags (measured on a host with load average 37
  * on 2 cores: 7 of 500 rounds, 983 of 1,000 reads hit; with the cache off: 0 rounds).
  */
-import type { Redis } from 'ioredis';
+
 import { type CacheReadProbe, NOT_FROM_CACHE } from './cache-read-probe.ts';
 import { forcedRace, versionIn } from './forced-race.ts';
 import type { Client } from './http.ts';
+import type { RedisClient } from './redis.ts';
 
 export interface TwoWorkerOptions {
-  redis: Redis;
+  redis: RedisClient;
   probe: CacheReadProbe;
   /** The settings entry of the session's user, as the service under test names it. */
   settingsKey: string;

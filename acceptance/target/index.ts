@@ -3,6 +3,8 @@
  * (the repository's redis.conf, password + app ACL user), a private PostgreSQL and the two-worker reference service;
  * `containers` does the same with testcontainers when a Docker engine answers; `external` takes URLs of a deployment.
  */
+
+import { RedisTopologyError, type TopologyKind, topologyKind } from '../../src/redis/topology.ts';
 import { parseDefects as parseServiceDefects } from '../../src/service/defects.ts';
 import { probeContainerRuntime } from './containers.ts';
 import { externalTarget } from './external.ts';
@@ -37,9 +39,27 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): TargetReque
   } catch (error) {
     throw new TargetError('E_TARGET_CONFIG', `ACCEPTANCE_PROFILE: ${(error as Error).message}`);
   }
+  let topology: TopologyKind;
+  try {
+    topology = topologyKind(env.ACCEPTANCE_TOPOLOGY);
+  } catch (error) {
+    if (!(error instanceof RedisTopologyError)) throw error;
+    throw new TargetError(
+      'E_TARGET_CONFIG',
+      `ACCEPTANCE_TOPOLOGY (--topology) must be one of single, sentinel, cluster, got ${JSON.stringify(env.ACCEPTANCE_TOPOLOGY)}`,
+    );
+  }
+  const kind = (raw || 'local') as TargetKind;
+  if (topology !== 'single' && kind !== 'local') {
+    throw new TargetError(
+      'E_TARGET_CONFIG',
+      `--topology ${topology} (ACCEPTANCE_TOPOLOGY) applies to the embedded local target only, not ${kind}: ` +
+        'only the local stack starts a Sentinel topology or a Cluster (an external deployment is proven on whatever it runs)',
+    );
+  }
   const workerUrls = [env.WORKER1_URL, env.WORKER2_URL].filter((u): u is string => Boolean(u));
   return {
-    kind: (raw || 'local') as TargetKind,
+    kind,
     explicit: Boolean(raw),
     baseUrl: env.BASE_URL || undefined,
     workerUrls,
@@ -47,6 +67,7 @@ export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): TargetReque
     databaseUrl: env.DATABASE_URL || undefined,
     profile,
     defects: parseDefects(env.FASTNPC_EMULATE_DEFECTS),
+    topology,
   };
 }
 
@@ -71,7 +92,11 @@ export async function startTarget(
     }
   }
   if (kind === 'external') return externalTarget(request);
-  return await embeddedTarget(kind, { profile: request.profile, defects: request.defects });
+  return await embeddedTarget(kind, {
+    profile: request.profile,
+    defects: request.defects,
+    topology: kind === 'local' ? request.topology : 'single',
+  });
 }
 
 /** The handed-over target: the gate starts it once and the acceptance globalSetup picks it up in the same process. */

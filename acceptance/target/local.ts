@@ -1,40 +1,25 @@
 /**
  * The embedded targets (`local`, `containers`): Redis + PostgreSQL + the seeded two-worker reference service, plus
  * a small loopback stack-control server (kill/restart Redis, for R8). The service gets FASTNPC_EMULATE_DEFECTS
- * passed through, so the gate can be run against a service that behaves like one of FastNPC's defects.
+ * passed through, so the gate can be run against a service that behaves like one of FastNPC's defects. `local` runs
+ * its Redis on the requested topology (local-redis.ts: one server, Sentinel or Cluster); the stack control exists on
+ * one server only.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
-import { appAclRules } from '../../provisioning/lib/acl.ts';
+import { type RedisTopology, type TopologyKind, topologyEnv } from '../../src/redis/topology.ts';
 import { startService } from '../../src/service/cluster.ts';
-import {
-  type StartedPostgres,
-  type StartedRedisServer,
-  startPostgres,
-  startRedisServer,
-} from '../../src/stack/index.ts';
+import { type StartedPostgres, type StartedRedisServer, startPostgres } from '../../src/stack/index.ts';
 import { ensureStatStatements, startContainers } from './containers.ts';
+import { APP_REDIS_USER, applyContainerAuth, type LocalRedis, startLocalRedis } from './local-redis.ts';
 import type { ProfileName } from './profile.ts';
 import { SEED, SHORT_LIST_TTL_SECONDS, type StartedTarget, stripSlash } from './types.ts';
-
-/** Gives a private Redis an admin password and the app's ACL user over a connection (never through argv). */
-async function applyRedisAuth(url: string, adminPassword: string, appPassword: string): Promise<void> {
-  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await admin.connect();
-    await admin.call('ACL', 'SETUSER', 'app', 'reset', 'on', `>${appPassword}`, ...appAclRules());
-    await admin.config('SET', 'requirepass', adminPassword);
-  } finally {
-    admin.disconnect();
-  }
-}
 
 /** Local or containers: Redis + PostgreSQL + the seeded two-worker service, plus a small stack-control server. */
 export async function embeddedTarget(
   kind: 'local' | 'containers',
-  options: { profile?: ProfileName; defects?: string[] } = {},
+  options: { profile?: ProfileName; defects?: string[]; topology?: TopologyKind } = {},
 ): Promise<StartedTarget> {
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -44,35 +29,43 @@ export async function embeddedTarget(
   const adminPassword = randomBytes(18).toString('base64url');
   const appPassword = randomBytes(18).toString('base64url');
   const notes: string[] = [];
+  const topologyKind = options.topology ?? 'single';
   try {
     let redisHostUrl: string;
     let databaseUrl: string;
     let redisServer: StartedRedisServer | undefined;
+    let localRedis: LocalRedis | undefined;
     let postgres: StartedPostgres | undefined;
+    // where the service connects as the app user: a URL (single) or a topology (Sentinel, Cluster)
+    let appRedis: { url: string } | { topology: RedisTopology };
     if (kind === 'local') {
-      [redisServer, postgres] = await Promise.all([startRedisServer(), startPostgres()]);
-      const r = redisServer;
+      [localRedis, postgres] = await Promise.all([
+        startLocalRedis(topologyKind, adminPassword, appPassword),
+        startPostgres(),
+      ]);
+      const r = localRedis;
       const p = postgres;
       cleanups.push(
         () => r.stop(),
         () => p.stop(),
       );
-      redisHostUrl = redisServer.url;
+      redisHostUrl = localRedis.adminUrl;
+      redisServer = localRedis.server;
+      appRedis = localRedis.app;
       databaseUrl = postgres.url;
+      if (topologyKind !== 'single') notes.push(`Redis topology ${localRedis.description}`);
     } else {
       const started = await startContainers();
       cleanups.push(() => started.stop());
       redisHostUrl = started.redisUrl;
       databaseUrl = started.databaseUrl;
+      await applyContainerAuth(redisHostUrl, adminPassword, appPassword);
+      // the app's ACL user and its password in the URL (see local-redis.ts)
+      appRedis = { url: `redis://${APP_REDIS_USER}:${encodeURIComponent(appPassword)}@${new URL(redisHostUrl).host}` };
     }
-    await applyRedisAuth(redisHostUrl, adminPassword, appPassword);
     const statStatements = postgres?.statStatements ?? (await ensureStatStatements(databaseUrl));
     if (!statStatements) notes.push('pg_stat_statements unavailable: statements counted from pg_stat_database');
 
-    const host = new URL(redisHostUrl);
-    // The app's ACL user and its password in the URL: ioredis lets an empty URL password ("redis://app@…") win over
-    // the `password` option, so REDIS_URL=redis://app@… + REDIS_PASSWORD fails with WRONGPASS (reported to the cache).
-    const appRedisUrl = `redis://app:${encodeURIComponent(appPassword)}@${host.host}`;
     const serviceEnv: Record<string, string> = {
       REDIS_PASSWORD: appPassword,
       CACHE_TTL_LIST_SECONDS: String(SHORT_LIST_TTL_SECONDS),
@@ -89,7 +82,7 @@ export async function embeddedTarget(
     const svc = await startService({
       port: 0,
       workers: 2,
-      redisUrl: appRedisUrl,
+      ...('url' in appRedis ? { redisUrl: appRedis.url } : { redisTopology: appRedis.topology }),
       databaseUrl,
       cacheMode: 'on',
       env: serviceEnv,
@@ -117,7 +110,7 @@ export async function embeddedTarget(
           }
           if (req.url === '/redis/restart') {
             await r.restart();
-            await applyRedisAuth(r.url, adminPassword, appPassword);
+            await localRedis?.reapplyAuth();
             return { ok: true };
           }
           throw new Error(`unknown control ${req.url}`);
@@ -140,8 +133,9 @@ export async function embeddedTarget(
         baseUrl: stripSlash(svc.baseUrl),
         workerUrls: svc.workerUrls.map(stripSlash),
         redisUrl: redisHostUrl,
+        ...(localRedis?.adminTopology ? { redisTopology: localRedis.adminTopology } : {}),
         redisPassword: adminPassword,
-        appRedisUser: 'app',
+        appRedisUser: APP_REDIS_USER,
         databaseUrl,
         statStatements,
         users: seeded.users.map((u) => ({ username: u.username, password: u.password, characters: u.characters })),
@@ -151,7 +145,10 @@ export async function embeddedTarget(
         controlUrl,
         auditExpected:
           kind === 'containers' ? { bind: '0.0.0.0', protectedMode: 'no', loopbackOnly: false } : undefined,
-        serviceEnv: { ...serviceEnv, REDIS_URL: appRedisUrl },
+        serviceEnv: {
+          ...serviceEnv,
+          ...('url' in appRedis ? { REDIS_URL: appRedis.url } : topologyEnv(appRedis.topology)),
+        },
         defects,
         notes,
       },

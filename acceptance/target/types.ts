@@ -2,6 +2,7 @@
  * What the acceptance suites prove and how they reach it: the target kinds, the request (from flags/environment)
  * and the serialisable description every suite receives through vitest's provide/inject.
  */
+import type { RedisTopology, TopologyKind } from '../../src/redis/topology.ts';
 import type { ProfileName } from './profile.ts';
 
 export type TargetKind = 'local' | 'containers' | 'external' | 'auto';
@@ -25,6 +26,11 @@ export interface TargetRequest {
   profile?: ProfileName;
   /** Local/containers only: FastNPC defects the reference service emulates (FASTNPC_EMULATE_DEFECTS). */
   defects: string[];
+  /**
+   * Local only: the Redis topology the target runs on (`--topology`, ACCEPTANCE_TOPOLOGY): one server, a primary
+   * + replica behind three Sentinels, or a 3 × 2 Cluster. @default 'single'
+   */
+  topology?: TopologyKind;
 }
 
 export interface TargetUser {
@@ -41,8 +47,13 @@ export interface TargetInfo {
   baseUrl: string;
   /** Per-worker URLs ([] when the deployment exposes none). */
   workerUrls: string[];
-  /** Admin connection to Redis (no password inside; see redisPassword). */
+  /**
+   * Admin connection to Redis (no password inside; see redisPassword). On a topology: one data node (Sentinel: the
+   * primary at start; Cluster: a node) — suites reach the topology through `redisTopology` (support/redis.ts).
+   */
   redisUrl: string;
+  /** The Redis topology for the admin (`default` user + redisPassword) when it is not one server (local only). */
+  redisTopology?: RedisTopology;
   redisPassword?: string;
   /** The app's own Redis user when the target runs with an ACL user (local: `app`). */
   appRedisUser?: string;

@@ -1,11 +1,14 @@
 /** Command-line flags of the gate. Secrets are never flags: the Redis password comes from REDIS_PASSWORD only. */
 import { PROFILE_NAMES, type ProfileName, TARGET_KINDS, type TargetKind } from '../../acceptance/target/index.ts';
+import { TOPOLOGY_KINDS, type TopologyKind } from '../redis/topology.ts';
 
 export interface GateArgs {
   help: boolean;
   target?: TargetKind;
   /** Key scheme of the target (plan = FastNPC's keys, reference = ours); default per target kind. */
   profile?: ProfileName;
+  /** Local target only: the Redis topology it starts (ACCEPTANCE_TOPOLOGY). @default 'single' */
+  topology?: TopologyKind;
   baseUrl?: string;
   worker1Url?: string;
   worker2Url?: string;
@@ -43,6 +46,9 @@ Options:
   --target <local|containers|external|auto>  where to run (default: ACCEPTANCE_TARGET or local)
   --profile <plan|reference>  key scheme observed in Redis (ACCEPTANCE_PROFILE): plan = FastNPC's real keys
                          (default for external), reference = this project's service (default otherwise)
+  --topology <single|sentinel|cluster>  local: the Redis the embedded stack starts (ACCEPTANCE_TOPOLOGY; default
+                         single): one server, a primary + replica behind 3 Sentinels, or 3 primaries x 1 replica;
+                         sentinel adds row H1 (failover), cluster row H2 (a shard's primary lost); not for external
   --base-url <url>       external: the app's URL (BASE_URL)
   --worker1-url <url>    external: worker 1's own URL, where exposed (WORKER1_URL)
   --worker2-url <url>    external: worker 2's own URL, where exposed (WORKER2_URL)
@@ -59,7 +65,7 @@ Options:
   -h, --help             this text
 
 Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R10), ACCEPTANCE_TARGET,
-ACCEPTANCE_PROFILE, ACCEPTANCE_ALLOW_FAULTS (= --allow-faults), FAULT_REDIS_STOP_CMD / _CONT_ / _KILL_ / _START_CMD,
+ACCEPTANCE_PROFILE, ACCEPTANCE_TOPOLOGY (= --topology), ACCEPTANCE_ALLOW_FAULTS (= --allow-faults), FAULT_REDIS_STOP_CMD / _CONT_ / _KILL_ / _START_CMD,
 FAULT_POSTGRES_RESTART_CMD, FAULT_WORKER1_STOP_CMD / _CONT_ / _KILL_CMD, FAULT_PARTITION_CMD / FAULT_HEAL_CMD,
 FASTNPC_EMULATE_DEFECTS (local: the reference service emulates those FastNPC defects), BASE_URL,
 WORKER1_URL, WORKER2_URL, REDIS_URL, REDIS_PASSWORD, DATABASE_URL,
@@ -68,6 +74,7 @@ FASTNPC_ADMIN_USER / FASTNPC_ADMIN_PASSWORD (external admin), ACCEPTANCE_USERS_F
 const VALUE_FLAGS: Record<string, keyof GateArgs> = {
   '--target': 'target',
   '--profile': 'profile',
+  '--topology': 'topology',
   '--base-url': 'baseUrl',
   '--worker1-url': 'worker1Url',
   '--worker2-url': 'worker2Url',
@@ -134,6 +141,11 @@ export function parseArgs(argv: readonly string[]): GateArgs {
           throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${value}"`);
         }
         args.profile = value as ProfileName;
+      } else if (key === 'topology') {
+        if (!(TOPOLOGY_KINDS as readonly string[]).includes(value)) {
+          throw new UsageError(`--topology must be one of ${TOPOLOGY_KINDS.join(', ')}, got "${value}"`);
+        }
+        args.topology = value as TopologyKind;
       } else {
         if (key === 'redisUrl') checkUrl(flag, value, ['redis:', 'rediss:']);
         else if (key === 'databaseUrl') checkUrl(flag, value, ['postgres:', 'postgresql:']);
@@ -151,6 +163,12 @@ export function parseArgs(argv: readonly string[]): GateArgs {
     );
   }
   if (externalFlags && !args.target) args.target = 'external';
+  if (args.topology && args.topology !== 'single' && args.target && args.target !== 'local') {
+    throw new UsageError(
+      `--topology ${args.topology} is not applicable to --target ${args.target}: only the embedded local target ` +
+        'starts a topology (an external deployment is proven on whatever it runs)',
+    );
+  }
   if (args.skipLoad && args.required.includes('load')) {
     throw new UsageError('--skip-load and --require-load contradict each other');
   }
@@ -178,6 +196,7 @@ export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.en
 export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = process.env): void {
   if (args.target) env.ACCEPTANCE_TARGET = args.target;
   if (args.profile) env.ACCEPTANCE_PROFILE = args.profile;
+  if (args.topology) env.ACCEPTANCE_TOPOLOGY = args.topology;
   if (args.baseUrl) env.BASE_URL = args.baseUrl;
   if (args.worker1Url) env.WORKER1_URL = args.worker1Url;
   if (args.worker2Url) env.WORKER2_URL = args.worker2Url;

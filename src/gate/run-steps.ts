@@ -83,7 +83,8 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     }
     const info = target.info;
     redactor.add(info.redisPassword, info.admin?.password, ...info.users.map((u) => u.password));
-    targetName = `${info.kind} (${info.baseUrl})`;
+    const topology = info.redisTopology ? `/${info.redisTopology.kind}` : '';
+    targetName = `${info.kind}${topology} (${info.baseUrl})`;
     versions = {
       redis: await redisVersion(info.redisUrl, info.redisPassword),
       postgres: await postgresVersion(info.databaseUrl),
@@ -128,6 +129,7 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     records: recorded,
     load,
     selection: selection.ids,
+    topology: request.topology ?? 'single',
     required: steps.required,
     only: steps.args.filters,
   });

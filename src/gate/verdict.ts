@@ -6,12 +6,12 @@
  * fails. A regression or the load step may be skipped / not measurable without failing the gate (the final line
  * names it) unless it is required (`--require-load`, `GATE_REQUIRE`).
  */
-import { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS } from '../../acceptance/criteria.ts';
+import { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS, TOPOLOGY_ROWS } from '../../acceptance/criteria.ts';
 import type { CriterionRecord, Figure } from './figures.ts';
 import { formatValue } from './figures.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
-export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'fault' | 'load';
+export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'fault' | 'topology' | 'load';
 
 export interface VerdictRow {
   id: string;
@@ -41,7 +41,7 @@ export interface Verdict {
   only: string[];
 }
 
-export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS };
+export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS, TOPOLOGY_ROWS };
 
 /** Outcome of one acceptance file as vitest reported it. */
 export interface SuiteResult {
@@ -78,6 +78,8 @@ export function idOfFile(file: string): string | undefined {
   if (module) return `M${module[1]}`;
   const fault = base.match(/^f(\d+)-/i);
   if (fault) return `F${fault[1]}`;
+  const topology = base.match(/^h(\d+)-/i);
+  if (topology) return `H${topology[1]}`;
   return undefined;
 }
 
@@ -92,7 +94,7 @@ function firstLine(text: string | undefined, fallback: string): string {
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
-  kind: 'criterion' | 'regression' | 'fault',
+  kind: 'criterion' | 'regression' | 'fault' | 'topology',
   suite: SuiteResult | undefined,
   record: CriterionRecord | undefined,
 ): VerdictRow {
@@ -169,6 +171,8 @@ export interface VerdictInput {
   /** undefined when the load step was not selected. */
   load?: LoadOutcome;
   selection?: RowSelection;
+  /** The Redis topology of a local target (`--topology`); decides which topology row applies. @default 'single' */
+  topology?: string;
   /** Row ids (or "regressions") whose SKIP / NOT MEASURABLE fails the gate, e.g. ["load"]. */
   required?: readonly string[];
   only?: string[];
@@ -219,7 +223,12 @@ export function buildVerdict(input: VerdictInput): Verdict {
     });
   }
   if (input.acceptanceRan) {
-    rows.push(judgeRun(input, new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS].map((d) => d.id))));
+    rows.push(
+      judgeRun(
+        input,
+        new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS, ...TOPOLOGY_ROWS].map((d) => d.id)),
+      ),
+    );
     for (const def of CRITERIA) {
       if (selected(def.id)) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
     }
@@ -241,6 +250,14 @@ export function buildVerdict(input: VerdictInput): Verdict {
       if (!selected(def.id) || !recordById.has(def.id)) continue;
       const row = judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id));
       row.optional = input.target !== 'local' && !required.has(def.id);
+      rows.push(row);
+    }
+    // Topology rows: gating on the topology they belong to (H1 sentinel, H2 cluster); elsewhere a SKIP "not
+    // applicable", shown and named in the final line but not failing the gate.
+    for (const def of TOPOLOGY_ROWS) {
+      if (!selected(def.id) || !recordById.has(def.id)) continue;
+      const row = judge(def, 'topology', suiteById.get(def.id), recordById.get(def.id));
+      row.optional = (input.topology ?? 'single') !== def.topology;
       rows.push(row);
     }
   }

@@ -61,6 +61,7 @@ export function sentinelClientOptions(
   return {
     ...failFast(options),
     ...(options.password === undefined ? {} : { password: options.password }),
+    ...(topology.username === undefined ? {} : { username: topology.username }),
     sentinels: topology.sentinels,
     name: topology.name,
     role: 'master',
@@ -101,7 +102,11 @@ export function connectRedis(topology: RedisTopology, options: ConnectOptions = 
     slotsRefreshInterval: 1_000,
     // node connections reconnect on their own: a replica promoted in place keeps its address
     clusterNodeRetryStrategy: (times: number) => Math.min(times * 50, 1_000),
-    redisOptions: { ...nodeOptions, ...password },
+    redisOptions: {
+      ...nodeOptions,
+      ...password,
+      ...(topology.username === undefined ? {} : { username: topology.username }),
+    },
   } as ConstructorParameters<typeof Cluster>[1]);
   // ioredis opens a node's connection on its first command; once the client is ready, open every primary's, so
   // a first read of a slot is not the one that waits for a TCP handshake (and trips a watchdog)

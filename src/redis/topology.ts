@@ -26,12 +26,16 @@ export interface SentinelTopology {
   sentinelPassword?: string;
   /** Database number on the data nodes. @default 0 */
   db?: number;
+  /** ACL user on the data nodes (REDIS_USERNAME; the password is REDIS_PASSWORD). @default the `default` user */
+  username?: string;
 }
 
 /** A Redis Cluster: the client learns the slot map from any of the startup nodes. */
 export interface ClusterTopology {
   kind: 'cluster';
   nodes: RedisAddress[];
+  /** ACL user on the nodes (REDIS_USERNAME; the password is REDIS_PASSWORD). @default the `default` user */
+  username?: string;
 }
 
 export type RedisTopology = SingleTopology | SentinelTopology | ClusterTopology;
@@ -98,6 +102,7 @@ export function topologyKind(raw: string | undefined): TopologyKind {
  * - `sentinel`: `REDIS_SENTINELS=host:port,…`, `REDIS_SENTINEL_NAME` (default `fastnpc`), `REDIS_SENTINEL_PASSWORD`
  *   when the Sentinels require one, `REDIS_DB` (default 0);
  * - `cluster`: `REDIS_CLUSTER_NODES=host:port,…` (any subset of the nodes).
+ * Sentinel and cluster take the data nodes' ACL user from REDIS_USERNAME (single: the URL's user).
  * The data nodes' password is REDIS_PASSWORD in every case (read by the caller, never put in a URL here).
  * Returns undefined for `single` without REDIS_URL (the caller decides whether that is an error).
  */
@@ -109,6 +114,11 @@ export function topologyFromEnv(env: Record<string, string | undefined>): RedisT
     if (!/^rediss?:\/\//i.test(url)) throw new RedisTopologyError('REDIS_URL', 'must start with redis:// or rediss://');
     return { kind, url };
   }
+  const user = env.REDIS_USERNAME?.trim();
+  if (user !== undefined && user !== '' && !/^[A-Za-z0-9_.-]{1,64}$/.test(user)) {
+    throw new RedisTopologyError('REDIS_USERNAME', `letters, digits, '_', '.', '-' only, got ${JSON.stringify(user)}`);
+  }
+  const username = user ? { username: user } : {};
   if (kind === 'sentinel') {
     const name = env.REDIS_SENTINEL_NAME || DEFAULT_TOPOLOGY.sentinelName;
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
@@ -125,9 +135,14 @@ export function topologyFromEnv(env: Record<string, string | undefined>): RedisT
       name,
       ...(env.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: env.REDIS_SENTINEL_PASSWORD } : {}),
       ...(db === '0' ? {} : { db: Number(db) }),
+      ...username,
     };
   }
-  return { kind, nodes: parseAddresses('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES, DEFAULT_TOPOLOGY.clusterPort) };
+  return {
+    kind,
+    nodes: parseAddresses('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES, DEFAULT_TOPOLOGY.clusterPort),
+    ...username,
+  };
 }
 
 /** The environment variables that describe `topology` (for a child process: the supervisor's invalidator). */
@@ -135,13 +150,17 @@ export function topologyEnv(topology: RedisTopology): Record<string, string> {
   const list = (addresses: RedisAddress[]) =>
     addresses.map((a) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`).join(',');
   if (topology.kind === 'single') return { REDIS_TOPOLOGY: 'single', REDIS_URL: topology.url };
-  if (topology.kind === 'cluster') return { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: list(topology.nodes) };
+  const user: Record<string, string> = topology.username ? { REDIS_USERNAME: topology.username } : {};
+  if (topology.kind === 'cluster') {
+    return { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: list(topology.nodes), ...user };
+  }
   return {
     REDIS_TOPOLOGY: 'sentinel',
     REDIS_SENTINELS: list(topology.sentinels),
     REDIS_SENTINEL_NAME: topology.name,
     ...(topology.sentinelPassword ? { REDIS_SENTINEL_PASSWORD: topology.sentinelPassword } : {}),
     ...(topology.db ? { REDIS_DB: String(topology.db) } : {}),
+    ...user,
   };
 }
 

@@ -3,6 +3,7 @@ export { StackError, type StackErrorCode } from './errors.ts';
 export { freePort, portFree, waitForPort } from './free-port.ts';
 export { type LocalStackOptions, type StartedLocalStack, startLocalStack } from './local-stack.ts';
 export { type PostgresServerOptions, type StartedPostgres, startPostgres } from './postgres-server.ts';
+export { applyNodeAuth, type NodeAuth, type NodeUser } from './redis-auth.ts';
 export { type RedisClusterOptions, type StartedRedisCluster, startRedisCluster } from './redis-cluster.ts';
 export {
   type SentinelTopologyOptions,

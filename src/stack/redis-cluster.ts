@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { findBinary } from './binaries.ts';
 import { StackError } from './errors.ts';
 import { portFree } from './free-port.ts';
+import { applyNodeAuth, type NodeAuth } from './redis-auth.ts';
 import { withRedis } from './redis-probe.ts';
 import { type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
@@ -17,6 +18,8 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** How long to wait for cluster_state:ok on every node. @default 30_000 */
   readyTimeoutMs?: number;
+  /** Passwords and ACL users of every node, applied over a connection once the cluster is up. @default none */
+  auth?: NodeAuth;
 }
 
 /** A Redis Cluster on loopback: private redis-servers on the repo's redis.conf with cluster mode on. */
@@ -46,9 +49,10 @@ async function clusterPort(taken: Set<number>): Promise<number> {
   throw new StackError('E_START_FAILED', 'no free port pair (port, port + 10000) for a cluster node');
 }
 
-const nodeInfo = (port: number, section: string): Promise<string> => withRedis(port, (c) => c.info(section));
-const clusterInfo = (port: number): Promise<string> =>
-  withRedis(port, async (c) => (await c.call('CLUSTER', 'INFO')) as string);
+const nodeInfo = (port: number, section: string, password?: string): Promise<string> =>
+  withRedis(port, (c) => c.info(section), password);
+const clusterInfo = (port: number, password?: string): Promise<string> =>
+  withRedis(port, async (c) => (await c.call('CLUSTER', 'INFO')) as string, password);
 
 /**
  * Starts `primaries × (1 + replicasPerPrimary)` nodes, joins them with `redis-cli --cluster create` and waits
@@ -63,11 +67,13 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
   };
   const taken = new Set<number>();
+  // the nodes' password once options.auth is applied (the probes then authenticate)
+  let password: string | undefined;
   const waitForOk = async (timeoutMs = options.readyTimeoutMs ?? 30_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const live = nodes.filter((n) => n.pid() !== undefined);
-      const states = await Promise.all(live.map((n) => clusterInfo(n.port).catch(() => '')));
+      const states = await Promise.all(live.map((n) => clusterInfo(n.port, password).catch(() => '')));
       if (states.every((s) => s.includes('cluster_state:ok'))) return;
       if (Date.now() > deadline) throw new StackError('E_START_TIMEOUT', `cluster not ok within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
@@ -112,11 +118,18 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     for (const node of nodes) {
       for (;;) {
-        const info = await nodeInfo(node.port, 'replication').catch(() => '');
+        const info = await nodeInfo(node.port, 'replication', password).catch(() => '');
         if (info.includes('role:master') || info.includes('master_link_status:up')) break;
         if (Date.now() > deadline) throw new StackError('E_START_TIMEOUT', `replica ${node.port} never synced`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    }
+    if (options.auth) {
+      await applyNodeAuth(
+        nodes.map((n) => n.port),
+        options.auth,
+      );
+      password = options.auth.password;
     }
   } catch (error) {
     await stop();
@@ -128,6 +141,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         const slots = await withRedis(
           node.port,
           async (c) => (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][],
+          password,
         );
         const port = slots.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
         const owner = nodes.find((n) => n.port === port);

@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StackError } from './errors.ts';
+import { applyNodeAuth, type NodeAuth } from './redis-auth.ts';
 import { withRedis } from './redis-probe.ts';
 import { REPOSITORY_REDIS_CONF, type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
@@ -16,6 +17,11 @@ export interface SentinelTopologyOptions {
   downAfterMs?: number;
   /** How long to wait for the replication links and for every Sentinel to see the whole topology. @default 20_000 */
   readyTimeoutMs?: number;
+  /**
+   * Passwords and ACL users of the data nodes, applied over a connection once the topology is up (Sentinels get
+   * `auth-pass`). @default none: open nodes
+   */
+  auth?: NodeAuth;
 }
 
 /** A primary, its replicas and a set of Sentinels on loopback, each a private redis-server on the repo's redis.conf. */
@@ -125,6 +131,13 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
         }),
       );
     }
+    if (options.auth) {
+      await applyNodeAuth(
+        nodes.map((n) => n.port),
+        options.auth,
+        { ports: sentinels.map((s) => s.port), masterName },
+      );
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -157,9 +170,8 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
         const now = await currentPrimary();
         if (now === previous) return undefined;
         // Promoted, and answering as a primary.
-        return (await withRedis(now.port, async (c) => (await c.info('replication')).includes('role:master')))
-          ? now
-          : undefined;
+        const role = await withRedis(now.port, (c) => c.info('replication'), options.auth?.password);
+        return role.includes('role:master') ? now : undefined;
       }),
     stop,
   };

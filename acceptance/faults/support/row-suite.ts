@@ -21,6 +21,14 @@ export function faultRowSuite(id: string): void {
   /** Where `mode` runs, or undefined after a SKIP with its reason. */
   const environment = (mode: FaultMode, skip: () => void): (() => Promise<FaultEnvironment>) | undefined => {
     const info = target();
+    if (info.kind === 'local' && info.redisTopology) {
+      // the row starts a one-server stack of its own whatever --topology says: proven by the single run
+      rec.note(
+        `single topology only; on ${info.redisTopology.kind} see ${info.redisTopology.kind === 'cluster' ? 'H2' : 'H1'}`,
+      );
+      skip();
+      return undefined;
+    }
     if (info.kind === 'local') return () => startLocalFaultEnvironment(fault, mode);
     if (info.kind !== 'external') {
       rec.note(

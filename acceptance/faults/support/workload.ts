@@ -9,6 +9,7 @@ import { Client, seg } from '../../support/http.ts';
 
 export interface RequestSample {
   at: number;
+  method: string;
   ms: number;
   status: number;
   cache: string | undefined;
@@ -96,10 +97,10 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     const at = Date.now();
     try {
       const reply = await client.send<{ settings?: { ctx_max_chat?: number } }>(method, path, body, REQUEST_TIMEOUT_MS);
-      samples.push({ at, ms: reply.ms, status: reply.status, cache: reply.cache });
+      samples.push({ at, method, ms: reply.ms, status: reply.status, cache: reply.cache });
       return reply;
     } catch {
-      samples.push({ at, ms: Date.now() - at, status: 0, cache: undefined });
+      samples.push({ at, method, ms: Date.now() - at, status: 0, cache: undefined });
       return undefined;
     }
   };

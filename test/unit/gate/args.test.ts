@@ -50,6 +50,9 @@ describe('parseArgs', () => {
     [['--redis-url', 'redis://:secret@h:6379'], /must not carry a password/],
     [['--redis-password', 'x'], /secrets never go on the command line/],
     [['--target', 'local', '--base-url', 'http://a'], /belong to --target external/],
+    [['--topology', 'replica'], /--topology must be one of single, sentinel, cluster, got "replica"/],
+    [['--topology', 'sentinel', '--target', 'external'], /not applicable to --target external/],
+    [['--topology', 'cluster', '--base-url', 'http://a'], /not applicable to --target external/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -64,7 +67,17 @@ describe('parseArgs', () => {
 
 describe('targetFromEnv', () => {
   test('local by default, not explicit', () => {
-    expect(targetFromEnv({})).toMatchObject({ kind: 'local', explicit: false });
+    expect(targetFromEnv({})).toMatchObject({ kind: 'local', explicit: false, topology: 'single' });
+  });
+  test('--topology reaches the target request; the environment alone is checked the same way', () => {
+    const env: NodeJS.ProcessEnv = {};
+    applyToEnv(parseArgs(['--topology', 'cluster']), env);
+    expect(env).toEqual({ ACCEPTANCE_TOPOLOGY: 'cluster' });
+    expect(targetFromEnv(env)).toMatchObject({ kind: 'local', topology: 'cluster' });
+    expect(() => targetFromEnv({ ACCEPTANCE_TOPOLOGY: 'ring' })).toThrow(/ACCEPTANCE_TOPOLOGY \(--topology\) must be/);
+    expect(() => targetFromEnv({ ACCEPTANCE_TOPOLOGY: 'sentinel', ACCEPTANCE_TARGET: 'external' })).toThrow(
+      /applies to the embedded local target only, not external/,
+    );
   });
   test('an unknown target is refused', () => {
     expect(() => targetFromEnv({ ACCEPTANCE_TARGET: 'k8s' })).toThrow(/ACCEPTANCE_TARGET must be one of/);
@@ -82,11 +95,15 @@ describe('cli main', () => {
     try {
       expect(await main(['--help'])).toBe(0);
       expect(await main(['--nope'])).toBe(2);
+      expect(await main(['--topology', 'ring'])).toBe(2);
+      expect(await main([], { ACCEPTANCE_TOPOLOGY: 'sentinel', ACCEPTANCE_TARGET: 'external' })).toBe(2);
     } finally {
       process.stdout.write = so;
       process.stderr.write = se;
     }
     expect(out.join('')).toContain('Usage: npm start');
     expect(err.join('')).toContain('gate: unknown option: --nope');
+    expect(err.join('')).toContain('gate: --topology must be one of single, sentinel, cluster, got "ring"');
+    expect(err.join('')).toContain('applies to the embedded local target only, not external');
   });
 });

@@ -30,6 +30,7 @@ describe('idOfFile', () => {
   test('maps criterion and regression files to their ids', () => {
     expect(idOfFile('/x/acceptance/03-settings-latency.test.ts')).toBe('03');
     expect(idOfFile('acceptance/regressions/r7-stale-set-race.test.ts')).toBe('R7');
+    expect(idOfFile('acceptance/topology/h1-sentinel-failover.test.ts')).toBe('H1');
     expect(idOfFile('acceptance/support/http.ts')).toBeUndefined();
   });
 });
@@ -150,6 +151,20 @@ describe('buildVerdict', () => {
     const skippedRegression = allPassing();
     skippedRegression.suites = skippedRegression.suites.map((s) => (s.id === 'R8' ? suite('R8', 'skipped') : s));
     expect(buildVerdict(skippedRegression).pass).toBe(true);
+  });
+  test('a topology row gates on its own topology only: H1 skipped on single is named, skipped on sentinel fails', () => {
+    const withH1 = (topology: string, state: 'passed' | 'skipped'): VerdictInput => {
+      const input = allPassing();
+      input.topology = topology;
+      input.suites = [...input.suites, suite('H1', state)];
+      input.records = [...input.records, record('H1', [], { notes: ['not applicable on topology single'] })];
+      return input;
+    };
+    const onSingle = buildVerdict(withH1('single', 'skipped'));
+    expect(onSingle.pass).toBe(true);
+    expect(onSingle.rows.find((r) => r.id === 'H1')).toMatchObject({ status: 'skip', kind: 'topology' });
+    expect(finalLine(onSingle)).toContain('H1 (not applicable on topology single)');
+    expect(buildVerdict(withH1('sentinel', 'skipped')).pass).toBe(false);
   });
   test('an unhandled error fails the gate even when every row passed (control: none → passes)', () => {
     const input = allPassing();

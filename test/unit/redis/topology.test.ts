@@ -69,6 +69,7 @@ describe('topologyFromEnv', () => {
       [{ REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: ' , ' }, 'REDIS_CLUSTER_NODES'],
       [{ REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'redis://n1:7000' }, 'REDIS_CLUSTER_NODES'],
       [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+      [{ REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'a:1', REDIS_USERNAME: 'app user' }, 'REDIS_USERNAME'],
     ];
     for (const [env, variable] of cases) {
       const error = failure(() => topologyFromEnv(env));
@@ -93,6 +94,8 @@ describe('topologyFromEnv', () => {
       { REDIS_TOPOLOGY: 'single', REDIS_URL: 'redis://h:1/0' },
       { REDIS_TOPOLOGY: 'sentinel', REDIS_SENTINELS: 'a:1,[::1]:2', REDIS_SENTINEL_NAME: 'n', REDIS_DB: '3' },
       { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'a:1,b:2' },
+      { REDIS_TOPOLOGY: 'cluster', REDIS_CLUSTER_NODES: 'a:1', REDIS_USERNAME: 'app' },
+      { REDIS_TOPOLOGY: 'sentinel', REDIS_SENTINELS: 'a:1', REDIS_USERNAME: 'app' },
     ]) {
       const topology = topologyFromEnv(env);
       expect(topology).toBeDefined();

@@ -1,0 +1,3 @@
+import { topologyRowSuite } from './support/row-suite.ts';
+
+topologyRowSuite('H2');

@@ -1,0 +1,128 @@
+/**
+ * The two tests of one topology row: guarded (invalidator + fence on: 0 stale reads, every cached entry equal to
+ * PostgreSQL, no 5xx, the cache back in use) and its control (both off: the failover must cost stale reads — the
+ * acknowledged invalidations replication lost). Only the local target on the row's topology runs them; anywhere
+ * else the row reads SKIP "not applicable" with the reason.
+ */
+import { describe, expect, test } from 'vitest';
+import { recorder } from '../../support/record.ts';
+import { target } from '../../support/target.ts';
+import { TOPOLOGY_ROWS } from '../index.ts';
+import { type FailoverFigures, formatFailover, runFailover } from './failover-run.ts';
+
+/** Topology + PostgreSQL + service start (slow on a loaded 2-core machine), the failover, 20 s of watching. */
+const ROW_TIMEOUT_MS = 420_000;
+
+export function topologyRowSuite(id: string): void {
+  const row = TOPOLOGY_ROWS.find((r) => r.id === id);
+  if (!row) throw new Error(`no topology row ${id}`);
+  const kind = row.topology as 'sentinel' | 'cluster';
+  const rec = recorder(id);
+  /** Why the row does not apply here, or undefined when it runs. */
+  const notApplicable = (): string | undefined => {
+    const info = target();
+    const running = info.redisTopology?.kind ?? 'single';
+    if (info.kind !== 'local') return `not applicable: ${id} starts its own ${kind} topology on the local target only`;
+    if (running !== kind) return `not applicable on topology ${running}: run npm start -- --topology ${kind}`;
+    return undefined;
+  };
+
+  describe(`${id} ${row.title}`, () => {
+    test(
+      'invalidator + fence on: 0 stale reads, 0 mismatching entries, no 5xx, the cache back in use',
+      async (ctx) => {
+        const reason = notApplicable();
+        if (reason) {
+          rec.note(reason);
+          ctx.skip();
+          return;
+        }
+        const f = await runFailover(kind, 'guarded');
+        console.log(`[topology-table] ${formatFailover(f)}`);
+        const ok = [
+          rec.figure('stale reads', f.stale, 'reads', '= 0', f.stale === 0),
+          rec.figure(
+            'cached entries differing from PostgreSQL',
+            f.entries.mismatches,
+            'entries',
+            '= 0',
+            f.entries.mismatches === 0,
+          ),
+          rec.figure('5xx responses', f.errors5xx, 'responses', '= 0', f.errors5xx === 0),
+          rec.figure(
+            'cache back in use (kill → every user served through it)',
+            f.cacheBackMs,
+            'ms',
+            '>= 0',
+            f.cacheBackMs >= 0,
+          ),
+        ];
+        rec.headline('stale reads');
+        figures(rec, f);
+        expect(ok, formatFailover(f)).toEqual([true, true, true, true]);
+      },
+      ROW_TIMEOUT_MS,
+    );
+
+    test(
+      'control: the same failover with invalidator and fence off serves lost invalidations',
+      async (ctx) => {
+        if (notApplicable()) {
+          ctx.skip();
+          return;
+        }
+        const f = await runFailover(kind, 'control');
+        console.log(`[topology-table] ${formatFailover(f)}`);
+        rec.note(`control: ${formatFailover(f)}`);
+        const caught = f.stale + f.entries.mismatches;
+        expect(
+          rec.figure(
+            'control (invalidator and fence off): stale reads + mismatching entries',
+            caught,
+            '',
+            '> 0',
+            caught > 0,
+          ),
+          formatFailover(f),
+        ).toBe(true);
+      },
+      ROW_TIMEOUT_MS,
+    );
+
+    // A measurement, not a check (TOPOLOGY_ROW_REPLICA_WAIT_OFF=1): the invalidator on but acknowledging WAL without
+    // waiting for the replicas — a promoted replica behind the slot is then emptied (safe, cold) rather than replayed.
+    if (process.env.TOPOLOGY_ROW_REPLICA_WAIT_OFF === '1') {
+      test(
+        'measured: invalidator + fence on, replica wait off (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off)',
+        async (ctx) => {
+          if (notApplicable()) {
+            ctx.skip();
+            return;
+          }
+          const f = await runFailover(kind, 'replica-wait-off');
+          console.log(`[topology-table] ${formatFailover(f)}`);
+          rec.note(`replica wait off: ${formatFailover(f)}`);
+        },
+        ROW_TIMEOUT_MS,
+      );
+    }
+  });
+}
+
+function figures(rec: ReturnType<typeof recorder>, f: FailoverFigures): void {
+  rec.figure('failover (kill → another node primary)', Math.round(f.failoverMs / 100) / 10, 's', '', null);
+  rec.figure(
+    'writes succeed again (kill → first chat message answered 200)',
+    Math.round(f.writesBackMs / 100) / 10,
+    's',
+    '',
+    null,
+  );
+  rec.figure('chat messages failed before that', f.failedWrites, '', '', null);
+  rec.figure('requests from the kill on', f.requests, '', '', null);
+  rec.figure('requests without an answer', f.unanswered, '', '', null);
+  rec.figure('chat messages from the kill on (failed)', `${f.chatMessages} (${f.chatFailed})`, '', '', null);
+  rec.figure('cached entries compared', f.entries.compared, 'entries', '', null);
+  if (f.entries.examples.length > 0) rec.note(`mismatching entries: ${f.entries.examples.join(', ')}`);
+  if (f.staleExamples.length > 0) rec.note(`stale reads: ${f.staleExamples.join('; ')}`);
+}
