@@ -31,6 +31,34 @@ const MARK = 'acceptance-probe';
 export const NOT_FROM_CACHE = 'reads were not served from the cache';
 
 /**
+ * MONITOR on a connection of its own, with an error listener from its first moment, closed again when MONITOR is not
+ * confirmed within 5 s. ioredis' `monitor()` leaves a connection whose MONITOR failed reconnecting with no error
+ * listener; when it later received monitor lines in a state it did not expect, its "Command queue state error" was an
+ * unhandled error that failed a gate run (the run row, in a matrix column at load 12).
+ */
+async function openMonitor(server: Redis): Promise<Redis> {
+  const monitor = server.duplicate({ monitor: true, lazyConnect: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('MONITOR was not confirmed within 5 s')), 5_000);
+      monitor.once('monitoring', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      monitor.on('error', (error: Error) => {
+        clearTimeout(timer);
+        reject(error); // a no-op once settled: the listener stays, so no later error is unhandled
+      });
+      monitor.connect().catch(() => {}); // an error of the connection reaches the listener above
+    });
+    return monitor;
+  } catch (error) {
+    monitor.disconnect();
+    throw error;
+  }
+}
+
+/**
  * A key as MONITOR prints it (Redis's sdscatrepr: non-printable bytes — every byte of a non-ASCII name — as `\xNN`,
  * `\\`, `\n` …; ioredis only turns `\"` back into `"`), so keys such as `char_profile:7:李白` can be found.
  */
@@ -82,7 +110,7 @@ export class CacheReadProbe {
     for (let attempt = 0; attempt < 2; attempt++) {
       const opened: { server: Redis; monitor: Redis }[] = [];
       try {
-        for (const server of servers) opened.push({ server, monitor: await server.monitor() });
+        for (const server of servers) opened.push({ server, monitor: await openMonitor(server) });
         return new CacheReadProbe(admin, opened);
       } catch (e) {
         for (const { monitor } of opened) monitor.disconnect();
