@@ -37,7 +37,9 @@ export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> =
   'names-in-keys': { fails: ['R5'] },
   'list-miss-leak': { fails: ['R9'], mayFail: ['05', '06'] },
   'per-worker-tasks': { fails: ['R10'] },
-  'no-profile-cache': { fails: ['04'], mayFail: ['09'] },
+  // 06: its control (a twin with a 1 s profile TTL) cannot fall below 90 % when no profile is cached, so the row cannot
+  // prove its figure; 07: the profile paths' reads are, truly, not served from the cache (both seen in the matrix run)
+  'no-profile-cache': { fails: ['04'], mayFail: ['06', '07', '09'] },
 };
 
 /** The judged rows of the matrix: criteria and regressions (not audit/load/module rows). */
