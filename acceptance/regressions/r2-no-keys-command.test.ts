@@ -2,7 +2,8 @@
  * FastNPC defect 2: delete_pattern used KEYS, which blocks Redis on a large keyspace. Counted by Redis itself (INFO
  * commandstats): where the admin route answers, `POST /admin/cache/clear?pattern=char_list:*` must run SCAN and
  * never KEYS; either way, no KEYS call may have reached the server since it started (the harness itself never sends
- * KEYS), which covers every write path the gate ran before this row.
+ * KEYS), which covers every write path the gate ran before this row. Where the route does not answer 200 and no KEYS
+ * call was seen, the row is not measurable: the pattern delete itself never ran.
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { recorder } from '../support/record.ts';
@@ -14,7 +15,7 @@ const redis = adminRedis();
 afterAll(() => redis.quit());
 
 describe('R2 pattern delete without KEYS', () => {
-  test('no KEYS call reaches Redis; the admin pattern delete scans', async () => {
+  test('no KEYS call reaches Redis; the admin pattern delete scans', async (ctx) => {
     const { client } = await userSession(4);
     await client.get('/api/characters'); // at least one char_list entry exists
     const keysBefore = await commandCalls(redis, 'keys');
@@ -51,8 +52,15 @@ describe('R2 pattern delete without KEYS', () => {
         '>= 1',
         scanAfter > scanBefore,
       );
+    } else if (noKeysEver) {
+      // 0 KEYS calls proves nothing about a pattern delete that never ran (the real FastNPC's KEYS-based
+      // delete_pattern sits behind an admin route that answers 403: R2 passed it)
+      rec.notMeasurable(
+        `the admin pattern delete answered ${routeStatus}, so the app's pattern delete could not be run; 0 KEYS calls so far`,
+      );
+      return ctx.skip();
     } else {
-      rec.note(`the admin pattern delete answered ${routeStatus}: judged on the server-wide KEYS count only`);
+      rec.note(`the admin pattern delete answered ${routeStatus}: KEYS calls reached Redis all the same`);
     }
     expect(noKeysEver && scanned).toBe(true);
   });
