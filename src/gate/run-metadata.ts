@@ -44,6 +44,15 @@ export function startMetadata(
   };
 }
 
+/**
+ * The harness's own checkout as git sees it (HEAD and the tracked files' changes). Read at the start and the end of a
+ * run: a checkout that changed in between ran two versions of the suites (a file loaded late gets the new code
+ * beside the old), and its failures may be the harness's, not the target's.
+ */
+export function checkoutState(root: string): string {
+  return `${git(root, ['rev-parse', 'HEAD'])}\n${git(root, ['status', '--porcelain', '--untracked-files=no'])}`;
+}
+
 /** redis_version from INFO server, or why it could not be read. */
 export async function redisVersion(url: string, password: string | undefined): Promise<string> {
   const client = new Redis(url, {

@@ -15,7 +15,14 @@ import { discardRunDir, publishRunDir, type RunDir } from './reports/run-dir.ts'
 import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
 import { type AuditCheck, runAudit } from './run-audit.ts';
 import { runLoad } from './run-load.ts';
-import { endLoad, postgresVersion, type RunMetadata, redisVersion, startMetadata } from './run-metadata.ts';
+import {
+  checkoutState,
+  endLoad,
+  postgresVersion,
+  type RunMetadata,
+  redisVersion,
+  startMetadata,
+} from './run-metadata.ts';
 import type { Selection } from './selection.ts';
 import { type AuditOutcome, buildVerdict, type LoadOutcome, type SuiteResult, type Verdict } from './verdict.ts';
 
@@ -44,6 +51,7 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   steps.env.ACCEPTANCE_REPORTS_DIR = records;
   clearRecords(records);
   const start = startMetadata(REPOSITORY_ROOT);
+  const checkoutAtStart = checkoutState(REPOSITORY_ROOT);
 
   let target: StartedTarget | undefined;
   let interrupted = false;
@@ -126,6 +134,7 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     acceptanceRan: selection.acceptance,
     suites,
     unhandledErrors,
+    checkoutChanged: checkoutState(REPOSITORY_ROOT) !== checkoutAtStart,
     records: recorded,
     load,
     selection: selection.ids,

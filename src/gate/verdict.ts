@@ -167,6 +167,8 @@ export interface VerdictInput {
   suites: SuiteResult[];
   /** Errors vitest caught outside any test; any one fails the gate. */
   unhandledErrors: string[];
+  /** The harness's checkout (HEAD or tracked files) changed during the run: its verdicts may mix two versions. */
+  checkoutChanged?: boolean;
   records: CriterionRecord[];
   /** undefined when the load step was not selected. */
   load?: LoadOutcome;
@@ -186,6 +188,11 @@ export function judgeRun(input: VerdictInput, knownIds: ReadonlySet<string>): Ve
       `${input.unhandledErrors.length} unhandled error(s): ${firstLine(input.unhandledErrors[0], 'unhandled error')}`,
     );
   }
+  if (input.checkoutChanged) {
+    problems.push(
+      "the harness's checkout changed during the run (git HEAD or tracked files): run again on a fixed checkout",
+    );
+  }
   if (input.suites.length === 0) problems.push('the acceptance run reported no suite result');
   for (const suite of input.suites) {
     if (!knownIds.has(suite.id) && suite.state === 'failed') {
@@ -195,7 +202,7 @@ export function judgeRun(input: VerdictInput, knownIds: ReadonlySet<string>): Ve
   return {
     id: 'run',
     kind: 'run',
-    title: 'Acceptance run: every file loaded, no unhandled error',
+    title: 'Acceptance run: every file loaded, no unhandled error, the checkout unchanged',
     figure: `${input.suites.length} files, ${input.unhandledErrors.length} unhandled`,
     bound: '0 unhandled',
     status: problems.length ? 'fail' : 'pass',

@@ -175,6 +175,15 @@ describe('buildVerdict', () => {
     expect(verdict.rows.find((r) => r.id === 'run')?.detail).toContain('1 unhandled error(s): Error: late rejection');
     expect(finalLine(verdict)).toMatch(/^GATE FAILED: run/);
   });
+  test("a checkout changed during the run fails the run row (a harness crash must not read as the target's FAIL)", () => {
+    const input = allPassing();
+    input.checkoutChanged = false;
+    expect(buildVerdict(input).pass).toBe(true);
+    input.checkoutChanged = true;
+    const verdict = buildVerdict(input);
+    expect(verdict.pass).toBe(false);
+    expect(verdict.rows.find((r) => r.id === 'run')?.detail).toContain("the harness's checkout changed during the run");
+  });
   test('no suite results at all fails, even with passing records', () => {
     const input = allPassing();
     input.suites = [];
