@@ -85,6 +85,23 @@ describe('Redis Cluster on loopback (three primaries, one replica each)', () => 
 
       const slot = Number(await client.cluster('KEYSLOT', 'k7'));
       const owner = await cluster.primaryOf(slot);
+      // replication is asynchronous: kill the owner only once its replica holds k7 (else the promoted replica
+      // rightly has no k7 — CI failed so once: "expected null to be '7'")
+      await retry('k7 on the owner and its replica', 10_000, async () => {
+        let holders = 0;
+        for (const node of cluster.nodes) {
+          const direct = new Redis(node.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+          direct.on('error', () => {});
+          try {
+            await direct.connect();
+            await direct.call('READONLY');
+            if ((await direct.get('k7').catch(() => null)) === '7') holders += 1;
+          } finally {
+            direct.disconnect();
+          }
+        }
+        expect(holders).toBe(2);
+      });
       await owner.kill();
       const promoted = await cluster.waitForFailover(slot, owner);
       expect(promoted).not.toBe(owner);
