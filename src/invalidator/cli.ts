@@ -10,10 +10,19 @@ transaction affects, restore-aware (see docs/invalidation.md). PostgreSQL needs 
 Prefer the environment for credentials (argv is visible to every user of the host):
   DATABASE_URL, REDIS_URL, REDIS_PASSWORD (never logged), CACHE_NAMESPACE.
 Beyond one Redis: REDIS_TOPOLOGY=sentinel with REDIS_SENTINELS=host:port,… REDIS_SENTINEL_NAME (fastnpc)
-REDIS_SENTINEL_PASSWORD, or REDIS_TOPOLOGY=cluster with REDIS_CLUSTER_NODES=host:port,… (docs/topology.md).`;
+REDIS_SENTINEL_PASSWORD, or REDIS_TOPOLOGY=cluster with REDIS_CLUSTER_NODES=host:port,… (docs/topology.md).
+Controls of the failover tests only (default on): FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off,
+FASTNPC_INVALIDATOR_REPLAY=off (docs/topology.md).`;
 
 /** Reason for exit code 2 (bad usage). */
 class UsageError extends Error {}
+
+/** An on/off switch of the environment (unset: on); anything else is a usage error, not silently on. */
+function onOff(name: string): 'on' | 'off' {
+  const raw = (process.env[name] ?? 'on').toLowerCase();
+  if (raw !== 'on' && raw !== 'off') throw new UsageError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+  return raw;
+}
 
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
@@ -60,7 +69,8 @@ async function main(): Promise<void> {
   const invalidator = startInvalidator({
     databaseUrl,
     redis: topology,
-    ...(process.env.FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS === 'off' ? { waitForReplicas: false } : {}),
+    ...(onOff('FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS') === 'off' ? { waitForReplicas: false } : {}),
+    ...(onOff('FASTNPC_INVALIDATOR_REPLAY') === 'off' ? { replay: false } : {}),
     ...(process.env.REDIS_PASSWORD ? { redisPassword: process.env.REDIS_PASSWORD } : {}),
     profile,
     namespace,

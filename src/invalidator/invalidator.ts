@@ -11,7 +11,7 @@ import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
 import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
 import { keysFor, type Profile } from './profiles.ts';
 import { ReplicationWatch } from './replicated.ts';
-import { ensureSlot, readSlot, slotName } from './slot.ts';
+import { advanceSlotToNow, ensureSlot, readSlot, slotName } from './slot.ts';
 
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
@@ -47,6 +47,13 @@ export interface InvalidatorOptions {
    * control of the failover tests (the design before issue 14). @default true
    */
   waitForReplicas?: boolean;
+  /**
+   * Replay, when a session starts, the commits the slot holds past its acknowledged position (after a failover or a
+   * restart: the deletions the Redis behind the connection may have lost). `false` is a naive invalidator that
+   * resumes from the live stream — the slot advanced to now, the marker set to it, the commits in between skipped —
+   * and exists only as the control of the failover tests and rows (`FASTNPC_INVALIDATOR_REPLAY=off`). @default true
+   */
+  replay?: boolean;
   /** Kept out of the URL and out of every log line. */
   redisPassword?: string;
   profile: Profile;
@@ -172,6 +179,15 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     // One invalidator per namespace streams; another one (a second service on the same database) waits as a
     // standby and never touches the marker, or the two would keep voiding each other's sessions.
     if (state.active) throw new SlotBusy(`replication slot ${slot} is in use by another invalidator`);
+    if (options.replay === false) {
+      const skipped = await advanceSlotToNow(pool, slot);
+      state = await readSlot(pool, slot);
+      await redis.hset(marker, 'lsn', sortableLsn(parseLsn(state.confirmedFlushLsn ?? '0/0')));
+      logger.warn('replay off (control): the commits past the slot position skipped, not applied', {
+        from: skipped.from,
+        to: skipped.to,
+      });
+    }
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');
     guard();

@@ -69,3 +69,16 @@ export async function ensureSlot(db: pg.Pool, slot: string, publication: string,
   await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
   return true;
 }
+
+/**
+ * Moves the slot to the current end of the WAL without decoding anything for the caller: the commits in between
+ * are never delivered. Only the replay-off control uses it (a naive invalidator resuming from the live stream).
+ */
+export async function advanceSlotToNow(db: pg.Pool, slot: string): Promise<{ from: string | null; to: string }> {
+  const before = await readSlot(db, slot);
+  const { rows } = await db.query<{ end_lsn: string }>(
+    'SELECT end_lsn::text FROM pg_replication_slot_advance($1, pg_current_wal_lsn())',
+    [slot],
+  );
+  return { from: before.confirmedFlushLsn, to: rows[0]?.end_lsn ?? '0/0' };
+}

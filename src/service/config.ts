@@ -107,6 +107,21 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
   return value;
 }
 
+/**
+ * The invalidator's control switches (on | off, default on), read by its process: checked here too so a typo stops
+ * the service at start instead of the supervised invalidator exiting 2 again and again. `off` emulates the design
+ * without the replica wait or the replay (the failover tests' controls), refused in production.
+ */
+export const INVALIDATOR_CONTROLS = ['FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS', 'FASTNPC_INVALIDATOR_REPLAY'] as const;
+
+function checkInvalidatorControls(env: NodeJS.ProcessEnv, production: boolean): void {
+  for (const name of INVALIDATOR_CONTROLS) {
+    const raw = (env[name] ?? 'on').toLowerCase();
+    if (raw !== 'on' && raw !== 'off') throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
+    if (raw === 'off' && production) throw new ConfigError(`${name}=off is a test control; refused in production`);
+  }
+}
+
 /** Reads the worker configuration; throws ConfigError naming the variable to fix. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const production = env.NODE_ENV === 'production';
@@ -135,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   const skipRaw = (env.FASTNPC_TEST_SKIP_INVALIDATION ?? '').trim();
   if (skipRaw && production)
     throw new ConfigError('FASTNPC_TEST_SKIP_INVALIDATION is a test seam; refused in production');
+  checkInvalidatorControls(env, production);
   const skip = new Set<string>();
   for (const name of skipRaw
     .split(',')

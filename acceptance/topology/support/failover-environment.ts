@@ -12,10 +12,12 @@ import { type StartedLocalStack, type StartedRedisServer, startLocalStack } from
 import { type LocalRedis, startLocalRedis } from '../../target/local-redis.ts';
 
 /**
- * guarded: invalidator + fence on; control: both off; replica-wait-off: invalidator + fence on but the invalidator
- * acknowledges WAL without waiting for the replicas (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off) — a measurement.
+ * guarded: invalidator + fence on; control: both off; replay-off: invalidator + fence on, but a new session skips
+ * the commits past the slot position instead of replaying them (FASTNPC_INVALIDATOR_REPLAY=off) — the second
+ * control; replica-wait-off: invalidator + fence on but the invalidator acknowledges WAL without waiting for the
+ * replicas (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off) — a measurement.
  */
-export type FailoverMode = 'guarded' | 'control' | 'replica-wait-off';
+export type FailoverMode = 'guarded' | 'control' | 'replay-off' | 'replica-wait-off';
 
 /** A 2-core machine shared with other suites can take over a minute to start the service. */
 const START_TIMEOUT_MS = 150_000;
@@ -43,6 +45,7 @@ function serviceEnv(mode: FailoverMode): NodeJS.ProcessEnv {
     LOG_LEVEL: process.env.FAULT_SERVICE_LOG ? 'warn' : 'fatal',
     FASTNPC_INVALIDATOR: mode === 'control' ? 'off' : 'on',
     ...(mode === 'replica-wait-off' ? { FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS: 'off' } : {}),
+    ...(mode === 'replay-off' ? { FASTNPC_INVALIDATOR_REPLAY: 'off' } : {}),
     // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
     CACHE_COMMAND_TIMEOUT_MS: '250',
     FASTNPC_SECRET: randomBytes(32).toString('hex'),

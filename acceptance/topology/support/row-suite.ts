@@ -1,7 +1,8 @@
 /**
- * The two tests of one topology row: guarded (invalidator + fence on: 0 stale reads, every cached entry equal to
- * PostgreSQL, no 5xx, the cache back in use) and its control (both off: the failover must cost stale reads — the
- * acknowledged invalidations replication lost). Only the local target on the row's topology runs them; anywhere
+ * The three tests of one topology row: guarded (invalidator + fence on: 0 stale reads, every cached entry equal to
+ * PostgreSQL, no 5xx, the cache back in use) and its two controls, each of which must show stale reads or entries
+ * — the acknowledged invalidations replication lost: invalidator and fence off (the plan's design), and both on
+ * with the invalidator's replay off (a new session resumes from the live stream: proves the replay is what holds). Only the local target on the row's topology runs them; anywhere
  * else the row reads SKIP "not applicable" with the reason.
  */
 import { describe, expect, test } from 'vitest';
@@ -78,6 +79,31 @@ export function topologyRowSuite(id: string): void {
         expect(
           rec.figure(
             'control (invalidator and fence off): stale reads + mismatching entries',
+            caught,
+            '',
+            '> 0',
+            caught > 0,
+          ),
+          formatFailover(f),
+        ).toBe(true);
+      },
+      ROW_TIMEOUT_MS,
+    );
+
+    test(
+      'control: the same failover with invalidator and fence on but the replay off serves lost invalidations',
+      async (ctx) => {
+        if (notApplicable()) {
+          ctx.skip();
+          return;
+        }
+        const f = await runFailover(kind, 'replay-off');
+        console.log(`[topology-table] ${formatFailover(f)}`);
+        rec.note(`control, replay off: ${formatFailover(f)}`);
+        const caught = f.stale + f.entries.mismatches;
+        expect(
+          rec.figure(
+            'control (replay off: FASTNPC_INVALIDATOR_REPLAY=off): stale reads + mismatching entries',
             caught,
             '',
             '> 0',

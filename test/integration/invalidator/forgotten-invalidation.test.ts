@@ -64,6 +64,18 @@ describe('npm run invalidator closes a forgotten invalidation', () => {
     expect(child.status).toBe(2);
     expect(child.stderr).toMatch(/--profile must be one of plan, reference/);
     expect(child.stderr).not.toMatch(/\n\s+at /);
+    // a misspelt control switch is refused, not read as on
+    const typo = spawnSync(process.execPath, ['--import', 'tsx', CLI], {
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        REDIS_URL: stack.redisUrl,
+        FASTNPC_INVALIDATOR_REPLAY: 'of',
+      },
+      encoding: 'utf8',
+    });
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/FASTNPC_INVALIDATOR_REPLAY must be on or off, got "of"/);
   });
 
   it('control: without the invalidator, worker 2 keeps serving the old profile', async () => {

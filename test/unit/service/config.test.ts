@@ -72,6 +72,16 @@ describe('loadConfig', () => {
       }),
     ).toThrow(/refused in production/);
   });
+
+  it("the invalidator's control switches take on/off only and off is refused in production", () => {
+    for (const name of ['FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS', 'FASTNPC_INVALIDATOR_REPLAY']) {
+      expect(() => loadConfig({ ...base, [name]: 'off' })).not.toThrow();
+      expect(() => loadConfig({ ...base, [name]: 'of' })).toThrow(`${name} must be on or off, got "of"`);
+      const production = { ...base, NODE_ENV: 'production', FASTNPC_SECRET: 's'.repeat(32) };
+      expect(() => loadConfig({ ...production, [name]: 'on' })).not.toThrow();
+      expect(() => loadConfig({ ...production, [name]: 'off' })).toThrow(`${name}=off is a test control`);
+    }
+  });
 });
 
 describe('runPrimary', () => {
