@@ -20,7 +20,13 @@ export function adminRedisOf(t: TargetInfo): RedisClient {
   const common = { password: t.redisPassword, maxRetriesPerRequest: 2, connectTimeout: 2_000 };
   const topology = t.redisTopology;
   if (topology?.kind === 'sentinel') {
-    return new Redis({ ...common, sentinels: topology.sentinels, name: topology.name, role: 'master' });
+    return new Redis({
+      ...common,
+      sentinels: topology.sentinels,
+      name: topology.name,
+      role: 'master',
+      ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
+    });
   }
   if (topology?.kind === 'cluster') {
     return new Cluster(topology.nodes, { redisOptions: common, slotsRefreshInterval: 2_000 });

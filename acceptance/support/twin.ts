@@ -46,6 +46,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin | undefined>
     REDIS_TOPOLOGY: _topology,
     REDIS_SENTINELS: _sentinels,
     REDIS_SENTINEL_NAME: _name,
+    REDIS_SENTINEL_PASSWORD: _sentinelPassword,
     REDIS_CLUSTER_NODES: _nodes,
     REDIS_USERNAME: _user,
     ...base

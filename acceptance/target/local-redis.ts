@@ -2,9 +2,11 @@
  * The local target's Redis on the requested topology, with the same auth everywhere: an admin password (the
  * `default` user's `requirepass`, also `masterauth` for replication) and the app's ACL user limited to its
  * namespace, applied over a connection — never argv. `single`: one redis-server on the repository's redis.conf;
- * `sentinel`: a primary, one replica and three Sentinels; `cluster`: 3 primaries × 1 replica. On a topology the ACL
- * user exists on every node, replicas included, so it survives a promotion.
+ * `sentinel`: a primary, one replica and three Sentinels with a password of their own (as provisioning sets them up);
+ * `cluster`: 3 primaries × 1 replica. On a topology the ACL user exists on every node, replicas included, so it
+ * survives a promotion.
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { appAclRules } from '../../provisioning/lib/acl.ts';
 import type { RedisTopology, TopologyKind } from '../../src/redis/topology.ts';
@@ -76,13 +78,19 @@ export async function startLocalRedis(
   if (kind === 'sentinel') {
     // down-after 5 s: R6 pauses the primary for 2.5 s on purpose (CLIENT PAUSE ALL holds the Sentinels' PINGs too),
     // which must not turn into a failover in the middle of the gate; H1 fails over on a topology of its own
-    const topology = await startSentinelTopology({ auth, downAfterMs: options.sentinelDownAfterMs ?? 5_000 });
+    const sentinelPassword = randomBytes(18).toString('base64url');
+    const topology = await startSentinelTopology({
+      auth,
+      sentinelPassword,
+      downAfterMs: options.sentinelDownAfterMs ?? 5_000,
+    });
     try {
       const primary = await topology.currentPrimary();
       const base: RedisTopology = {
         kind: 'sentinel',
         sentinels: [...topology.sentinelAddresses],
         name: topology.masterName,
+        sentinelPassword,
       };
       return {
         kind,

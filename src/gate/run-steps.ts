@@ -90,7 +90,12 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
       return { kind: 'unreachable', message: `the ${request.kind} target did not start: ${message}` };
     }
     const info = target.info;
-    redactor.add(info.redisPassword, info.admin?.password, ...info.users.map((u) => u.password));
+    redactor.add(
+      info.redisPassword,
+      info.redisTopology?.kind === 'sentinel' ? info.redisTopology.sentinelPassword : undefined,
+      info.admin?.password,
+      ...info.users.map((u) => u.password),
+    );
     const topology = info.redisTopology ? `/${info.redisTopology.kind}` : '';
     targetName = `${info.kind}${topology} (${info.baseUrl})`;
     versions = {

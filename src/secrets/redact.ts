@@ -1,7 +1,7 @@
 /**
  * Secrets never reach stdout, stderr, logs or reports: passwords inside any URL are masked ("http://user:***@host"),
- * and every known secret value (REDIS_PASSWORD, the admin and seed passwords, passwords of the target's URLs, the
- * embedded target's generated passwords) is replaced by "***" wherever it appears.
+ * and every known secret value (REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD, the admin and seed passwords, passwords of
+ * the target's URLs, the embedded target's generated passwords) is replaced by "***" wherever it appears.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +16,13 @@ export function maskUrlCredentials(text: string): string {
 }
 
 /** Environment variables that hold a secret, or a URL that may carry one. */
-export const SECRET_VARIABLES = ['REDIS_PASSWORD', 'FASTNPC_ADMIN_PASSWORD', 'SEED_PASSWORD', 'FASTNPC_SECRET'];
+export const SECRET_VARIABLES = [
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+  'FASTNPC_ADMIN_PASSWORD',
+  'SEED_PASSWORD',
+  'FASTNPC_SECRET',
+];
 export const URL_VARIABLES = ['BASE_URL', 'WORKER1_URL', 'WORKER2_URL', 'REDIS_URL', 'DATABASE_URL'];
 
 function urlPassword(value: string | undefined): string[] {

@@ -23,15 +23,22 @@ export interface NodeAuth {
   users?: NodeUser[];
 }
 
-/** Applies `auth` to the data nodes on `ports` (still without a password), Sentinels on `sentinelPorts` first. */
+/**
+ * Applies `auth` to the data nodes on `ports` (still without a password), Sentinels on `sentinels.ports` first
+ * (reached with `sentinels.password`, their own, when they have one).
+ */
 export async function applyNodeAuth(
   ports: readonly number[],
   auth: NodeAuth,
-  sentinels: { ports: readonly number[]; masterName: string } | undefined = undefined,
+  sentinels: { ports: readonly number[]; masterName: string; password?: string | undefined } | undefined = undefined,
 ): Promise<void> {
   for (const port of ports) await withRedis(port, (c) => c.config('SET', 'masterauth', auth.password));
   for (const port of sentinels?.ports ?? []) {
-    await withRedis(port, (c) => c.call('SENTINEL', 'SET', sentinels!.masterName, 'auth-pass', auth.password));
+    await withRedis(
+      port,
+      (c) => c.call('SENTINEL', 'SET', sentinels!.masterName, 'auth-pass', auth.password),
+      sentinels?.password,
+    );
   }
   for (const port of ports) {
     await withRedis(port, async (c) => {

@@ -22,6 +22,11 @@ export interface SentinelTopologyOptions {
    * `auth-pass`). @default none: open nodes
    */
   auth?: NodeAuth;
+  /**
+   * The Sentinels' own password: `requirepass` and `sentinel sentinel-pass` (they authenticate to each other with
+   * it) in each Sentinel's config file — in a private directory removed on stop, never argv. @default none: open
+   */
+  sentinelPassword?: string;
 }
 
 /** A primary, its replicas and a set of Sentinels on loopback, each a private redis-server on the repo's redis.conf. */
@@ -32,11 +37,18 @@ export interface StartedSentinelTopology {
   readonly sentinels: readonly StartedRedisServer[];
   /** `[{ host, port }]` of the Sentinels, as ioredis' `sentinels` option takes them. */
   readonly sentinelAddresses: ReadonlyArray<{ host: string; port: number }>;
+  /** The Sentinels' password (`sentinelPassword` of the options), for clients that ask them; never logged. */
+  readonly sentinelPassword?: string;
   /** The data node Sentinel names as primary now. */
   currentPrimary(): Promise<StartedRedisServer>;
   /** Waits until Sentinel names a primary other than `previous` (a failover finished); returns it. */
   waitForFailover(previous: StartedRedisServer, timeoutMs?: number): Promise<StartedRedisServer>;
   stop(): Promise<void>;
+}
+
+/** A value as a redis.conf string: quoted, `\` and `"` escaped (a password may hold spaces or quotes). */
+function configString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -68,6 +80,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   const downAfterMs = options.downAfterMs ?? 1_000;
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const quorum = Math.floor(sentinelCount / 2) + 1;
+  const sentinelPassword = options.sentinelPassword;
   const nodes: StartedRedisServer[] = [];
   const sentinels: StartedRedisServer[] = [];
   const confDirs: string[] = [];
@@ -108,8 +121,15 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
           `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
           `sentinel failover-timeout ${masterName} ${Math.max(5_000, downAfterMs * 5)}`,
           `sentinel parallel-syncs ${masterName} 1`,
+          ...(sentinelPassword === undefined
+            ? []
+            : [
+                `requirepass ${configString(sentinelPassword)}`,
+                `sentinel sentinel-pass ${configString(sentinelPassword)}`,
+              ]),
           '',
         ].join('\n'),
+        { mode: 0o600 },
       );
       sentinels.push(await startRedisServer({ configFile: confFile, extraArgs: ['--sentinel'] }));
     }
@@ -122,20 +142,24 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     }
     for (const sentinel of sentinels) {
       await until(`Sentinel 127.0.0.1:${sentinel.port} seeing the whole topology`, readyTimeoutMs, () =>
-        withRedis(sentinel.port, async (c) => {
-          const master = (await c.call('SENTINEL', 'MASTER', masterName)) as string[];
-          const field = (name: string) => Number(master[master.indexOf(name) + 1]);
-          return field('num-slaves') >= replicaCount && field('num-other-sentinels') >= sentinelCount - 1
-            ? true
-            : undefined;
-        }),
+        withRedis(
+          sentinel.port,
+          async (c) => {
+            const master = (await c.call('SENTINEL', 'MASTER', masterName)) as string[];
+            const field = (name: string) => Number(master[master.indexOf(name) + 1]);
+            return field('num-slaves') >= replicaCount && field('num-other-sentinels') >= sentinelCount - 1
+              ? true
+              : undefined;
+          },
+          sentinelPassword,
+        ),
       );
     }
     if (options.auth) {
       await applyNodeAuth(
         nodes.map((n) => n.port),
         options.auth,
-        { ports: sentinels.map((s) => s.port), masterName },
+        { ports: sentinels.map((s) => s.port), masterName, password: sentinelPassword },
       );
     }
   } catch (error) {
@@ -149,6 +173,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
         const [, port] = await withRedis(
           sentinel.port,
           async (c) => (await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as [string, string],
+          sentinelPassword,
         );
         const node = nodes.find((n) => n.port === Number(port));
         if (node) return node;
@@ -164,6 +189,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
     nodes,
     sentinels,
     sentinelAddresses: sentinels.map((s) => ({ host: s.host, port: s.port })),
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
     currentPrimary,
     waitForFailover: (previous, timeoutMs = 30_000) =>
       until(`a failover away from 127.0.0.1:${previous.port}`, timeoutMs, async () => {

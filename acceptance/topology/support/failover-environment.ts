@@ -104,6 +104,7 @@ export async function startFailoverEnvironment(
       return new Redis({
         sentinels: topology.sentinels,
         name: topology.name,
+        ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
         role: 'master',
         password: adminPassword,
         maxRetriesPerRequest: 2,

@@ -53,6 +53,31 @@ describe('the local target on a Redis topology', () => {
       await anonymous.connect();
       await expect(anonymous.get('fastnpc:x')).rejects.toThrow(/NOAUTH/);
       anonymous.disconnect();
+      // the Sentinels have a password of their own (the service above found the primary through them with it):
+      // without it a Sentinel refuses, with it it names the primary
+      const topology = target.info.redisTopology;
+      if (topology?.kind !== 'sentinel' || !topology.sentinelPassword) throw new Error('no Sentinel password');
+      expect(target.info.serviceEnv?.REDIS_SENTINEL_PASSWORD).toBe(topology.sentinelPassword);
+      const ask = async (password?: string) => {
+        const sentinel = new Redis({
+          ...topology.sentinels[0]!,
+          ...(password ? { password } : {}),
+          lazyConnect: true,
+          enableReadyCheck: false,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
+        sentinel.on('error', () => {});
+        try {
+          await sentinel.connect();
+          return await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', topology.name);
+        } finally {
+          sentinel.disconnect();
+        }
+      };
+      await expect(ask()).rejects.toThrow(/NOAUTH/);
+      const [, primaryPort] = (await primary!.config('GET', 'port')) as [string, string];
+      expect(await ask(topology.sentinelPassword)).toEqual(['127.0.0.1', primaryPort]);
     } finally {
       admin.disconnect();
     }
