@@ -61,11 +61,36 @@ export function sshTarget(options: SshOptions): Target {
 /** Runs and throws E_STEP_FAILED (naming the step) on a non-zero exit. */
 export async function must(target: Target, step: string, argv: readonly string[], options?: ExecOptions) {
   const result = await target.exec(argv, options);
-  if (result.exitCode !== 0) {
-    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' ');
-    throw new ProvisionError('E_STEP_FAILED', `${step} failed on ${target.name} (exit ${result.exitCode}): ${detail}`);
-  }
+  if (result.exitCode !== 0) throw stepFailed(target, step, result);
   return result;
+}
+
+/** The error of a step whose command exited non-zero: its last lines of output, exit code and host. */
+export function stepFailed(target: Target, step: string, result: ExecResult): ProvisionError {
+  const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' ');
+  return new ProvisionError('E_STEP_FAILED', `${step} failed on ${target.name} (exit ${result.exitCode}): ${detail}`);
+}
+
+/** What ops read when a restart needed systemd's start rate limit reset (restartUnit returned true). */
+export function rateLimitNote(unit: string): string {
+  return `systemd refused to restart ${unit} for its start rate limit (too many starts within StartLimitIntervalSec): reset-failed, then restarted`;
+}
+
+/**
+ * `systemctl restart <unit>`, once more after `systemctl reset-failed` when systemd refused it for its start rate
+ * limit (`Result=start-limit-hit`: by default 5 starts within 10 s — ops who provision, roll back and provision
+ * again within seconds reach it). A restart asked for by ops is not a crash loop; any other failure is thrown.
+ * Returns whether the rate limit had to be reset.
+ */
+export async function restartUnit(target: Target, unit: string): Promise<boolean> {
+  const step = `systemctl restart ${unit}`;
+  const first = await target.exec(['systemctl', 'restart', unit]);
+  if (first.exitCode === 0) return false;
+  const result = (await target.exec(['systemctl', 'show', '-p', 'Result', '--value', unit])).stdout.trim();
+  if (result !== 'start-limit-hit') throw stepFailed(target, step, first);
+  await must(target, `systemctl reset-failed ${unit}`, ['systemctl', 'reset-failed', unit]);
+  await must(target, step, ['systemctl', 'restart', unit]);
+  return true;
 }
 
 /** The text of a file, or undefined when it does not exist. */

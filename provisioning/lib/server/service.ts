@@ -1,6 +1,7 @@
 import { ProvisionError } from '../command/errors.ts';
+import { warn } from '../command/report.ts';
 import type { Layout } from '../host/layout.ts';
-import { must, type Target } from '../host/target.ts';
+import { must, rateLimitNote, restartUnit, type Target } from '../host/target.ts';
 import { installSupervisor, restartSupervised, startSupervised, stopSupervised, supervisorState } from './supervise.ts';
 
 export const UNIT = 'redis-server';
@@ -40,7 +41,7 @@ export async function startOrRestart(target: Target, layout: Layout, state: Serv
   try {
     if (state.manager === 'systemd') {
       // Always `restart`: it starts an inactive unit too, and never leaves a server on an older file running.
-      await must(target, `systemctl restart ${UNIT}`, ['systemctl', 'restart', UNIT]);
+      if (await restartUnit(target, UNIT)) warn(rateLimitNote(UNIT));
       return (await serviceState(target, layout, true)).pid;
     }
     if (state.supervisorOutdated) {

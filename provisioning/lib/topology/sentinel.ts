@@ -1,7 +1,7 @@
 import { ok, say, step, warn } from '../command/report.ts';
 import type { Layout } from '../host/layout.ts';
 import { installPackages } from '../host/packages.ts';
-import { must, readText, type Target, writeFileAtomic } from '../host/target.ts';
+import { must, rateLimitNote, readText, restartUnit, type Target, writeFileAtomic } from '../host/target.ts';
 import { dataNodesOf, type Inventory, primaryOf, quorumOf, type TopologyHost } from './inventory.ts';
 import { bindFor, SENTINEL_USER, type TopologySecrets } from './replication.ts';
 
@@ -170,7 +170,7 @@ export async function applySentinel(target: Target, layout: Layout, plan: Sentin
       await writeFileAtomic(target, path, plan.want, { owner: 'redis', group: 'redis', mode: '0640' });
       ok(`sentinel: installed ${path} (redis:redis 0640; the previous file kept under ${layout.backupDir})`);
     }
-    await must(target, `systemctl restart ${SENTINEL_UNIT}`, ['systemctl', 'restart', SENTINEL_UNIT]);
+    if (await restartUnit(target, SENTINEL_UNIT)) warn(rateLimitNote(SENTINEL_UNIT));
     pid = (await unitState(target)).pid;
     ok(`sentinel: ${SENTINEL_UNIT} running, pid ${pid}`);
   }

@@ -326,6 +326,33 @@ if (unavailable && optedOut) {
           const check = await provision('--check after reboot', '--check');
           expect(check.code, check.stdout).toBe(0);
         });
+
+        it("systemd's start rate limit: a restart burst is refused, provisioning still (re)starts and says so", {
+          timeout: STEP_MS,
+        }, async () => {
+          // a test drop-in widens the unit's window (3 starts in 10 min) so the limit is still in force when
+          // provisioning restarts however slow the host; the default is 5 in 10 s (CI hit it: provision, re-apply,
+          // roll back twice within seconds)
+          const dropIn = '/etc/systemd/system/redis-server.service.d/zz-test-start-limit.conf';
+          await host.ssh(
+            `mkdir -p /etc/systemd/system/redis-server.service.d && printf '[Unit]\nStartLimitIntervalSec=600\nStartLimitBurst=3\n' > ${dropIn} && systemctl daemon-reload && systemctl reset-failed redis-server`,
+          );
+          try {
+            // control: plain `systemctl restart` in a burst — systemd refuses one and leaves Redis stopped
+            const burst = await host.ssh(
+              'for i in 1 2 3 4 5; do systemctl restart redis-server 2>/dev/null || { systemctl show -p Result --value redis-server; exit 0; }; done; echo none',
+            );
+            expect(burst.stdout.trim()).toBe('start-limit-hit');
+            expect((await host.ssh('systemctl is-active redis-server')).stdout.trim()).not.toBe('active');
+            const r = await provision('--yes after a refused restart (start-limit-hit)', '--yes');
+            expect(r.code, r.stdout + r.stderr).toBe(0);
+            expect(r.stdout).toContain('systemd refused to restart redis-server for its start rate limit');
+            expect((await host.ssh('systemctl is-active redis-server')).stdout.trim()).toBe('active');
+            expect((await cli(['CONFIG GET maxmemory']))[2]).toBe('209715200');
+          } finally {
+            await host.ssh(`rm -f ${dropIn} && systemctl daemon-reload && systemctl reset-failed redis-server`);
+          }
+        });
       }
 
       it('password rotation: the preview masks both passwords, --yes switches', { timeout: STEP_MS }, async () => {
