@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
+import { InvalidatorSwitchError, type InvalidatorSwitches, invalidatorSwitches } from './switches.ts';
 
 const HELP = `npm run invalidator -- [--database-url URL] [--redis-url URL] [--profile plan|reference] [--namespace fastnpc] [--slot NAME]
 
@@ -16,13 +17,6 @@ FASTNPC_INVALIDATOR_REPLAY=off (docs/topology.md).`;
 
 /** Reason for exit code 2 (bad usage). */
 class UsageError extends Error {}
-
-/** An on/off switch of the environment (unset: on); anything else is a usage error, not silently on. */
-function onOff(name: string): 'on' | 'off' {
-  const raw = (process.env[name] ?? 'on').toLowerCase();
-  if (raw !== 'on' && raw !== 'off') throw new UsageError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
-  return raw;
-}
 
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
@@ -64,13 +58,19 @@ async function main(): Promise<void> {
   if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) throw new UsageError('--namespace: letters, digits, _ . - only');
   const slot = values.slot as string | undefined;
   if (slot !== undefined && !/^[a-z0-9_]{1,63}$/.test(slot)) throw new UsageError('--slot: a-z, 0-9, _ (≤ 63)');
+  let switches: InvalidatorSwitches;
+  try {
+    switches = invalidatorSwitches(process.env);
+  } catch (error) {
+    if (error instanceof InvalidatorSwitchError) throw new UsageError(error.message);
+    throw error;
+  }
   const log = (level: string) => (msg: string, context?: Record<string, unknown>) =>
     console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
   const invalidator = startInvalidator({
     databaseUrl,
     redis: topology,
-    ...(onOff('FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS') === 'off' ? { waitForReplicas: false } : {}),
-    ...(onOff('FASTNPC_INVALIDATOR_REPLAY') === 'off' ? { replay: false } : {}),
+    ...switches,
     ...(process.env.REDIS_PASSWORD ? { redisPassword: process.env.REDIS_PASSWORD } : {}),
     profile,
     namespace,

@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import {
+  INVALIDATOR_SWITCHES,
+  InvalidatorSwitchError,
+  type InvalidatorSwitches,
+  invalidatorSwitches,
+} from '../invalidator/switches.ts';
 import { type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 
 /** Models a user may pick as `default_model` (the list of the real app). */
@@ -108,17 +114,21 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
 }
 
 /**
- * The invalidator's control switches (on | off, default on), read by its process: checked here too so a typo stops
- * the service at start instead of the supervised invalidator exiting 2 again and again. `off` emulates the design
- * without the replica wait or the replay (the failover tests' controls), refused in production.
+ * The invalidator's control switches (src/invalidator/switches.ts), read by its process: checked here too so a
+ * typo stops the service at start instead of the supervised invalidator exiting 2 again and again; `off` (a
+ * failover test's control) is refused in production.
  */
-export const INVALIDATOR_CONTROLS = ['FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS', 'FASTNPC_INVALIDATOR_REPLAY'] as const;
-
-function checkInvalidatorControls(env: NodeJS.ProcessEnv, production: boolean): void {
-  for (const name of INVALIDATOR_CONTROLS) {
-    const raw = (env[name] ?? 'on').toLowerCase();
-    if (raw !== 'on' && raw !== 'off') throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
-    if (raw === 'off' && production) throw new ConfigError(`${name}=off is a test control; refused in production`);
+function checkInvalidatorSwitches(env: NodeJS.ProcessEnv, production: boolean): void {
+  let switches: InvalidatorSwitches;
+  try {
+    switches = invalidatorSwitches(env);
+  } catch (error) {
+    if (error instanceof InvalidatorSwitchError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (!production) return;
+  for (const [name, option] of Object.entries(INVALIDATOR_SWITCHES)) {
+    if (!switches[option]) throw new ConfigError(`${name}=off is a test control; refused in production`);
   }
 }
 
@@ -150,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   const skipRaw = (env.FASTNPC_TEST_SKIP_INVALIDATION ?? '').trim();
   if (skipRaw && production)
     throw new ConfigError('FASTNPC_TEST_SKIP_INVALIDATION is a test seam; refused in production');
-  checkInvalidatorControls(env, production);
+  checkInvalidatorSwitches(env, production);
   const skip = new Set<string>();
   for (const name of skipRaw
     .split(',')
