@@ -16,7 +16,7 @@ export function adminRedis(): RedisClient {
 }
 
 /** The admin client of a target description (adminRedis() for the target the suites were given). */
-export function adminRedisOf(t: TargetInfo): RedisClient {
+export function adminRedisOf(t: Pick<TargetInfo, 'redisUrl' | 'redisPassword' | 'redisTopology'>): RedisClient {
   const common = { password: t.redisPassword, maxRetriesPerRequest: 2, connectTimeout: 2_000 };
   const topology = t.redisTopology;
   if (topology?.kind === 'sentinel') {

@@ -180,13 +180,13 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     // standby and never touches the marker, or the two would keep voiding each other's sessions.
     if (state.active) throw new SlotBusy(`replication slot ${slot} is in use by another invalidator`);
     if (options.replay === false) {
-      const skipped = await advanceSlotToNow(pool, slot);
-      state = await readSlot(pool, slot);
-      await redis.hset(marker, 'lsn', sortableLsn(parseLsn(state.confirmedFlushLsn ?? '0/0')));
+      const to = await advanceSlotToNow(pool, slot);
       logger.warn('replay off (control): the commits past the slot position skipped, not applied', {
-        from: skipped.from,
-        to: skipped.to,
+        from: state.confirmedFlushLsn,
+        to,
       });
+      state = { ...state, confirmedFlushLsn: to };
+      await redis.hset(marker, 'lsn', sortableLsn(parseLsn(to)));
     }
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');

@@ -72,13 +72,13 @@ export async function ensureSlot(db: pg.Pool, slot: string, publication: string,
 
 /**
  * Moves the slot to the current end of the WAL without decoding anything for the caller: the commits in between
- * are never delivered. Only the replay-off control uses it (a naive invalidator resuming from the live stream).
+ * are never delivered. Returns the slot's new confirmed position. Only the replay-off control uses it (a naive
+ * invalidator resuming from the live stream).
  */
-export async function advanceSlotToNow(db: pg.Pool, slot: string): Promise<{ from: string | null; to: string }> {
-  const before = await readSlot(db, slot);
+export async function advanceSlotToNow(db: pg.Pool, slot: string): Promise<string> {
   const { rows } = await db.query<{ end_lsn: string }>(
     'SELECT end_lsn::text FROM pg_replication_slot_advance($1, pg_current_wal_lsn())',
     [slot],
   );
-  return { from: before.confirmedFlushLsn, to: rows[0]?.end_lsn ?? '0/0' };
+  return rows[0]?.end_lsn ?? '0/0';
 }

@@ -5,10 +5,11 @@
  * replication stream and kill the primary that owns most of the workload's settings entries.
  */
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { RedisClient } from '../../../src/redis/connect.ts';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
 import { type StartedLocalStack, type StartedRedisServer, startLocalStack } from '../../../src/stack/index.ts';
+import { adminRedisOf } from '../../support/redis.ts';
 import { type LocalRedis, startLocalRedis } from '../../target/local-redis.ts';
 
 /**
@@ -99,21 +100,8 @@ export async function startFailoverEnvironment(
   const role = (node: StartedRedisServer) =>
     onNode(node, adminPassword, async (c) => /role:(\w+)/.exec(await c.info('replication'))?.[1] ?? '');
   const admin = (): RedisClient => {
-    const topology = r.adminTopology;
-    if (topology?.kind === 'sentinel') {
-      return new Redis({
-        sentinels: topology.sentinels,
-        name: topology.name,
-        ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
-        role: 'master',
-        password: adminPassword,
-        maxRetriesPerRequest: 2,
-      });
-    }
-    if (topology?.kind === 'cluster') {
-      return new Cluster(topology.nodes, { redisOptions: { password: adminPassword, maxRetriesPerRequest: 2 } });
-    }
-    throw new Error('no topology');
+    if (!r.adminTopology) throw new Error('no topology');
+    return adminRedisOf({ redisUrl: r.adminUrl, redisPassword: adminPassword, redisTopology: r.adminTopology });
   };
   let slot = 0;
   return {

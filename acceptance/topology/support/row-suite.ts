@@ -2,8 +2,9 @@
  * The three tests of one topology row: guarded (invalidator + fence on: 0 stale reads, every cached entry equal to
  * PostgreSQL, no 5xx, the cache back in use) and its two controls, each of which must show stale reads or entries
  * — the acknowledged invalidations replication lost: invalidator and fence off (the plan's design), and both on
- * with the invalidator's replay off (a new session resumes from the live stream: proves the replay is what holds). Only the local target on the row's topology runs them; anywhere
- * else the row reads SKIP "not applicable" with the reason.
+ * with the invalidator's replay off (a new session resumes from the live stream: proves the replay is what holds).
+ * Only the local target on the row's topology runs them; anywhere else the row reads SKIP "not applicable" with the
+ * reason.
  */
 import { describe, expect, test } from 'vitest';
 import { recordConsistency, recordControlCaught } from '../../faults/support/consistency.ts';
