@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
-import { portFree, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
+import { freePortBlock, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
 import { parseDefects } from './defects.ts';
@@ -205,17 +205,6 @@ export interface StartedService {
   pid: number;
   /** SIGTERM and wait (graceful), SIGKILL after 15 s. */
   stop(): Promise<void>;
-}
-
-/** A port p such that p … p + count are all free (ephemeral ports are random; retry a few times). */
-export async function freePortBlock(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    let ok = true;
-    for (let p = base; p <= base + count && ok; p += 1) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error(`no block of ${count + 1} free ports found`);
 }
 
 /**

@@ -1,6 +1,6 @@
 export { findBinary, findPostgresBinary } from './binaries.ts';
 export { StackError, type StackErrorCode } from './errors.ts';
-export { freePort, portFree, waitForPort } from './free-port.ts';
+export { freePort, freePortBlock, freePortWith, portFree, waitForPort } from './free-port.ts';
 export { type LocalStackOptions, type StartedLocalStack, startLocalStack } from './local-stack.ts';
 export { type PostgresServerOptions, type StartedPostgres, startPostgres } from './postgres-server.ts';
 export { applyNodeAuth, type NodeAuth, type NodeUser } from './redis-auth.ts';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { findBinary } from './binaries.ts';
 import { StackError } from './errors.ts';
-import { portFree } from './free-port.ts';
+import { freePortWith } from './free-port.ts';
 import { applyNodeAuth, type NodeAuth } from './redis-auth.ts';
 import { withRedis } from './redis-probe.ts';
 import { type StartedRedisServer, startRedisServer } from './redis-server.ts';
@@ -36,19 +36,6 @@ export interface StartedRedisCluster {
   stop(): Promise<void>;
 }
 
-/** A port whose cluster bus port (port + 10000) is free too. */
-async function clusterPort(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000);
-    if (taken.has(port) || taken.has(port + 10_000)) continue;
-    if ((await portFree(port)) && (await portFree(port + 10_000))) {
-      taken.add(port).add(port + 10_000);
-      return port;
-    }
-  }
-  throw new StackError('E_START_FAILED', 'no free port pair (port, port + 10000) for a cluster node');
-}
-
 const nodeInfo = (port: number, section: string, password?: string): Promise<string> =>
   withRedis(port, (c) => c.info(section), password);
 const clusterInfo = (port: number, password?: string): Promise<string> =>
@@ -66,7 +53,6 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => n.stop().catch(() => {})));
   };
-  const taken = new Set<number>();
   // the nodes' password once options.auth is applied (the probes then authenticate)
   let password: string | undefined;
   const waitForOk = async (timeoutMs = options.readyTimeoutMs ?? 30_000): Promise<void> => {
@@ -81,7 +67,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
   try {
     for (let i = 0; i < primaries * (1 + replicas); i += 1) {
-      const port = await clusterPort(taken);
+      const port = await freePortWith([0, 10_000]); // its cluster bus port is port + 10000
       nodes.push(
         await startRedisServer({
           port,

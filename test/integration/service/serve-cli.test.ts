@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { freePort } from '../../../src/stack/index.ts';
+import { freePort, freePortBlock } from '../../../src/stack/index.ts';
+import { alive, commandsOf, descendants, postgresOf } from '../../support/processes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -19,52 +20,6 @@ function cli(script: string, args: string[], env: Record<string, string> = {}) {
     encoding: 'utf8',
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Pids of the processes whose parent chain includes `root`. */
-function descendants(root: number): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
-  const children = new Map<number, number[]>();
-  for (const line of ps.trim().split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  }
-  const out: number[] = [];
-  const walk = (pid: number): void => {
-    for (const c of children.get(pid) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-/** PostgreSQL runs detached (pg_ctl): find its postmaster by the port in the workers' DATABASE_URL. */
-function postgresOf(pids: number[]): number[] {
-  const ports = new Set<string>();
-  for (const pid of pids) {
-    try {
-      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      const url = env.find((e) => e.startsWith('DATABASE_URL='))?.slice('DATABASE_URL='.length);
-      if (url) ports.add(new URL(url).port);
-    } catch {}
-  }
-  const ps = spawnSync('ps', ['-eo', 'pid=,cmd='], { encoding: 'utf8' }).stdout;
-  return ps
-    .trim()
-    .split('\n')
-    .filter((line) => [...ports].some((port) => line.includes('postgres -D') && line.includes(` -p ${port} `)))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('serve and seed command lines', () => {
@@ -93,7 +48,7 @@ describe('serve and seed command lines', () => {
   });
 
   test('serve stops its workers, redis-server and PostgreSQL when its parent is killed with SIGKILL', async () => {
-    const port = await freePort();
+    const port = await freePortBlock(2); // the shared port and one per worker
     const log = join(mkdtempSync(join(tmpdir(), 'serve-cli-')), 'serve.log');
     // the parent: a shell that runs serve (as npm does) and is then killed without a chance to clean up
     const parent = spawn(
@@ -102,22 +57,28 @@ describe('serve and seed command lines', () => {
       { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
     );
     let started: number[] = [];
+    let parentExited = false;
+    parent.once('exit', () => (parentExited = true));
+    const serveLog = (): string => {
+      try {
+        return readFileSync(log, 'utf8');
+      } catch {
+        return '';
+      }
+    };
     try {
-      const deadline = Date.now() + 90_000;
-      while (Date.now() < deadline) {
-        let text = '';
-        try {
-          text = readFileSync(log, 'utf8');
-        } catch {}
-        if (text.includes('worker 2:')) break;
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && !parentExited && !serveLog().includes('worker 2:')) {
         await new Promise((r) => setTimeout(r, 500));
       }
+      expect(parentExited, `serve exited before its workers answered:\n${serveLog()}`).toBe(false);
+      expect(serveLog(), 'worker 2 did not answer within 120 s').toContain('worker 2:');
       const tree = descendants(parent.pid as number);
       started = [...tree, ...postgresOf(tree)];
-      const names = spawnSync('ps', ['-o', 'cmd=', '-p', started.join(',')], { encoding: 'utf8' }).stdout;
+      const names = commandsOf(started);
       // control: the service, its workers, redis-server and PostgreSQL run while the parent lives
-      expect(names).toContain('redis-server');
-      expect(names).toContain('postgres');
+      expect(names, serveLog()).toContain('redis-server');
+      expect(names, serveLog()).toContain('postgres');
       expect(started.length).toBeGreaterThanOrEqual(5);
       process.kill(parent.pid as number, 'SIGKILL');
       const gone = Date.now() + 30_000;
