@@ -22,10 +22,14 @@ export async function embeddedTarget(
   options: { profile?: ProfileName; defects?: string[]; topology?: TopologyKind } = {},
 ): Promise<StartedTarget> {
   const cleanups: Array<() => Promise<void>> = [];
-  const stopAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-    cleanups.length = 0;
-  };
+  // one stop, however often it is asked for (the gate's signal handler and its own clean-up both ask): a second
+  // call waits for the first instead of stopping the same processes again, out of order
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch(() => {});
+      cleanups.length = 0;
+    })());
   const adminPassword = randomBytes(18).toString('base64url');
   const appPassword = randomBytes(18).toString('base64url');
   const notes: string[] = [];

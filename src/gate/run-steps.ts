@@ -62,9 +62,17 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     interrupted = true;
     progress.done(`interrupted by ${signal}: stopping the target, discarding ${run.name}`);
     discardRunDir(run);
+    // the steps go on while the target stops and may write into the run again (vitest's global setup brought the
+    // .partial directory back): onExit discards it once more
     void (target?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
+  // vitest, while it runs the suites in this process, exits it 1 ms after SIGINT/SIGTERM (its own handler), before
+  // the target has stopped: the last discard happens on exit, whoever exits
+  const onExit = (): void => {
+    if (interrupted) discardRunDir(run);
+  };
   for (const s of SIGNALS) process.on(s, onSignal);
+  process.on('exit', onExit);
 
   let audit: (AuditOutcome & { checks?: AuditCheck[] }) | undefined;
   let suites: SuiteResult[] = [];
@@ -127,6 +135,12 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     progress.update('stopping the target…');
     await target?.stop().catch(() => {});
     for (const s of SIGNALS) process.off(s, onSignal);
+    process.off('exit', onExit);
+  }
+  if (interrupted) {
+    // the signal handler exits once the target is stopped; nothing of this run is published meanwhile
+    discardRunDir(run);
+    return { kind: 'interrupted' };
   }
   progress.done('done');
 

@@ -6,6 +6,7 @@
  */
 
 import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
+import { survivePipeLoss } from './closed-output.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, DEFAULTS } from './config.ts';
 import { DEFAULT_SEED } from './store/seed.ts';
@@ -23,6 +24,7 @@ Exit codes: 0 stopped cleanly, 1 failed, 2 usage error (docs/exit-codes.md).`;
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 async function main(argv: string[]): Promise<number> {
+  survivePipeLoss();
   const values = parseFlags(argv, {
     workers: { type: 'string' },
     port: { type: 'string' },

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
+import { onProcessExit } from '../stack/cleanup.ts';
 import { freePortBlock, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
@@ -105,6 +106,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   cluster.setupPrimary({ exec: WORKER_MAIN, execArgv: withTsx(process.execArgv), silent: false });
   let stopping = false;
   const workers = new Map<number, Worker>();
+  // however the primary ends (a crash, process.exit before the graceful stop finished), no worker outlives it: a
+  // worker that does not answer (stopped, hung) would otherwise keep its port and memory for good
+  process.once('exit', () => {
+    for (const worker of workers.values()) if (!worker.isDead()) worker.process.kill('SIGKILL');
+  });
   const restarts = new Map<number, number>();
   const workerEnv = (index: number): NodeJS.ProcessEnv => ({
     ...env,
@@ -247,8 +253,11 @@ export async function startService(options: StartServiceOptions): Promise<Starte
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // when this process ends before stop() (a signal, vitest exiting on Ctrl-C), the service still stops its workers
+  const forget = onProcessExit(() => child.kill('SIGTERM'));
 
   const stop = async (): Promise<void> => {
+    forget();
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);

@@ -1,7 +1,9 @@
+import { survivePipeLoss } from './closed-output.ts';
 import { consoleLogger, startWorker } from './worker.ts';
 
 /** Entry of one cluster worker (forked by cluster.ts with WORKER_INDEX, PORT and the shared secret in its env). */
 async function main(): Promise<void> {
+  survivePipeLoss();
   const worker = await startWorker();
   process.send?.({ type: 'ready', index: worker.config.workerIndex, urls: worker.urls });
   let stopping = false;
