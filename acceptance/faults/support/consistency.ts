@@ -31,5 +31,7 @@ export function recordConsistency(rec: Recorder, run: Consistency): [boolean, bo
 /** A control's figure: stale reads + mismatching entries, which must be > 0 (the check can fail). */
 export function recordControlCaught(rec: Recorder, control: string, run: Consistency): boolean {
   const caught = run.stale + run.entries.mismatches;
+  // what the check caught, so a reader sees the control fail the way the guarded design must not
+  if (run.staleExamples.length > 0) rec.note(`control (${control}) stale reads: ${run.staleExamples.join('; ')}`);
   return rec.figure(`control (${control}): stale reads + mismatching entries`, caught, '', '> 0', caught > 0);
 }

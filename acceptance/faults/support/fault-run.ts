@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { compareEntries, type EntryComparison } from './entries.ts';
 import type { FaultControl } from './fault-control.ts';
-import { startWorkload, type Workload } from './workload.ts';
+import { describeStaleRead, startWorkload, type Workload } from './workload.ts';
 
 export type FaultMode = 'guarded' | 'control';
 
@@ -166,10 +166,7 @@ export async function runFault(
       faultMs: healed - faultStart,
       staleExamples: workload.stale
         .slice(0, 5)
-        .map(
-          (s) =>
-            `+${s.at - faultStart} ms (heal +${healed - faultStart} ms) expected ${s.expected} got ${String(s.got)}`,
-        ),
+        .map((s) => `+${s.at - faultStart} ms (heal +${healed - faultStart} ms) ${describeStaleRead(s)}`),
     };
   } finally {
     admin.disconnect();

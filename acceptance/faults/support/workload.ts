@@ -20,6 +20,18 @@ export interface StaleRead {
   user: string;
   expected: number;
   got: unknown;
+  /** The worker that served the stale read (1 or 2) and its X-Cache (hit, miss, bypass…). */
+  via: 1 | 2;
+  cache: string | undefined;
+  /** The worker that took the acknowledged write, and how long before this read its answer came. */
+  ackVia: 1 | 2 | undefined;
+  sinceAckMs: number | undefined;
+}
+
+/** "expected 54 got 53 (worker 2, cache hit, 12 ms after worker 1 answered the write)": what a diagnosis needs. */
+export function describeStaleRead(s: StaleRead): string {
+  const write = s.sinceAckMs === undefined ? '' : `, ${s.sinceAckMs} ms after worker ${s.ackVia} answered the write`;
+  return `${s.user} expected ${s.expected} got ${String(s.got)} (worker ${s.via}, cache ${s.cache ?? 'unknown'}${write})`;
 }
 
 interface Actor {
@@ -28,6 +40,9 @@ interface Actor {
   w1: Client;
   w2: Client;
   lastAck: number | undefined;
+  /** When the last acknowledged write was answered, and by which worker. */
+  lastAckAt?: number;
+  lastAckVia?: 1 | 2;
   counter: number;
   /** Times at which one whole round went through: all 200 and the read served through the cache. */
   cleanRounds: number[];
@@ -105,13 +120,29 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     }
   };
 
-  const check = (actor: Actor, reply: Awaited<ReturnType<typeof call>>): boolean => {
+  const via = (actor: Actor, client: Client): 1 | 2 => (client === actor.w1 ? 1 : 2);
+  const check = (actor: Actor, reply: Awaited<ReturnType<typeof call>>, client: Client): boolean => {
     if (reply?.status !== 200) return false;
     const got = reply.body?.settings?.ctx_max_chat;
     if (actor.lastAck !== undefined && got !== actor.lastAck) {
-      stale.push({ at: Date.now(), user: actor.name, expected: actor.lastAck, got });
+      const at = Date.now();
+      stale.push({
+        at,
+        user: actor.name,
+        expected: actor.lastAck,
+        got,
+        via: via(actor, client),
+        cache: reply.cache,
+        ackVia: actor.lastAckVia,
+        sinceAckMs: actor.lastAckAt === undefined ? undefined : at - actor.lastAckAt,
+      });
     }
     return true;
+  };
+  const acknowledge = (actor: Actor, value: number | undefined, client: Client): void => {
+    actor.lastAck = value;
+    actor.lastAckAt = value === undefined ? undefined : Date.now();
+    actor.lastAckVia = value === undefined ? undefined : via(actor, client);
   };
 
   const loop = async (actor: Actor): Promise<void> => {
@@ -127,8 +158,8 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
       if (frozen && actor.pauseMs > 100) {
         const a = await call(writer, 'GET', '/api/me/settings');
         const b = await call(reader, 'GET', '/api/me/settings');
-        const okA = check(actor, a);
-        const okB = check(actor, b);
+        const okA = check(actor, a, writer);
+        const okB = check(actor, b, reader);
         const memories = await call(reader, 'GET', `/api/characters/${seg(actor.role)}/memories`);
         const through = (c: string | undefined) => c === 'hit' || c === 'miss';
         if (okA && okB && through(a?.cache) && through(b?.cache) && memories?.status === 200) {
@@ -139,14 +170,14 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
       }
       // the worker that did not take the last write reads first: a deletion that worker never saw shows here
       const before = await call(writer, 'GET', '/api/me/settings');
-      check(actor, before);
+      check(actor, before, writer);
       actor.counter += 1;
       const value = 50 + (actor.counter % 4_900);
       const write = await call(writer, 'PUT', '/api/me/settings', { ctx_max_chat: value });
       // an unanswered write may or may not have committed: no expectation until the next acknowledged one
-      actor.lastAck = write?.status === 200 ? value : undefined;
+      acknowledge(actor, write?.status === 200 ? value : undefined, writer);
       const after = await call(reader, 'GET', '/api/me/settings');
-      const readOk = check(actor, after);
+      const readOk = check(actor, after, reader);
       const memories = await call(reader, 'GET', `/api/characters/${seg(actor.role)}/memories`);
       const list = await call(writer, 'GET', '/api/characters');
       const through = (c: string | undefined) => c === 'hit' || c === 'miss';
@@ -186,8 +217,9 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
       const writeOne = async (actor: Actor): Promise<boolean> => {
         actor.counter += 1;
         const value = 50 + (actor.counter % 4_900);
-        const reply = await call(index === 0 ? actor.w1 : actor.w2, 'PUT', '/api/me/settings', { ctx_max_chat: value });
-        actor.lastAck = reply?.status === 200 ? value : undefined;
+        const client = index === 0 ? actor.w1 : actor.w2;
+        const reply = await call(client, 'PUT', '/api/me/settings', { ctx_max_chat: value });
+        acknowledge(actor, reply?.status === 200 ? value : undefined, client);
         return reply?.status === 200;
       };
       let acknowledged = 0;
@@ -200,8 +232,10 @@ export async function startWorkload(workerUrls: [string, string], users = 8): Pr
     },
     async readEveryUserVia(index) {
       const before = stale.length;
-      for (const actor of actors)
-        check(actor, await call(index === 0 ? actor.w1 : actor.w2, 'GET', '/api/me/settings'));
+      for (const actor of actors) {
+        const client = index === 0 ? actor.w1 : actor.w2;
+        check(actor, await call(client, 'GET', '/api/me/settings'), client);
+      }
       return stale.length - before;
     },
     recoveredAt(since) {

@@ -10,7 +10,7 @@
  */
 import type { RedisClient } from '../../../src/redis/connect.ts';
 import { compareEntries, type EntryComparison } from '../../faults/support/entries.ts';
-import { startWorkload, type Workload } from '../../faults/support/workload.ts';
+import { describeStaleRead, startWorkload, type Workload } from '../../faults/support/workload.ts';
 import { Client, seg } from '../../support/http.ts';
 import { type FailoverEnvironment, type FailoverMode, startFailoverEnvironment } from './failover-environment.ts';
 
@@ -136,7 +136,7 @@ export async function runFailover(kind: 'sentinel' | 'cluster', mode: FailoverMo
       entries,
       staleExamples: workload.stale
         .slice(0, 5)
-        .map((s) => `+${s.at - killedAt} ms after the kill: ${s.user} expected ${s.expected} got ${String(s.got)}`),
+        .map((s) => `+${s.at - killedAt} ms after the kill: ${describeStaleRead(s)}`),
     };
   } finally {
     chatting = false;
