@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { runCaptured } from '../run-captured.ts';
 import { type AptProxy, startAptProxy } from './apt-proxy.ts';
+import { claimHostDir, HOST_DIR_PREFIX, reapOrphanedHosts } from './orphans.ts';
 import { sshConfigBlock } from './ssh-config.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -114,9 +115,11 @@ export async function startSystemdHost(options: {
   const { bridge } = options;
   const veth = bridge ? `vb-${name}` : `ve-${name}`;
   const { gateway, address } = bridge ? { gateway: bridge.gateway, address: bridge.address } : pickSubnet();
-  const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-host-'));
+  reapOrphanedHosts();
+  const temp = mkdtempSync(join(tmpdir(), `${HOST_DIR_PREFIX}-`));
   chmodSync(temp, 0o700);
   const merged = join(temp, 'root');
+  claimHostDir(temp, [veth], merged);
   for (const dir of ['upper', 'work', 'root']) mkdirSync(join(temp, dir));
   const mount = spawnSync(
     'mount',

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { type AptProxy, startAptProxy } from './apt-proxy.ts';
 import { type SystemdHost, startSystemdHost } from './host.ts';
+import { claimHostDir, HOST_DIR_PREFIX, reapOrphanedHosts } from './orphans.ts';
 import { sshConfigBlock } from './ssh-config.ts';
 
 /** Several systemd hosts on one Linux bridge: they reach each other (one /24), and this machine at `.1` only. */
@@ -39,8 +40,10 @@ export async function startSystemdHosts(
   const bridge = `fbr-${randomBytes(3).toString('hex')}`;
   const net = pickSubnet();
   const gateway = `${net}.1`;
-  const temp = mkdtempSync(join(tmpdir(), 'fastnpc-systemd-hosts-'));
+  reapOrphanedHosts();
+  const temp = mkdtempSync(join(tmpdir(), `${HOST_DIR_PREFIX}s-`));
   chmodSync(temp, 0o700);
+  claimHostDir(temp, [bridge]);
   const removeBridge = (): void => {
     spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
   };
