@@ -7,6 +7,8 @@ import { findPostgresBinary } from './binaries.ts';
 import { onProcessExit } from './cleanup.ts';
 import { StackError } from './errors.ts';
 import { freePort } from './free-port.ts';
+import { POSTGRES_DIR_PREFIX, reapOrphanedServers } from './orphaned-servers.ts';
+import { claimDir } from './ownership.ts';
 
 export interface PostgresServerOptions {
   /** Port to listen on (127.0.0.1 only). @default a free port */
@@ -92,7 +94,9 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const database = options.database ?? 'fastnpc';
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const as = runAs();
-  const dir = mkdtempSync(join(tmpdir(), 'fastnpc-pg-'));
+  reapOrphanedServers();
+  const dir = mkdtempSync(join(tmpdir(), POSTGRES_DIR_PREFIX));
+  claimDir(dir);
   const dataDir = join(dir, 'data');
   if (as.uid !== undefined) chownSync(dir, as.uid, as.gid ?? as.uid);
   const major = basename(dirname(dirname(initdb)));

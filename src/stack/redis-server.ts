@@ -7,6 +7,8 @@ import { findBinary } from './binaries.ts';
 import { onProcessExit } from './cleanup.ts';
 import { StackError } from './errors.ts';
 import { freePort, waitForPort } from './free-port.ts';
+import { REDIS_DIR_PREFIX, reapOrphanedServers } from './orphaned-servers.ts';
+import { claimDir } from './ownership.ts';
 
 /** The repository's redis.conf: the file provisioning installs and every test runs on. */
 export const REPOSITORY_REDIS_CONF = resolve(dirname(fileURLToPath(import.meta.url)), '../../redis.conf');
@@ -47,7 +49,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const configFile = options.configFile ?? REPOSITORY_REDIS_CONF;
   const port = options.port ?? (await freePort());
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
-  const dir = mkdtempSync(join(tmpdir(), 'fastnpc-redis-'));
+  reapOrphanedServers();
+  const dir = mkdtempSync(join(tmpdir(), REDIS_DIR_PREFIX));
+  claimDir(dir);
   const logFile = join(dir, 'redis.log');
   const host = '127.0.0.1';
   let child: ChildProcess | undefined;
