@@ -1,26 +1,10 @@
 /** The process tree a test started, so it can show what ran and prove that none of it outlived the run. */
 
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Pids of the processes whose parent chain includes `root`. */
-export function descendants(root: number): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
-  const children = new Map<number, number[]>();
-  for (const line of ps.trim().split('\n')) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  }
-  const out: number[] = [];
-  const walk = (pid: number): void => {
-    for (const c of children.get(pid) ?? []) {
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(root);
-  return out;
-}
+/** Pids of the processes whose parent chain includes `root` (deepest first). */
+export { descendantsOf as descendants } from '../../src/stack/ownership.ts';
 
 /** PostgreSQL runs detached (pg_ctl): its postmaster, found by the port in the DATABASE_URL of any of `pids`. */
 export function postgresOf(pids: number[]): number[] {
@@ -46,11 +30,40 @@ export function commandsOf(pids: number[]): string {
   return spawnSync('ps', ['-o', 'cmd=', '-p', pids.join(',')], { encoding: 'utf8' }).stdout;
 }
 
+/** True while `pid` runs (a zombie, dead but not yet reaped by its parent, counts as gone). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
   } catch {
     return false;
   }
+}
+
+/**
+ * A child `node` process (TypeScript through tsx) running the ES module `script`, and the JSON it prints after
+ * `marker` once it is ready. The child itself is the one process (no tsx wrapper), so killing it kills the owner.
+ */
+export function runReporting<T>(
+  script: string,
+  marker: string,
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): { child: ChildProcess; report: Promise<T> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const report = new Promise<T>((resolve, reject) => {
+    child.stdout?.on('data', (c) => {
+      out += c;
+      const line = out.split('\n').find((l) => l.startsWith(`${marker} `));
+      if (line) resolve(JSON.parse(line.slice(marker.length + 1)) as T);
+    });
+    child.stderr?.on('data', (c) => (out += c));
+    child.on('exit', (code) => reject(new Error(`the child exited (${code}) before it reported ${marker}: ${out}`)));
+  });
+  report.catch(() => {}); // a kill after the report is expected
+  return { child, report };
 }

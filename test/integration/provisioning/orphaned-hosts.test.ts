@@ -5,25 +5,17 @@
  * host whose owner is alive is left alone. Where nspawn cannot run this file fails with the reason, as
  * systemd-host.test.ts does (FASTNPC_SYSTEMD_HOST=off opts a developer machine out).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRoot, REPO, systemdHostUnavailable } from '../../support/systemd-host/host.ts';
+import { alive, runReporting } from '../../support/processes.ts';
+import { systemdHostsCanRun } from '../../support/systemd-host/can-run.ts';
+import { hostInputs, REPO } from '../../support/systemd-host/host.ts';
 import { reapOrphanedHosts } from '../../support/systemd-host/orphans.ts';
 
-const unavailable = systemdHostUnavailable();
-const optedOut = process.env.FASTNPC_SYSTEMD_HOST === 'off';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
 const mounted = (path: string): boolean => readFileSync('/proc/mounts', 'utf8').includes(` ${path} `);
 const linkExists = (link: string): boolean => spawnSync('ip', ['link', 'show', link], { stdio: 'ignore' }).status === 0;
 
@@ -55,45 +47,19 @@ function bootInChild(cached: { root: string; key: string; mirrorHost: string }):
     console.log('PARTS ' + JSON.stringify({ dir, merged: owner.merged, veth: owner.links[0], nspawn, init }));
     setInterval(() => {}, 60_000);
   `;
-  // node itself (not the tsx wrapper, which would outlive nothing): the owner is this one process
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  const { child, report } = runReporting<HostParts>(script, 'PARTS', {
     cwd: REPO,
-    env: { ...process.env, CACHED: JSON.stringify(cached) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { CACHED: JSON.stringify(cached) },
   });
-  let out = '';
-  const parts = new Promise<HostParts>((resolve, reject) => {
-    child.stdout?.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.startsWith('PARTS '));
-      if (line) resolve(JSON.parse(line.slice('PARTS '.length)) as HostParts);
-    });
-    child.stderr?.on('data', (c) => (out += c));
-    child.on('exit', (code) => reject(new Error(`the host's owner exited (${code}) before the host was up: ${out}`)));
-  });
-  return { child, parts };
+  return { child, parts: report };
 }
 
-if (unavailable && optedOut) {
-  describe.skip(`orphaned systemd hosts: skipped by FASTNPC_SYSTEMD_HOST=off (${unavailable})`, () => {
-    it('skipped', () => {});
-  });
-} else if (unavailable) {
-  describe('orphaned systemd hosts', () => {
-    it(`cannot run here: ${unavailable}`, () => {
-      throw new Error(`the real systemd host cannot run here: ${unavailable}`);
-    });
-  });
-} else {
+if (systemdHostsCanRun('orphaned systemd hosts')) {
   describe('orphaned systemd hosts', () => {
     let cached: { root: string; key: string; mirrorHost: string };
     const children: ChildProcess[] = [];
     beforeAll(() => {
-      const { root, key } = ensureRoot();
-      const mirrorHost = execFileSync('node', [join(REPO, 'test/support/systemd-host/apt-mirror.mjs'), 'host'], {
-        encoding: 'utf8',
-      }).trim();
-      cached = { root, key, mirrorHost };
+      cached = hostInputs();
     }, 1_200_000);
     afterAll(async () => {
       // SIGTERM: the owner's own exit hooks stop its host; the reaper removes whatever is left after that
@@ -115,7 +81,6 @@ if (unavailable && optedOut) {
       const doomed = bootInChild(cached);
       children.push(kept.child, doomed.child);
       const [live, orphan] = await Promise.all([kept.parts, doomed.parts]);
-      doomed.parts.catch(() => {});
       doomed.child.kill('SIGKILL'); // as a killed vitest worker: no exit hook runs
       await new Promise((r) => doomed.child.once('exit', r));
       await sleep(1_000);

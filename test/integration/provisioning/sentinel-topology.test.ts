@@ -1,35 +1,16 @@
-/**
- * A Sentinel topology provisioned over SSH on three REAL systemd hosts on one bridge (test/support/systemd-host/
- * hosts.ts), as ops would: primary + Sentinel, replica + Sentinel, Sentinel. Asserts the replication link, the
- * Sentinels' quorum, that a second run changes nothing (same MainPIDs), and a failover: the primary's redis-server
- * stopped, Sentinel promotes the replica, and provisioning run again renders the topology as it runs (the promoted
- * node stays primary, its data kept). Fails (never skips) where nspawn cannot run, like systemd-host.test.ts.
- */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemdHostsCanRun } from '../../support/systemd-host/can-run.ts';
 import { CliRunner } from '../../support/systemd-host/cli-runner.ts';
-import { ensureRoot, REPO, systemdHostUnavailable } from '../../support/systemd-host/host.ts';
+import { hostInputs } from '../../support/systemd-host/host.ts';
 import { type SystemdHostGroup, startSystemdHosts } from '../../support/systemd-host/hosts.ts';
 
 const STEP_MS = 600_000;
-const unavailable = systemdHostUnavailable();
-const optedOut = process.env.FASTNPC_SYSTEMD_HOST === 'off';
 const secret = (tag: string): string => `${tag}-${Math.random().toString(36).slice(2, 12)}X9`;
 
-if (unavailable && optedOut) {
-  describe.skip(`sentinel topology: skipped by FASTNPC_SYSTEMD_HOST=off (${unavailable})`, () => {
-    it('skipped', () => {});
-  });
-} else if (unavailable) {
-  describe('sentinel topology', () => {
-    it(`cannot run here: ${unavailable}`, () => {
-      throw new Error(`the real systemd hosts cannot run here: ${unavailable}`);
-    });
-  });
-} else {
+if (systemdHostsCanRun('sentinel topology')) {
   describe.sequential('Sentinel topology on three systemd hosts over SSH', () => {
     const password = secret('Pw1');
     const replication = secret('Repl1');
@@ -73,17 +54,13 @@ if (unavailable && optedOut) {
       );
 
     beforeAll(async () => {
-      const { root, key } = ensureRoot();
-      const mirrorHost = execFileSync('node', [join(REPO, 'test/support/systemd-host/apt-mirror.mjs'), 'host'], {
-        encoding: 'utf8',
-      }).trim();
       temp = mkdtempSync(join(tmpdir(), 'fastnpc-sentinel-topology-'));
       Object.assign(files, { pw: join(temp, 'pw'), repl: join(temp, 'repl'), sent: join(temp, 'sent') });
       writeFileSync(files.pw, `${password}\n`, { mode: 0o600 });
       writeFileSync(files.repl, `${replication}\n`, { mode: 0o600 });
       writeFileSync(files.sent, `${sentinelPw}\n`, { mode: 0o600 });
       const started = Date.now();
-      group = await startSystemdHosts(3, { root, key, mirrorHost });
+      group = await startSystemdHosts(3, hostInputs());
       runner.record('boot 3 hosts on one bridge', 0, Date.now() - started);
       inventory = join(temp, 'hosts.json');
       const roles = [['primary', 'sentinel'], ['replica', 'sentinel'], ['sentinel']];

@@ -5,46 +5,25 @@
  * per step of the scenario in docs/operations.md. Where nspawn cannot run this file FAILS with the reason (opt-out for
  * a developer machine: FASTNPC_SYSTEMD_HOST=off, documented there; CI never sets it).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, readTemplate, saveRulesOf } from '../../../provisioning/lib/config/render-config.ts';
 import { freePort, waitForPort } from '../../../src/stack/free-port.ts';
+import { systemdHostsCanRun } from '../../support/systemd-host/can-run.ts';
 import { CliRunner } from '../../support/systemd-host/cli-runner.ts';
-import {
-  ensureRoot,
-  REPO,
-  type SystemdHost,
-  startSystemdHost,
-  systemdHostUnavailable,
-} from '../../support/systemd-host/host.ts';
+import { hostInputs, type SystemdHost, startSystemdHost } from '../../support/systemd-host/host.ts';
 
 const STEP_MS = 600_000; // one step on a machine shared with parallel work (measured up to 470 s there)
-const unavailable = systemdHostUnavailable();
-const optedOut = process.env.FASTNPC_SYSTEMD_HOST === 'off';
 const PLAN_SAVE = saveRulesOf(parseConfig(readTemplate()));
 const secret = (tag: string): string => `${tag}-${Math.random().toString(36).slice(2, 12)}X9`;
 
-if (unavailable && optedOut) {
-  describe.skip(`systemd host: skipped by FASTNPC_SYSTEMD_HOST=off (${unavailable})`, () => {
-    it('skipped', () => {});
-  });
-} else if (unavailable) {
-  describe('systemd host', () => {
-    it(`cannot run here: ${unavailable}`, () => {
-      throw new Error(`the real systemd host cannot run here: ${unavailable}`);
-    });
-  });
-} else {
+if (systemdHostsCanRun('systemd host')) {
   let cached: { root: string; key: string; mirrorHost: string };
   beforeAll(() => {
-    const { root, key } = ensureRoot();
-    const mirrorHost = execFileSync('node', [join(REPO, 'test/support/systemd-host/apt-mirror.mjs'), 'host'], {
-      encoding: 'utf8',
-    }).trim();
-    cached = { root, key, mirrorHost };
+    cached = hostInputs();
   }, 1_200_000);
 
   for (const as of [

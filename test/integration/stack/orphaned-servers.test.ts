@@ -2,25 +2,17 @@
 // killed, a gate timed out) runs no exit hook: its servers stay (the control shows them still running once their
 // owner is dead). The next start removes them — found by the owner file in their temp folder and checked by their
 // working directory before any signal — while the servers of a live owner (this test's own) are left alone.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
 import { startPostgres, startRedisServer } from '../../../src/stack/index.ts';
 import { reapOrphanedServers } from '../../../src/stack/orphaned-servers.ts';
+import { alive, runReporting } from '../../support/processes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
-
 interface Servers {
   redisDir: string;
   redisPid: number;
@@ -39,21 +31,8 @@ function startInChild(): { child: ChildProcess; servers: Promise<Servers> } {
     console.log('SERVERS ' + JSON.stringify({ redisDir: redis.dir, redisPid: redis.pid(), pgDir: pg.dir, postmaster }));
     setInterval(() => {}, 60_000);
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const servers = new Promise<Servers>((resolveServers, reject) => {
-    child.stdout?.on('data', (c) => {
-      out += c;
-      const line = out.split('\n').find((l) => l.startsWith('SERVERS '));
-      if (line) resolveServers(JSON.parse(line.slice('SERVERS '.length)) as Servers);
-    });
-    child.stderr?.on('data', (c) => (out += c));
-    child.on('exit', (code) => reject(new Error(`the owner exited (${code}) before its servers ran: ${out}`)));
-  });
-  return { child, servers };
+  const { child, report } = runReporting<Servers>(script, 'SERVERS', { cwd: ROOT });
+  return { child, servers: report };
 }
 
 let child: ChildProcess | undefined;
@@ -68,7 +47,6 @@ test('servers whose owner was killed with SIGKILL stay (control) until the next 
     const started = startInChild();
     child = started.child;
     const orphan = await started.servers;
-    started.servers.catch(() => {});
     child.kill('SIGKILL'); // no exit hook runs
     await new Promise((r) => child?.once('exit', r));
     await sleep(1_000);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,13 @@ export function ensureRoot(cacheDir = CACHE_DIR): { root: string; key: string; l
     throw new Error(`building the systemd host root failed: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
   }
   return { root: join(cacheDir, 'debian12-root'), key: join(cacheDir, 'id_ed25519'), log: result.stdout.trim() };
+}
+
+/** What every host boots from: the cached root (built on first use), its SSH key, the apt mirror hosts may reach. */
+export function hostInputs(): { root: string; key: string; mirrorHost: string } {
+  const { root, key } = ensureRoot();
+  const mirrorHost = execFileSync('node', [join(HERE, 'apt-mirror.mjs'), 'host'], { encoding: 'utf8' }).trim();
+  return { root, key, mirrorHost };
 }
 
 export interface SshResult {
