@@ -2,17 +2,11 @@
  * Notices when the processes that started us die (npm killed with SIGKILL, a closed terminal): watches every
  * ancestor below init (npm → sh → tsx → this process), polling whether each still exists.
  */
-import { readFileSync } from 'node:fs';
+import { procStat } from '../stack/ownership.ts';
 
 function parentOf(pid: number): number | undefined {
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ppid …" — comm may contain spaces, so split after the last ')'
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return Number.isInteger(ppid) ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
+  const ppid = Number(procStat(pid)?.[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
 }
 
 function alive(pid: number): boolean {

@@ -16,14 +16,22 @@ export interface Ownership {
   started: string;
 }
 
-/** A process's start time, or undefined when it is gone. */
-export function startTime(pid: number): string | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name ("pid (comm) state ppid …": comm may hold spaces and
+ * parentheses, so the split starts after the last ')'): [0] state, [1] ppid, [19] start time. Undefined when gone.
+ */
+export function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** A process's start time, or undefined when it is gone. */
+export function startTime(pid: number): string | undefined {
+  return procStat(pid)?.[19];
 }
 
 /** Records that this process owns `dir`, with whatever its reaper needs to know (`details`). */
@@ -81,12 +89,8 @@ export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {}
+    const ppid = Number.isInteger(pid) ? Number(procStat(pid)?.[1]) : Number.NaN;
+    if (Number.isInteger(ppid)) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   }
   const out: number[] = [];
   const walk = (pid: number): void => {

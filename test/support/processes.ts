@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { procStat } from '../../src/stack/ownership.ts';
 
 /** Pids of the processes whose parent chain includes `root` (deepest first). */
 export { descendantsOf as descendants } from '../../src/stack/ownership.ts';
@@ -34,7 +35,7 @@ export function commandsOf(pids: number[]): string {
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    return procStat(pid)?.[0] !== 'Z';
   } catch {
     return false;
   }

@@ -1,7 +1,8 @@
 // An interrupted gate run (Ctrl-C) exits 130, removes its unfinished run directory, stops what it started and leaves
-// the previous reports as they were — whether the signal lands while the local target starts or while the
-// acceptance suites run (CI once saw the acceptance log bring the discarded .partial directory back). The control
-// is the .partial directory, and the target's processes, seen while the run was going.
+// the previous reports as they were — whether the signal lands while the local target starts or once it runs, with
+// a worker that holds the target's stop for its 12 s grace (CI saw the discarded .partial directory come back, and
+// a stuck worker outlived the gate). The control is the .partial directory, and the target's processes, seen while
+// the run was going.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,9 +35,9 @@ function startGate(reports: string): { gate: ChildProcess; output: () => string;
   return { gate, output: () => output, exited };
 }
 
-async function until(what: string, condition: () => boolean, output: () => string, everyMs = 200): Promise<void> {
+async function until(what: string, condition: () => boolean, output: () => string): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline && !condition()) await sleep(everyMs);
+  while (Date.now() < deadline && !condition()) await sleep(200);
   expect(condition(), `${what}\n${output()}`).toBe(true);
 }
 
