@@ -21,7 +21,7 @@ import { ReadPath } from './read-path.ts';
 import { STORE } from './scripts.ts';
 import { toCounters } from './stats.ts';
 import { StatsFlush } from './stats-flush.ts';
-import type { Cache, CacheStats, GetOrLoadOptions } from './types.ts';
+import type { Cache, CacheStats, FenceState, GetOrLoadOptions } from './types.ts';
 import { Watchdog } from './watchdog.ts';
 
 export { INTERNAL_PREFIX } from './internal-keys.ts';
@@ -337,6 +337,11 @@ class RedisCache implements Cache {
       this.#gate.failed('stats', error);
       return fallback();
     }
+  }
+
+  fenceState(): FenceState | undefined {
+    const fence = this.#fence;
+    return fence === undefined ? undefined : { fenced: !fence.trusted, lagMs: fence.lagMs };
   }
 
   async ping(): Promise<boolean> {

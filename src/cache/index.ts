@@ -10,4 +10,4 @@ export {
   cacheOptionsFromEnv,
   DEFAULT_CACHE_OPTIONS,
 } from './options.ts';
-export type { Cache, CacheStats, Counters, GetOrLoadOptions, RedisSource } from './types.ts';
+export type { Cache, CacheStats, Counters, FenceState, GetOrLoadOptions, RedisSource } from './types.ts';

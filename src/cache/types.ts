@@ -28,6 +28,14 @@ export interface CacheStats {
   systemAvailable: boolean;
 }
 
+/** The fence after an outage as this process sees it (`fence.ts`). */
+export interface FenceState {
+  /** true while entries in Redis are not served (reads go to the loader and are not stored). */
+  fenced: boolean;
+  /** How long ago this process last saw the invalidator progress (ms); undefined before it ever did. */
+  lagMs: number | undefined;
+}
+
 export interface GetOrLoadOptions {
   /** TTL of the stored value in seconds; undefined = no expiry (until invalidated). */
   ttlSeconds?: number;
@@ -59,6 +67,8 @@ export interface Cache {
    */
   markInvalidated?(xid: string, keys: readonly string[]): Promise<boolean>;
   stats(): Promise<CacheStats>;
+  /** The fence's state, read synchronously; undefined when the cache runs without a fence. */
+  fenceState?(): FenceState | undefined;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

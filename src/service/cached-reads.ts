@@ -17,6 +17,8 @@ export interface CachedReadsOptions {
   enabled: boolean;
   /** Whether Redis answered the last probe; a load while it is down reports `bypass`. */
   redisUp: () => boolean;
+  /** Whether the cache's fence is down (after an outage, until the invalidator caught up): a load reports `bypass`. */
+  fenced?: () => boolean;
   ttlProfileSeconds: number;
   ttlListSeconds: number;
   /** Key builders. @default the cache module's (encoded names) */
@@ -46,6 +48,7 @@ export class CachedReads {
     }
     if (entry === 'list' && this.#o.leak?.drained) return (await this.#o.leak.stalledList()) as T;
     let loaded = false;
+    const fencedBefore = this.#o.fenced?.() === true;
     const value = await this.#o.cache.getOrLoad(
       key,
       async () => {
@@ -54,8 +57,9 @@ export class CachedReads {
       },
       ttlSeconds === undefined ? {} : { ttlSeconds },
     );
-    const outcome: CacheOutcome =
-      !this.#o.enabled || (loaded && !this.#o.redisUp()) ? 'bypass' : loaded ? 'miss' : 'hit';
+    // a load while Redis is down or the cache fenced was not stored: a bypass, not a miss
+    const bypassed = loaded && (!this.#o.redisUp() || fencedBefore || this.#o.fenced?.() === true);
+    const outcome: CacheOutcome = !this.#o.enabled || bypassed ? 'bypass' : loaded ? 'miss' : 'hit';
     if (entry === 'list' && loaded) this.#o.leak?.onListMiss();
     recordCacheOutcome(entry, outcome);
     this.#o.onOutcome?.(entry, outcome);

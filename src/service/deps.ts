@@ -1,4 +1,4 @@
-import type { Cache } from '../cache/types.ts';
+import type { Cache, FenceState } from '../cache/types.ts';
 import type { CachedReads } from './cached-reads.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Database } from './db.ts';
@@ -30,6 +30,8 @@ export interface ServiceDeps {
   redisInfo: () => Promise<RedisInfo>;
   /** Last known Redis state: 'off' with CACHE_MODE=off. */
   redisState: () => 'up' | 'down' | 'off';
+  /** The cache's fence after an outage (read synchronously); undefined when there is none (invalidator off). */
+  fenceState: () => FenceState | undefined;
   /** Key builders (ours; FastNPC's raw concatenation under the emulated names-in-keys defect). */
   keys: KeyScheme;
   /** Emulated FastNPC defects (FASTNPC_EMULATE_DEFECTS; empty in normal operation). */

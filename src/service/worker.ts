@@ -153,6 +153,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const leak = new ListMissLeak(defects);
   const skip = new Set<string>(config.skipInvalidation);
   if (defects.has('structured-no-invalidate')) skip.add('structured_update');
+  const fenceState = () => moduleCache.fenceState?.();
   const sink = options.failureSink ?? createLoggingFailureSink(consoleLogger, metrics.invalidationFailures);
   const deps: ServiceDeps = {
     config,
@@ -163,6 +164,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       db,
       enabled: cacheOn,
       redisUp: () => redisUp,
+      fenced: () => fenceState()?.fenced === true,
       ttlProfileSeconds: config.ttlProfileSeconds,
       ttlListSeconds: config.ttlListSeconds,
       keys,
@@ -175,6 +177,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     metrics,
     redisInfo,
     redisState: () => (cacheOn ? (redisUp ? 'up' : 'down') : 'off'),
+    fenceState,
     keys,
     defects,
     leak,
