@@ -23,6 +23,7 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
   /** Filled in by the bench: Redis read commands (GET/MGET) executed per request during the run. */
   redisReadsPerRequest?: number;
   /** Paced runs only: the generator's largest lag behind a request's due instant, ms. */
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       p50: quantile(sorted, 0.5),
       p95: quantile(sorted, 0.95),
       p99: quantile(sorted, 0.99),
+      p999: quantile(sorted, 0.999),
       maxSendLagMs: paced.maxSendLagMs,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     p50: quantile(latencies, 0.5),
     p95: quantile(latencies, 0.95),
     p99: quantile(latencies, 0.99),
+    p999: quantile(latencies, 0.999),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -12,6 +12,7 @@ import { registerCharacterRoutes } from './routes/characters.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerSettingsRoutes } from './routes/settings.ts';
 import { registerSystemRoutes } from './routes/system.ts';
+import { SessionMemo } from './session-memo.ts';
 import { ValidationError } from './validation.ts';
 
 declare module 'fastify' {
@@ -43,6 +44,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   await app.register(fastifyCookie, { secret: config.secret, hook: 'onRequest' });
+  app.decorate('sessionMemo', new SessionMemo());
 
   app.decorateRequest('fastnpc', null as unknown as RequestContext);
   app.decorateRequest('startedAt', 0n);

@@ -1,5 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unauthorized } from './errors.ts';
+import type { SessionMemo } from './session-memo.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This worker's verified session cookies (session-memo.ts); absent = every cookie is verified. */
+    sessionMemo?: SessionMemo;
+  }
+}
 
 export const SESSION_COOKIE = 'fastnpc_auth';
 
@@ -54,20 +62,27 @@ export function clearSessionCookie(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
 }
 
-/** The session of a request, or undefined (no cookie, bad signature, malformed, expired). */
-export function readSession(request: FastifyRequest, maxAgeSeconds: number): Session | undefined {
+/**
+ * The session of a request, or undefined (no cookie, bad signature, malformed, expired). A cookie this worker
+ * verified before comes from its memo (the same signed value: no HMAC again), still checked for expiry.
+ */
+export function readSession(request: FastifyRequest, maxAgeSeconds: number): Readonly<Session> | undefined {
   const raw = request.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
+  const now = Math.floor(Date.now() / 1000);
+  const memo = request.server.sessionMemo;
+  const known = memo?.get(raw, maxAgeSeconds, now);
+  if (known) return known;
   const unsigned = request.unsignCookie(raw);
   if (!unsigned.valid || unsigned.value === null) return undefined;
   const session = decodeSession(unsigned.value);
   if (!session) return undefined;
-  if (session.iat + maxAgeSeconds < Math.floor(Date.now() / 1000)) return undefined;
-  return session;
+  if (session.iat + maxAgeSeconds < now) return undefined;
+  return memo ? memo.remember(raw, session) : session;
 }
 
 /** The session or a 401 `{"error":"unauthorized"}`. */
-export function requireSession(request: FastifyRequest, maxAgeSeconds: number): Session {
+export function requireSession(request: FastifyRequest, maxAgeSeconds: number): Readonly<Session> {
   const session = readSession(request, maxAgeSeconds);
   if (!session) throw unauthorized();
   return session;
