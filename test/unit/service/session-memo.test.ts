@@ -1,8 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SessionMemo } from '../../../src/service/session-memo.ts';
 import { encodeSession, readSession, SESSION_COOKIE, type Session } from '../../../src/service/session.ts';
+import { SessionMemo } from '../../../src/service/session-memo.ts';
 
 // The per-worker memo of verified session cookies must keep every property of the full check: a tampered cookie
 // is refused although its genuine original was remembered (the memo is keyed by the whole signed value, not the
