@@ -4,7 +4,7 @@
 // ratio cached/ceiling per concurrency, then every route at the plan's load (a fixed, evenly spaced request rate).
 // BENCH_HTTP_VERSIONS runs other checkouts of the service side by side (before/after a change, in one run).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -112,6 +112,35 @@ interface Target {
   redis: Redis;
   cookie: string;
   routes: Route[];
+  /** The two workers' process ids (their CPU time is read from /proc). */
+  workerPids: number[];
+}
+
+/** CPU figures of one run: CPU time per request of the workers and of Redis, µs. */
+interface CpuPerRequest {
+  workerCpuUsPerRequest?: number;
+  redisCpuUsPerRequest?: number;
+}
+
+/** User + system CPU seconds of these processes so far (/proc/<pid>/stat, clock ticks of 10 ms). */
+function processCpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      return Number.NaN; // not Linux, or the process is gone
+    }
+  }
+  return ticks / 100;
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(info.match(new RegExp(`^${name}:([0-9.]+)`, 'm'))?.[1] ?? Number.NaN);
+  return field('used_cpu_sys') + field('used_cpu_user');
 }
 
 /** Runs one load job in its own process (the job, with the session cookie, goes through stdin). */
@@ -131,9 +160,9 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
   });
 }
 
-function median(results: LoadResult[]): LoadResult {
+function median<T extends LoadResult>(results: T[]): T {
   const sorted = [...results].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-  return sorted[Math.floor((sorted.length - 1) / 2)] as LoadResult;
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
 /**
@@ -153,23 +182,41 @@ async function keyspaceMisses(redis: Redis): Promise<number> {
 }
 
 /**
- * Requests of `route` the workers themselves timed (onRequest → onResponse, their Prometheus histogram) in total
- * and within 5 ms: set beside the client's figures it tells time spent in the handler from time spent queued.
+ * What the workers saw of `route`, from their /metrics: requests they timed themselves (onRequest → onResponse) in
+ * total and within 5 ms — set beside the client's figures it tells time in the handler from time queued — the
+ * event loop's delay (prom-client resets it at each scrape: the figures after a run are the run's) and GC.
  */
-async function serverTimed(target: Target, route: string): Promise<{ total: number; within5ms: number }> {
-  let total = 0;
-  let within5ms = 0;
+interface WorkerFigures {
+  total: number;
+  within5ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  gcCount: number;
+  gcOver1ms: number;
+}
+
+async function workerFigures(target: Target, route: string): Promise<WorkerFigures> {
+  const f: WorkerFigures = { total: 0, within5ms: 0, loopDelayP99Ms: 0, loopDelayMaxMs: 0, gcCount: 0, gcOver1ms: 0 };
   for (const url of target.service.workerUrls) {
     const text = await (await fetch(`${url}/metrics`)).text();
     for (const line of text.split('\n')) {
-      if (!line.startsWith('fastnpc_http_request_duration_seconds_bucket{') || !line.includes(`route="${route}"`))
-        continue;
       const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (line.includes('le="+Inf"')) total += value;
-      else if (line.includes('le="0.005"')) within5ms += value;
+      if (line.startsWith('fastnpc_http_request_duration_seconds_bucket{') && line.includes(`route="${route}"`)) {
+        if (line.includes('le="+Inf"')) f.total += value;
+        else if (line.includes('le="0.005"')) f.within5ms += value;
+      } else if (line.startsWith('nodejs_eventloop_lag_p99_seconds{')) {
+        f.loopDelayP99Ms = Math.max(f.loopDelayP99Ms, value * 1e3);
+      } else if (line.startsWith('nodejs_eventloop_lag_max_seconds{')) {
+        f.loopDelayMaxMs = Math.max(f.loopDelayMaxMs, value * 1e3);
+      } else if (line.startsWith('nodejs_gc_duration_seconds_bucket{')) {
+        if (line.includes('le="+Inf"')) {
+          f.gcCount += value;
+          f.gcOver1ms += value;
+        } else if (line.includes('le="0.001"')) f.gcOver1ms -= value;
+      }
     }
   }
-  return { total, within5ms };
+  return f;
 }
 
 const fmt = (n: number, digits = 0): string =>
@@ -215,7 +262,10 @@ async function startTarget(label: string, dir: string): Promise<Target> {
         if (res.headers.get('x-cache') !== 'hit') throw new Error(`${label}: ${r.path} on ${base} was not a hit`);
       }
     }
-    return { label, stack, service, redis: new Redis(stack.redisUrl), cookie, routes };
+    const workerPids = await Promise.all(
+      service.workerUrls.map(async (url) => ((await (await fetch(`${url}/health`)).json()) as { pid: number }).pid),
+    );
+    return { label, stack, service, redis: new Redis(stack.redisUrl), cookie, routes, workerPids };
   } catch (error) {
     await stack.stop();
     throw error;
@@ -236,14 +286,16 @@ async function main(): Promise<void> {
 
     const load1 = loadavg();
     const misses0 = await Promise.all(targets.map((t) => keyspaceMisses(t.redis)));
-    const table = new Map<string, LoadResult>();
+    const table = new Map<string, LoadResult & CpuPerRequest>();
     for (const connections of CONNECTIONS) {
-      const perRoute = new Map<string, LoadResult[]>();
+      const perRoute = new Map<string, (LoadResult & CpuPerRequest)[]>();
       for (let round = 0; round < ROUNDS; round += 1) {
         for (let i = 0; i < contenders.length; i += 1) {
           const { t, r } = contenders[(i + round) % contenders.length] as (typeof contenders)[number];
           const reads0 = await redisReads(t.redis);
-          const result = await runLoad({
+          const redisCpu0 = await redisCpuSeconds(t.redis);
+          const workerCpu0 = processCpuSeconds(t.workerPids);
+          const result: LoadResult & CpuPerRequest = await runLoad({
             url: t.service.baseUrl + r.path,
             headers: { cookie: t.cookie },
             connections,
@@ -255,6 +307,8 @@ async function main(): Promise<void> {
             );
           }
           result.redisReadsPerRequest = ((await redisReads(t.redis)) - reads0) / result.requests;
+          result.workerCpuUsPerRequest = ((processCpuSeconds(t.workerPids) - workerCpu0) * 1e6) / result.requests;
+          result.redisCpuUsPerRequest = (((await redisCpuSeconds(t.redis)) - redisCpu0) * 1e6) / result.requests;
           const k = key(t, r, connections);
           perRoute.set(k, [...(perRoute.get(k) ?? []), result]);
         }
@@ -264,12 +318,19 @@ async function main(): Promise<void> {
     const misses = (await Promise.all(targets.map((t) => keyspaceMisses(t.redis)))).map((m, i) => m - misses0[i]!);
 
     // The plan's load: every route, the versions taking turns route by route.
-    const plan = new Map<string, LoadResult & { serverWithin5ms: number }>();
+    type PlanResult = LoadResult & {
+      serverWithin5ms: number;
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+      gcCount: number;
+      gcOver1ms: number;
+    };
+    const plan = new Map<string, PlanResult>();
     const load2 = loadavg();
     for (const r of targets[0]?.routes ?? []) {
       for (const t of targets) {
         const route = t.routes.find((x) => x.name === r.name) as Route;
-        const before = await serverTimed(t, routePattern(route.path));
+        const before = await workerFigures(t, routePattern(route.path));
         const result = await runLoad({
           url: t.service.baseUrl + route.path,
           headers: { cookie: t.cookie },
@@ -280,11 +341,15 @@ async function main(): Promise<void> {
         if (result.non2xx || result.errors) {
           throw new Error(`${t.label} ${r.name} at the plan's load: ${result.non2xx} non-2xx, ${result.errors} errors`);
         }
-        const after = await serverTimed(t, routePattern(route.path));
+        const after = await workerFigures(t, routePattern(route.path));
         const timed = after.total - before.total;
         plan.set(`${t.label}|${r.name}`, {
           ...result,
           serverWithin5ms: timed > 0 ? (after.within5ms - before.within5ms) / timed : Number.NaN,
+          loopDelayP99Ms: after.loopDelayP99Ms,
+          loopDelayMaxMs: after.loopDelayMaxMs,
+          gcCount: after.gcCount - before.gcCount,
+          gcOver1ms: after.gcOver1ms - before.gcOver1ms,
         });
       }
     }
@@ -295,8 +360,8 @@ async function main(): Promise<void> {
       `Machine: ${cpus().length} CPUs (nproc), ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.version}; load average (1/5/15 min) ${load1.map((l) => l.toFixed(2)).join(' / ')} at start, ${load2.map((l) => l.toFixed(2)).join(' / ')} after the concurrency runs, ${load3.map((l) => l.toFixed(2)).join(' / ')} at the end`,
       `Service: 2 workers on one port (node:cluster), private redis-server and PostgreSQL per version (${targets.map((t) => t.label).join(', ')}); load generator: autocannon in its own process, ${DURATION_SEC} s per run, median of ${ROUNDS} rounds in rotating order.`,
       '',
-      '| version | route | connections | requests/s | ceiling requests/s | vs ceiling | p50 ms | p95 ms | p99 ms | p99.9 ms | Redis reads (GET/MGET) per request |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      "| version | route | connections | requests/s | ceiling requests/s | vs ceiling | p50 ms | p95 ms | p99 ms | p99.9 ms | Redis reads (GET/MGET) per request | workers' CPU µs/request | ceiling's ÷ route's CPU | Redis CPU µs/request |",
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ];
     const json = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
@@ -315,12 +380,13 @@ async function main(): Promise<void> {
     for (const t of targets) {
       const concurrency = [];
       for (const connections of CONNECTIONS) {
-        const ceiling = table.get(key(t, t.routes[0] as Route, connections)) as LoadResult;
+        const ceiling = table.get(key(t, t.routes[0] as Route, connections)) as LoadResult & CpuPerRequest;
         for (const r of t.routes) {
-          const x = table.get(key(t, r, connections)) as LoadResult;
+          const x = table.get(key(t, r, connections)) as LoadResult & CpuPerRequest;
           const ratio = x.requestsPerSec / ceiling.requestsPerSec;
+          const cpuRatio = (ceiling.workerCpuUsPerRequest ?? Number.NaN) / (x.workerCpuUsPerRequest ?? Number.NaN);
           lines.push(
-            `| ${t.label} | ${r.name} | ${connections} | ${fmt(x.requestsPerSec)} | ${fmt(ceiling.requestsPerSec)} | ${ratio.toFixed(2)}× | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${(x.redisReadsPerRequest ?? Number.NaN).toFixed(2)} |`,
+            `| ${t.label} | ${r.name} | ${connections} | ${fmt(x.requestsPerSec)} | ${fmt(ceiling.requestsPerSec)} | ${ratio.toFixed(2)}× | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${(x.redisReadsPerRequest ?? Number.NaN).toFixed(2)} | ${fmt(x.workerCpuUsPerRequest ?? Number.NaN, 1)} | ${cpuRatio.toFixed(2)}× | ${fmt(x.redisCpuUsPerRequest ?? Number.NaN, 1)} |`,
           );
           concurrency.push({
             route: r.name,
@@ -335,11 +401,15 @@ async function main(): Promise<void> {
             p99: x.p99,
             p999: x.p999,
             redisReadsPerRequest: x.redisReadsPerRequest,
+            workerCpuUsPerRequest: x.workerCpuUsPerRequest,
+            ceilingWorkerCpuUsPerRequest: ceiling.workerCpuUsPerRequest,
+            cpuRatio,
+            redisCpuUsPerRequest: x.redisCpuUsPerRequest,
           });
         }
       }
       const planRows = t.routes.map((r) => {
-        const x = plan.get(`${t.label}|${r.name}`) as LoadResult & { serverWithin5ms: number };
+        const x = plan.get(`${t.label}|${r.name}`) as PlanResult;
         return {
           route: r.name,
           path: r.path,
@@ -352,6 +422,10 @@ async function main(): Promise<void> {
           p999: x.p999,
           maxSendLagMs: x.maxSendLagMs,
           serverWithin5ms: x.serverWithin5ms,
+          loopDelayP99Ms: x.loopDelayP99Ms,
+          loopDelayMaxMs: x.loopDelayMaxMs,
+          gcCount: x.gcCount,
+          gcOver1ms: x.gcOver1ms,
         };
       });
       const ratios = concurrency.filter((c) => c.cached && c.connections === top);
@@ -376,14 +450,14 @@ async function main(): Promise<void> {
       '',
       `At the plan's load (${PLAN_RATE} requests/s evenly spaced over 10 keep-alive connections for ${PLAN_DURATION_SEC} s, latency counted from each request's due instant; bench/paced-load.ts). "server ≤ 5 ms": share of the requests the workers themselves timed (onRequest → onResponse) within 5 ms:`,
       '',
-      '| version | route | requests | p50 ms | p95 ms | p99 ms | p99.9 ms | generator lag max ms | server ≤ 5 ms | p99 < 5 ms |',
-      '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+      "| version | route | requests | p50 ms | p95 ms | p99 ms | p99.9 ms | generator lag max ms | server ≤ 5 ms | workers' loop delay p99 / max ms | GCs (> 1 ms) | p99 < 5 ms |",
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const t of targets) {
       for (const r of t.routes) {
-        const x = plan.get(`${t.label}|${r.name}`) as LoadResult & { serverWithin5ms: number };
+        const x = plan.get(`${t.label}|${r.name}`) as PlanResult;
         lines.push(
-          `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
+          `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${fmt(x.loopDelayP99Ms, 1)} / ${fmt(x.loopDelayMaxMs, 1)} | ${x.gcCount} (${x.gcOver1ms}) | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
         );
       }
     }

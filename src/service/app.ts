@@ -56,28 +56,37 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     request.startedAt = process.hrtime.bigint();
     runWithContext(context, done);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback hooks, not async ones: every request runs them, and an async hook costs a promise each.
+  const workerHeader = String(config.workerIndex);
+  app.addHook('onSend', (request, reply, payload, done) => {
     const context = request.fastnpc ?? newRequestContext();
-    reply.header('X-Worker', String(config.workerIndex));
+    reply.header('X-Worker', workerHeader);
     reply.header('X-DB-Queries', String(context.dbQueries));
     const { summary, detail } = summarizeCache(context.cache);
     if (summary) {
       reply.header('X-Cache', summary);
       reply.header('X-Cache-Detail', detail);
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const seconds = Number(process.hrtime.bigint() - (request.startedAt || process.hrtime.bigint())) / 1e9;
     metrics.requestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       seconds,
     );
+    done();
   });
 
   // NUL, lone surrogates and absurd nesting are refused with a reason before any route (PostgreSQL would fail)
-  app.addHook('preValidation', async (request) => {
-    if (request.body !== undefined) checkJsonBody(request.body);
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (request.body === undefined) return done();
+    try {
+      checkJsonBody(request.body);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   app.setNotFoundHandler((_request, reply) => {

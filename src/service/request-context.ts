@@ -37,6 +37,9 @@ export function recordCacheOutcome(entry: string, outcome: CacheOutcome): void {
 /** X-Cache: `bypass` if any read bypassed, else `miss` if any missed, else `hit`; undefined when nothing was read. */
 export function summarizeCache(cache: ReadonlyMap<string, CacheOutcome>): { summary?: CacheOutcome; detail?: string } {
   if (cache.size === 0) return {};
+  if (cache.size === 1) {
+    for (const [entry, outcome] of cache) return { summary: outcome, detail: `${entry}=${outcome}` };
+  }
   let worst: CacheOutcome = 'hit';
   const parts: string[] = [];
   for (const [entry, outcome] of cache) {
