@@ -3,6 +3,7 @@ import { encode } from './codec.ts';
 import { Connection, errorMessage } from './connection.ts';
 import { CorruptEntries } from './corrupt-entries.ts';
 import { CacheCounters } from './counters.ts';
+import { DecodedValues } from './decoded-values.ts';
 import { CacheInvalidationError } from './errors.ts';
 import { Fence } from './fence.ts';
 import {
@@ -129,6 +130,7 @@ class RedisCache implements Cache {
       leases: this.#leases,
       pending: this.#pending,
       fence: this.#fence,
+      decoded: options.decodedValues > 0 ? new DecodedValues(options.decodedValues) : undefined,
     });
     this.#unregisterMetrics = registerCacheMetrics(options.registry, {
       namespace: ns,

@@ -86,6 +86,13 @@ export interface CacheOptions {
    */
   fence?: boolean | { pollMs?: number; maxLagMs?: number };
   /**
+   * How many decoded entries to keep, keyed by their exact text (`decoded-values.ts`): a hit on the same bytes skips
+   * `JSON.parse` and gets the same deep-frozen value as the previous reader (read-only: mutating it throws). Every
+   * read still goes to Redis. 0: every hit is decoded into a fresh, mutable value.
+   * @default 0
+   */
+  decodedValues?: number;
+  /**
    * Logger for warnings (Redis down/up, corrupt entries). Messages never carry values or secrets.
    * @default warn/error to console.warn/console.error, debug silent
    */
@@ -111,6 +118,7 @@ export const DEFAULT_CACHE_OPTIONS = {
   statsFlushIntervalMs: 1_000,
   fencePollMs: 50,
   fenceMaxLagMs: 5_000,
+  decodedValues: 0,
 } as const;
 
 /** `CacheOptions` with every default applied and every number checked. */
@@ -129,11 +137,20 @@ export interface ResolvedCacheOptions {
   registry: Registry | false | undefined;
   logger: CacheLogger;
   fence: { pollMs: number; maxLagMs: number } | false;
+  /** 0: off. */
+  decodedValues: number;
 }
 
 function positiveInteger(option: string, value: number): number {
   if (!Number.isFinite(value) || !Number.isInteger(value) || value <= 0) {
     throw new CacheOptionError(option, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new CacheOptionError(option, `expected an integer ≥ 0, got ${String(value)}`);
   }
   return value;
 }
@@ -189,6 +206,7 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     registry: options.registry,
     logger: options.logger ?? CONSOLE_LOGGER,
     fence: resolveFence(options.fence),
+    decodedValues: nonNegativeInteger('decodedValues', options.decodedValues ?? DEFAULT_CACHE_OPTIONS.decodedValues),
   };
   if (resolved.workerId === '') throw new CacheOptionError('workerId', 'must not be empty');
   if (resolved.leaseWaitMs > resolved.leaseTtlMs) {

@@ -3,6 +3,7 @@ import type { BreakerGate } from './breaker-gate.ts';
 import { CORRUPT, decode } from './codec.ts';
 import type { CorruptEntries } from './corrupt-entries.ts';
 import type { CacheCounters } from './counters.ts';
+import type { DecodedValues } from './decoded-values.ts';
 import type { Fence } from './fence.ts';
 import type { KeySpace } from './key-space.ts';
 import type { Leases } from './leases.ts';
@@ -32,6 +33,8 @@ export interface ReadPathDeps {
   leases: Leases;
   pending: PendingInvalidations;
   fence: Fence | undefined;
+  /** Decoded values by their text (undefined: every hit is decoded afresh). */
+  decoded?: DecodedValues | undefined;
 }
 
 /**
@@ -50,6 +53,7 @@ export class ReadPath {
     const { client, watchdog, gate, counters, cluster } = deps;
     const one = (value: string | null): (string | null)[] => [value];
     const prefixLength = deps.keys.prefix.length;
+    const decoded = deps.decoded;
     this.#reads = new ReadBatcher<unknown, ReadTag>(
       (keys) =>
         keys.length === 1
@@ -64,7 +68,7 @@ export class ReadPath {
         value: (raw, key, tag) => {
           gate.success();
           if (raw !== null) {
-            const value = decode(raw);
+            const value = decoded === undefined ? decode(raw) : decoded.decode(raw);
             if (value !== CORRUPT) {
               counters.hit();
               return value;

@@ -76,6 +76,8 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
         workerId: `worker-${config.workerIndex}:${process.pid}`,
         ...(commandTimeoutMs ? { commandTimeoutMs } : {}),
         fence: config.invalidator !== 'off',
+        // the same entry bytes decode to one shared, frozen value, whose response text the routes make once
+        decodedValues: 1_000,
         registry: metrics.registry,
         logger: {
           debug: () => {},

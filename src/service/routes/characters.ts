@@ -3,10 +3,17 @@ import { currentXid } from '../db.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { generateStructured } from '../responder.ts';
+import { ResponseBodies } from '../response-body.ts';
 import { requireSession } from '../session.ts';
-import { copyCharacter, deleteCharacter, insertCharacter, renameCharacter } from '../store/characters.ts';
+import {
+  type CharacterListItem,
+  copyCharacter,
+  deleteCharacter,
+  insertCharacter,
+  renameCharacter,
+} from '../store/characters.ts';
 import { saveMemories } from '../store/memories.ts';
-import { saveStructured } from '../store/profile.ts';
+import { type CharacterProfile, type Structured, saveStructured } from '../store/profile.ts';
 import { findTask, recordTask } from '../store/tasks.ts';
 import { parseMemories, parseRoleName, parseStructured, ValidationError } from '../validation.ts';
 
@@ -24,19 +31,26 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
   const { db, reads, invalidator } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
-  app.get('/api/characters', async (request) => {
+  // Cached reads answer with text made once per cached value (response-body.ts)
+  const listBodies = new ResponseBodies((items: CharacterListItem[]) => ({
+    items: items.map((c) => ({
+      role: c.role,
+      path: `db://characters/${c.id}`,
+      updated_at: c.updated_at,
+      preview: c.preview,
+      avatar_url: c.avatar_url,
+      is_test_case: c.is_test_case,
+    })),
+  }));
+  const structuredBodies = new ResponseBodies((structured: Structured) => structured);
+  const memoryBodies = new ResponseBodies((profile: CharacterProfile) => ({
+    short_term: profile.shortTerm,
+    long_term: profile.longTerm,
+  }));
+
+  app.get('/api/characters', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
-    const items = await reads.list(uid);
-    return {
-      items: items.map((c) => ({
-        role: c.role,
-        path: `db://characters/${c.id}`,
-        updated_at: c.updated_at,
-        preview: c.preview,
-        avatar_url: c.avatar_url,
-        is_test_case: c.is_test_case,
-      })),
-    };
+    return listBodies.send(reply, await reads.list(uid));
   });
 
   // FastNPC answers {"task_id"} and builds the character in the background with the LLM; here the local
@@ -136,11 +150,11 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     return { ok: true };
   });
 
-  app.get<{ Params: Params }>('/api/characters/:role/structured', async (request) => {
+  app.get<{ Params: Params }>('/api/characters/:role/structured', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
     const profile = await reads.profile(uid, parseRoleName(request.params.role));
     if (!profile) throw notFound();
-    return profile.structured;
+    return structuredBodies.send(reply, profile.structured);
   });
 
   // FastNPC forgot to invalidate char_profile here (defect 3).
@@ -160,11 +174,11 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     return { ok: true };
   });
 
-  app.get<{ Params: Params }>('/api/characters/:role/memories', async (request) => {
+  app.get<{ Params: Params }>('/api/characters/:role/memories', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
     const profile = await reads.profile(uid, parseRoleName(request.params.role));
     if (!profile) throw notFound();
-    return { short_term: profile.shortTerm, long_term: profile.longTerm };
+    return memoryBodies.send(reply, profile);
   });
 
   app.put<{ Params: Params }>('/api/characters/:role/memories', async (request) => {

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, unauthorized } from '../errors.ts';
+import { ResponseBodies } from '../response-body.ts';
 import { requireSession } from '../session.ts';
+import type { UserSettings } from '../store/settings.ts';
 import { updateSettings } from '../store/settings.ts';
 import { parseSettingsUpdate } from '../validation.ts';
 
@@ -10,11 +12,12 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
   const { keys } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
-  app.get('/api/me/settings', async (request) => {
+  const bodies = new ResponseBodies((settings: UserSettings) => ({ settings }));
+  app.get('/api/me/settings', async (request, reply) => {
     const session = requireSession(request, maxAge);
     const settings = await deps.reads.settings(session.uid);
     if (!settings) throw unauthorized(); // the account was deleted
-    return { settings };
+    return bodies.send(reply, settings);
   });
 
   app.put('/api/me/settings', async (request) => {
