@@ -434,7 +434,7 @@ async function main(): Promise<void> {
       const ratioMet = worstRatio >= GOAL_RATIO;
       const p99Met = worstP99 < PLAN_P99_MS;
       verdicts.push(
-        `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(2)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioMet ? 'met' : 'NOT MET'}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : 'NOT MET'})`,
+        `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(3)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioMet ? 'met' : 'NOT MET'}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : 'NOT MET'})`,
       );
       json.versions.push({
         label: t.label,
