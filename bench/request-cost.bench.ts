@@ -69,6 +69,8 @@ interface Contender {
   url: string;
   cookie: string;
   cpuUs: number[];
+  /** Cached requests that were not hits (a Redis stall on a busy machine): reported beside the figure. */
+  notHits: number;
 }
 
 async function slice(c: Contender): Promise<number> {
@@ -79,7 +81,7 @@ async function slice(c: Contender): Promise<number> {
       next += 1;
       const res = await c.app.inject({ method: 'GET', url: c.url, headers: { cookie: c.cookie } });
       if (res.statusCode !== 200) throw new Error(`${c.version} ${c.route}: ${res.statusCode}`);
-      if (c.route !== 'ceiling' && res.headers['x-cache'] !== 'hit') throw new Error(`${c.version} ${c.route}: miss`);
+      if (c.route !== 'ceiling' && res.headers['x-cache'] !== 'hit') c.notHits += 1;
     }
   };
   await Promise.all(Array.from({ length: INFLIGHT }, lane));
@@ -113,6 +115,8 @@ async function main(): Promise<void> {
           HOST: '127.0.0.1',
           WORKER_INDEX: '0',
           LOG_LEVEL: 'warn',
+          // a busy machine stalls Redis past the 100 ms default now and then: a miss would blur the figure
+          CACHE_COMMAND_TIMEOUT_MS: '1000',
         },
       });
       workers.push(worker);
@@ -130,7 +134,7 @@ async function main(): Promise<void> {
         ['profile', `/api/characters/${role}/structured`],
       ] as const) {
         for (let i = 0; i < 3; i++) await worker.app.inject({ method: 'GET', url, headers: { cookie } });
-        contenders.push({ version: v.label, route, app: worker.app, url, cookie, cpuUs: [] });
+        contenders.push({ version: v.label, route, app: worker.app, url, cookie, cpuUs: [], notHits: 0 });
       }
     }
     const load0 = loadavg();
@@ -146,8 +150,8 @@ async function main(): Promise<void> {
       `Machine: ${cpus().length} CPUs, ${cpus()[0]?.model}; Node ${process.version}; load average (1/5/15 min) ${load0.map((l) => l.toFixed(2)).join(' / ')} at start, ${load1.map((l) => l.toFixed(2)).join(' / ')} at the end`,
       `${SLICES} slices of ${SLICE} requests per contender, ${INFLIGHT} in flight, turns rotating; CPU time of this process per request, median over slices (and the spread: quartiles).`,
       '',
-      '| version | route | CPU µs/request | quartiles | above the ceiling, µs | ceiling ÷ route |',
-      '|---|---|---:|---|---:|---:|',
+      '| version | route | CPU µs/request | quartiles | above the ceiling, µs | ceiling ÷ route | not hits |',
+      '|---|---|---:|---|---:|---:|---:|',
     ];
     for (const v of VERSIONS) {
       const ceiling = median(
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
         const q = (p: number) => (sorted[Math.floor(p * (sorted.length - 1))] as number).toFixed(1);
         const m = median(c.cpuUs);
         lines.push(
-          `| ${v.label} | ${c.route} | ${m.toFixed(1)} | ${q(0.25)}–${q(0.75)} | ${(m - ceiling).toFixed(1)} | ${(ceiling / m).toFixed(2)}× |`,
+          `| ${v.label} | ${c.route} | ${m.toFixed(1)} | ${q(0.25)}–${q(0.75)} | ${(m - ceiling).toFixed(1)} | ${(ceiling / m).toFixed(2)}× | ${c.notHits} |`,
         );
       }
     }
