@@ -26,6 +26,18 @@ export class Progress {
     this.last = text;
   }
 
+  /** A line that stays (the expected duration, the closing comparison): never overwritten by the progress line. */
+  note(text: string): void {
+    const line = this.clean(text);
+    this.stream.write(this.tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+    if (this.tty && this.last) this.update(this.last);
+  }
+
+  /** The progress line while one row's suite runs: its id and title, and how far the run is. */
+  row(index: number, total: number, id: string, title: string, counts: string): void {
+    this.update(`row ${id} (${index}/${total}): ${title} — ${counts}`);
+  }
+
   /** Ends the in-place line so the next output starts on a fresh one. */
   done(text?: string): void {
     if (text) this.update(text);
