@@ -14,7 +14,7 @@ VERSION="${ACTIONLINT_VERSION:-v1.7.12}"
 REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN_DIR="$REPO_ROOT/.bin"
 
-if [ -x "$BIN_DIR/actionlint" ] && [ "$("$BIN_DIR/actionlint" -version 2>/dev/null | head -n 1)" = "${VERSION#v}" ]; then
+if [ -x "$BIN_DIR/actionlint" ] && [ "$("$BIN_DIR/actionlint" -version 2>/dev/null | head -n 1)" = "${VERSION}" ]; then
   echo "actionlint ${VERSION} already built: $BIN_DIR/actionlint"
   exit 0
 fi
