@@ -11,8 +11,8 @@ import {
   type SampleSet,
   type Series,
   writeRecord,
-} from '../../src/gate/figures.ts';
-import { rowDef } from '../criteria.ts';
+} from '../record-format.ts';
+import { rowDef } from '../rows.ts';
 import { target } from './target.ts';
 
 export interface Recorder {
@@ -31,7 +31,7 @@ export interface Recorder {
   notMeasurable(reason: string): void;
 }
 
-/** The recorder of row `id` (its title comes from acceptance/criteria.ts). */
+/** The recorder of row `id` (its title comes from acceptance/rows.ts). */
 export function recorder(id: string): Recorder {
   const record = emptyRecord(id, rowDef(id).title, target().kind);
   const save = (): void => writeRecord(record);

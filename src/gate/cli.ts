@@ -39,7 +39,7 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
     throw new UsageError((error as Error).message);
   }
   checkTargetSettings(request, env);
-  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT));
+  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT), args.scope);
   const required = requiredRows(args, env);
   if (required.includes('load') && !selection.load) {
     throw new UsageError('the load step is required (--require-load / GATE_REQUIRE) but --only does not select it');

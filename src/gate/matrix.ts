@@ -19,39 +19,31 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CRITERIA, REGRESSIONS } from '../../acceptance/criteria.ts';
+import { CRITERIA, expectedUnder, REGRESSIONS, ROWS } from '../../acceptance/rows.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
 import { EXIT } from './exit-codes.ts';
 import { type DetectionRun, formatDetection } from './matrix-detection.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import type { RowStatus } from './verdict.ts';
 
-/** What each defect must fail, and what it may fail besides (fastnpc issue 10, "a defect matrix that proves the gate"). */
-export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> = {
-  // R2: the pattern delete sits behind the closed admin route, so it cannot be run (not measurable)
-  'admin-403': { fails: ['02', 'R4'], mayFail: ['R2'] },
-  'per-worker-stats': { fails: ['R1'] },
-  'keys-pattern-delete': { fails: ['R2'] },
-  'structured-no-invalidate': { fails: ['R3', '07'] },
-  'no-leases': { fails: ['08', 'R7'] },
-  'socket-timeout-5s': { fails: ['R6'], mayFail: ['R8'] },
-  'names-in-keys': { fails: ['R5'] },
-  'list-miss-leak': { fails: ['R9'], mayFail: ['05', '06'] },
-  'per-worker-tasks': { fails: ['R10'] },
-  // 06: its control (a twin with a 1 s profile TTL) cannot fall below 90 % when no profile is cached, so the row cannot
-  // prove its figure; 07: the profile paths' reads are, truly, not served from the cache (both seen in the matrix run)
-  'no-profile-cache': { fails: ['04'], mayFail: ['06', '07', '09'] },
-};
+/**
+ * What each defect must fail, and what it may fail besides (fastnpc issue 10, "a defect matrix that proves the gate"):
+ * read from the row registry (acceptance/rows.ts: each row's `catches` and `mayFailWith`).
+ */
+export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> = Object.fromEntries(
+  DEFECTS.map((defect) => [defect, expectedUnder(defect)]),
+) as Record<Defect, { fails: string[]; mayFail?: string[] }>;
 
-/** The judged rows of the matrix: criteria and regressions (not audit/load/module rows). */
+/** The judged rows of the matrix: criteria and regressions (not audit/load/module/fault/topology rows). */
 export const MATRIX_ROWS: string[] = [...CRITERIA, ...REGRESSIONS].map((d) => d.id);
 
-/** The gate's `--only` filter that selects exactly one matrix row's file: "03" → acceptance/03-, "R1" → regressions/r1-. */
+/** The gate's `--only` filter that selects exactly one matrix row: its file as the registry names it. */
 export function rowFilter(id: string): string {
-  if (/^\d\d$/.test(id)) return `acceptance/${id}-`;
-  const regression = id.match(/^R(\d+)$/);
-  if (regression) return `regressions/r${regression[1]}-`;
-  throw new Error(`row ${id} is not a matrix row (criteria 01–09, regressions R1…)`);
+  const def = ROWS.find((r) => r.id === id);
+  if (!def?.file || !MATRIX_ROWS.includes(id)) {
+    throw new Error(`row ${id} is not a matrix row (criteria 01–09, regressions R1…)`);
+  }
+  return def.file;
 }
 
 /** What a matrix run selects when no --only is given: every matrix row and nothing else. */
