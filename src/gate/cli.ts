@@ -10,7 +10,7 @@ import { Redactor, secretsFromEnv } from '../secrets/redact.ts';
 import { checkIsTheApp, NotTheAppError } from './app-probe.ts';
 import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
 import { EXIT } from './exit-codes.ts';
-import { checkReachable, checkTargetSettings, UnreachableError } from './preflight.ts';
+import { checkReachable, checkRowNeeds, checkTargetSettings, UnreachableError } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { openRunDir } from './reports/run-dir.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
@@ -41,6 +41,7 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
   checkTargetSettings(request, env);
   const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT), args.scope);
   const required = requiredRows(args, env);
+  checkRowNeeds(request, selection.ids, required, env);
   if (required.includes('load') && !selection.load) {
     throw new UsageError('the load step is required (--require-load / GATE_REQUIRE) but --only does not select it');
   }
@@ -91,7 +92,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     redactor,
     startedAt,
     env,
-    scope: 'full',
+    scope: args.scope,
   };
   const outcome = await runGateSteps(steps);
   if (outcome.kind === 'unreachable') {
