@@ -17,7 +17,16 @@
  *                       [--parallel 2] [--reports-dir dir]
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CRITERIA, expectedUnder, REGRESSIONS, ROWS } from '../../acceptance/rows.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
@@ -174,6 +183,26 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
 }
 
 /**
+ * The folder of the newest finished run under a gate's reports directory (`runs/<name>/` holding a gate.json; a
+ * partial `--only` run writes only there, not the top-level files), else the reports directory itself.
+ */
+export function newestRunDir(reportsDir: string): string {
+  const runs = join(reportsDir, 'runs');
+  let newest: { path: string; mtime: number } | undefined;
+  try {
+    for (const name of readdirSync(runs)) {
+      const path = join(runs, name);
+      if (!existsSync(join(path, 'gate.json'))) continue;
+      const mtime = statSync(join(path, 'gate.json')).mtimeMs;
+      if (!newest || mtime > newest.mtime) newest = { path, mtime };
+    }
+  } catch {
+    // no runs folder: an older layout
+  }
+  return newest?.path ?? reportsDir;
+}
+
+/**
  * Runs the gate once (a child process: each run starts and stops its own stack) on the given --only filters
  * ([] = every matrix row, never the whole gate) and reads its row statuses, headline figures and load averages.
  */
@@ -202,7 +231,7 @@ export async function runGateOnce(
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
-    const verdict = JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')) as {
+    const verdict = JSON.parse(readFileSync(join(newestRunDir(dir), 'gate.json'), 'utf8')) as {
       rows: Array<{ id: string; status: RowStatus; detail: string; figure: string }>;
       metadata?: { loadStart?: number[]; loadEnd?: number[] };
     };
