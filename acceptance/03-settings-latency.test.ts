@@ -4,8 +4,12 @@
  * the first read (a miss that loads from PostgreSQL and fills the entry), then the timed second read — wall time to
  * the last body byte. The entry must be in Redis before every timed read (EXISTS, outside the timing), the timed read
  * must carry the written value, and where the target sends our headers it must say `hit` with no DB statement.
- * Gating: p95 < 5 ms (p50/p99 reported). Every sample is kept for the histogram; the host's load average is recorded
- * beside the timings. The module's own latency is the reference-module row M3.
+ * Gating: p95 < 5 ms (p50/p99 reported). Each timed read is followed by a calibration probe on the same keep-alive
+ * socket and worker — the no-work liveness route (`/health/live`, else `/health`) — and the row is judged against it
+ * (support/timing-judgement.ts): a p95 over the bound FAILs on a quiet host, and on a busy one only when the read is
+ * slow net of the calibration; otherwise it reads NOT MEASURABLE "host too busy" with both figures. Every sample is
+ * kept for the histogram; the host's load average is recorded beside the timings. The module's own latency is the
+ * reference-module row M3.
  */
 import { cpus, loadavg } from 'node:os';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -14,6 +18,7 @@ import { recorder } from './support/record.ts';
 import { adminRedis } from './support/redis.ts';
 import { round, sleep, summarize } from './support/stats.ts';
 import { userSession, workers } from './support/target.ts';
+import { judgeTiming } from './support/timing-judgement.ts';
 
 const rec = recorder('03');
 const CYCLES = 250;
@@ -26,12 +31,23 @@ afterAll(() => redis.quit());
 
 type SettingsBody = { settings?: { profile?: string | null } };
 
+/** The calibration routes, first that answers 200 wins: ours (no work at all), then FastNPC's `{"ok":true}`. */
+const LIVENESS_PATHS = ['/health/live', '/health'] as const;
+
 describe('03 user-settings cache: second read < 5 ms', () => {
   test(`${CYCLES} cycles: write, first read (miss), timed second read`, { timeout: 600_000 }, async () => {
     const { client } = await userSession(1, workers()[0]);
     const key = keyProfile().settings(await uidOf(client));
     // Let work of earlier suites settle (a service stopping, pools draining) before timing anything.
     await sleep(1_000);
+    let liveness: string | undefined;
+    for (const path of LIVENESS_PATHS) {
+      if ((await client.get(path)).status === 200) {
+        liveness = path;
+        break;
+      }
+    }
+    const probes: number[] = [];
     const seconds: number[] = [];
     const firsts: number[] = [];
     let entryPresent = 0;
@@ -51,7 +67,10 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       const present = (await redis.exists(key)) === 1;
       const second = await client.get<SettingsBody>('/api/me/settings');
       expect(second.status).toBe(200);
+      // the calibration: the same socket, the same worker, right after the timed read
+      const probe = liveness ? await client.get(liveness) : undefined;
       if (i < 0) continue; // warm-up (JIT, keep-alive socket), not counted
+      if (probe?.status === 200) probes.push(probe.ms);
       firsts.push(first.ms);
       seconds.push(second.ms);
       if (present) entryPresent++;
@@ -76,7 +95,41 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       unit: 'ms',
       values: seconds.map((v) => round(v, 4)),
     });
-    const p95ok = rec.figure('HTTP second read p95', round(s.p95), 'ms', `< ${BOUND_MS} ms`, s.p95 < BOUND_MS);
+    const judged = judgeTiming({
+      timed: seconds,
+      calibration: probes.length > 0 ? probes : [0],
+      boundMs: BOUND_MS,
+      calibrationName: `liveness ${liveness ?? '(none)'}`,
+    });
+    if (!liveness || probes.length < seconds.length) {
+      rec.note(
+        `calibration: ${liveness ? `${probes.length}/${seconds.length} liveness probes answered` : 'no liveness route answered (/health/live, /health)'}; judged on the plain bound`,
+      );
+    }
+    const calibrated = liveness !== undefined && probes.length === seconds.length;
+    const status = calibrated ? judged.status : judged.timedP95 < BOUND_MS ? 'pass' : 'fail';
+    const p95ok = status !== 'fail';
+    rec.figure(
+      'HTTP second read p95',
+      round(s.p95),
+      'ms',
+      `< ${BOUND_MS} ms`,
+      status === 'pass' ? true : status === 'fail' ? false : null,
+    );
+    if (calibrated) {
+      rec.samples({ name: `calibration: GET ${liveness} latency`, unit: 'ms', values: probes.map((v) => round(v, 4)) });
+      rec.figure(
+        `calibration: GET ${liveness} p95 (same socket, after each timed read)`,
+        round(judged.calibrationP95),
+        'ms',
+        '',
+        null,
+      );
+      rec.figure(`calibration: GET ${liveness} p50`, round(judged.calibrationP50), 'ms', '', null);
+      rec.figure("second read's own part p95 (read p95 − calibration p95)", round(judged.ownP95), 'ms', '', null);
+      rec.figure("second read's own part p50", round(judged.ownP50), 'ms', '', null);
+      if (judged.status === 'fail') rec.note(judged.reason);
+    }
     rec.figure('HTTP second read p50', round(s.p50), 'ms', '', null);
     rec.figure('HTTP second read p99', round(s.p99), 'ms', '', null);
     rec.figure('second reads timed (each right after write → first read)', s.n, '', '>= 200', s.n >= 200);
@@ -135,8 +188,9 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       null,
     );
     rec.headline('HTTP second read p95');
+    if (calibrated && judged.status === 'not-measurable') rec.hostTooBusy(judged.reason);
     expect(presentOk && freshOk && hitsOk).toBe(true);
     expect(dbStatements).toBe(0);
-    expect(p95ok).toBe(true);
+    expect(p95ok, judged.reason).toBe(true);
   });
 });

@@ -48,6 +48,12 @@ export interface CriterionRecord {
   notes: string[];
   /** Set when the target cannot provide what the criterion needs: the reason (the row reads NOT MEASURABLE). */
   notMeasurable?: string;
+  /**
+   * Set with `notMeasurable` when the cause is the host the gate ran on, not the target: a timing row's calibration
+   * probe was itself too slow to judge the bound ("host too busy"). A gate whose only non-PASS rows are these exits 75
+   * (docs/exit-codes.md): run it again rather than read it as the app's failure.
+   */
+  hostBusy?: boolean;
   recordedAt: string;
 }
 

@@ -46,7 +46,8 @@ run where k6 can run -> one verdict table (every row PASS, FAIL, SKIP or NOT MEA
 Writes reports/runs/<time>/ (gate.json, junit.xml, gate.html, raw files), points reports/latest at it and copies
 gate.json, junit.xml, gate.html to reports/.
 Exit codes (docs/exit-codes.md): 0 the gate passed; 1 it failed; 2 usage error (bad flag or target setting, nothing
-run or written); 3 the target (app or Redis) or the container runtime cannot be reached.
+run or written); 3 the target (app or Redis) or the container runtime cannot be reached; 75 not judged: the host
+was too busy to judge the timing rows (nothing else failed) — run it again.
 
 Options:
   --target <local|containers|external|auto>  where to run (default: ACCEPTANCE_TARGET or local)

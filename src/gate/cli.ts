@@ -112,7 +112,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     );
   }
   say(`${outcome.comparison}\n`);
-  return outcome.verdict.pass ? EXIT.pass : EXIT.fail;
+  if (outcome.verdict.pass) return EXIT.pass;
+  return outcome.verdict.hostBusy ? EXIT.hostBusy : EXIT.fail;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);

@@ -39,6 +39,8 @@ export interface VerdictRow {
   durationMs?: number;
   /** true when a SKIP / NOT MEASURABLE of this row does not fail the gate (regressions, load; not when required). */
   optional?: boolean;
+  /** NOT MEASURABLE because the host was too busy to judge a timing bound (its calibration probe was slow). */
+  hostBusy?: boolean;
 }
 
 export interface Verdict {
@@ -50,6 +52,11 @@ export interface Verdict {
   durationMs: number;
   /** The --only filters this verdict was limited to ([] = every row). */
   only: string[];
+  /**
+   * true when the gate did not pass only because the host was too busy to judge timing rows (every row that keeps it
+   * from passing is NOT MEASURABLE "host too busy"): exit 75, run it again (docs/exit-codes.md).
+   */
+  hostBusy?: boolean;
 }
 
 export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS, TOPOLOGY_ROWS };
@@ -133,6 +140,7 @@ export function judge(
   if (record?.notMeasurable) {
     row.status = 'not-measurable';
     row.detail = record.notMeasurable;
+    if (record.hostBusy) row.hostBusy = true;
     return row;
   }
   if (suite.state === 'skipped' || (suite.tests.passed === 0 && suite.tests.failed === 0)) {
@@ -276,8 +284,11 @@ export function buildVerdict(input: VerdictInput): Verdict {
       optional: !required.has('load'),
     });
   }
+  const pass = rows.length > 0 && rows.every((r) => rowCounts(r));
+  const blocking = rows.filter((r) => !rowCounts(r));
   return {
-    pass: rows.length > 0 && rows.every((r) => rowCounts(r)),
+    pass,
+    ...(!pass && blocking.length > 0 && blocking.every((r) => r.hostBusy) ? { hostBusy: true } : {}),
     rows,
     target: input.target,
     startedAt: input.startedAt.toISOString(),

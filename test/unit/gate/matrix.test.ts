@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  cellMatches,
   EXPECTED,
   expectation,
   formatMatrix,
@@ -107,6 +108,16 @@ describe('gate:matrix', () => {
     expect(selectRows([], files, 'full').ids).toBeUndefined();
     // --only reaches rows of any scope
     expect(selectRows(['faults/f3-'], files, 'deploy').ids).toEqual(new Set(['F3']));
+  });
+
+  test('a row NOT MEASURABLE "host too busy" matches a must-pass cell, never a must-fail one', () => {
+    const busy03 = { statuses: { '03': 'not-measurable' as const }, figures: {}, seconds: 1, hostBusy: ['03'] };
+    expect(cellMatches({ column: 'no-leases', ...busy03 }, '03')).toBe(true);
+    expect(cellMatches({ column: 'slow-cached-read', ...busy03 }, '03')).toBe(false);
+    // control: not measurable for another reason still mismatches a must-pass cell
+    expect(cellMatches({ column: 'no-leases', ...busy03, hostBusy: [] }, '03')).toBe(false);
+    expect(parseMatrixArgs([]).scope).toBe('deploy');
+    expect(parseMatrixArgs(['--scope', 'full']).scope).toBe('full');
   });
 
   test('repeated runs: a run without a verdict is a mismatch, not a silent gap', () => {
