@@ -86,7 +86,11 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   const checkoutAtStart = checkoutState(REPOSITORY_ROOT);
   const complete = steps.args.filters.length === 0;
   const what = `${complete ? '' : 'partial '}${steps.scope}-scope run`;
-  const estimate = estimateDuration(pastRuns(run.root, runKeyOf(steps), run.name), steps.estimateSeconds);
+  const estimate = estimateDuration(
+    pastRuns(run.root, runKeyOf(steps), run.name),
+    steps.estimateSeconds,
+    pastRuns(run.root, runKeyOf(steps), run.name, 10, true),
+  );
   progress.note(
     estimate
       ? `gate: ${what} on ${steps.redactor.redact(runKeyOf(steps).targetKey)}: expected to take about ${formatDuration(estimate.seconds)} (${estimate.source})`

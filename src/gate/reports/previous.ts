@@ -49,8 +49,11 @@ export function sameKey(run: StoredRun, key: RunKey): boolean {
   );
 }
 
-/** Up to `limit` earlier complete runs with this key, newest first (`except`: this run's own name). */
-export function pastRuns(root: string, key: RunKey, except: string, limit = 10): PastRun[] {
+/**
+ * Up to `limit` earlier complete runs with this key, newest first (`except`: this run's own name); `scopeOnly`: any
+ * target and topology, the same scope (for a duration estimate when this target has no run yet).
+ */
+export function pastRuns(root: string, key: RunKey, except: string, limit = 10, scopeOnly = false): PastRun[] {
   const out: PastRun[] = [];
   for (const name of earlierRuns(root, except)) {
     if (out.length >= limit) break;
@@ -60,7 +63,8 @@ export function pastRuns(root: string, key: RunKey, except: string, limit = 10):
     } catch {
       continue; // a run without a readable gate.json is not comparable
     }
-    if (!Array.isArray(json.rows) || !isComplete(json) || !sameKey(json, key)) continue;
+    const matches = scopeOnly ? (json.metadata?.scope ?? SCOPE_BEFORE_SCOPES) === key.scope : sameKey(json, key);
+    if (!Array.isArray(json.rows) || !isComplete(json) || !matches) continue;
     out.push({
       name,
       commit: json.metadata?.commit ?? 'unknown',

@@ -36,8 +36,9 @@ export interface StepSummaryInput {
 
 export function stepSummaryMarkdown(input: StepSummaryInput): string {
   const { verdict } = input;
+  const mark = verdict.pass ? '✅' : verdict.hostBusy ? '⏳' : '❌';
   const lines = [
-    `### ${verdict.pass ? '✅' : '❌'} FastNPC Redis cache gate — ${input.scope} scope${input.complete ? '' : ' (partial run, not published)'}`,
+    `### ${mark} FastNPC Redis cache gate — ${input.scope} scope${input.complete ? '' : ' (partial run, not published)'}`,
     '',
     `**${markdownCell(finalLine(verdict))}**`,
     '',

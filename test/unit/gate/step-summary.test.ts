@@ -113,6 +113,10 @@ describe('the expected duration', () => {
       seconds: 120,
       source: 'median of the last 3 runs',
     });
+    expect(estimateDuration([], 170, [past('x', 200_000, 1)])).toEqual({
+      seconds: 200,
+      source: 'the last run of this scope on other targets',
+    });
     expect(estimateDuration([], 170)).toEqual({ seconds: 170, source: "the rows' estimates (no earlier run)" });
     expect(estimateDuration([], undefined)).toBeUndefined();
     expect(formatDuration(95)).toBe('1 min 35 s');
