@@ -20,15 +20,26 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function fromRuns(runs: PastRun[], where: string): Estimate | undefined {
+/**
+ * A past run's duration for this run's rows: the whole run, or — for a partial run (`--only`) — its fixed part (the
+ * target's start and stop: the run's duration less its rows' durations) plus the durations of the selected rows.
+ */
+function durationFor(run: PastRun, selected: ReadonlySet<string> | undefined): number {
+  if (!selected) return run.durationMs;
+  const rowsMs = (ids?: ReadonlySet<string>): number =>
+    run.rows.filter((r) => !ids || ids.has(r.id)).reduce((sum, r) => sum + (r.durationMs ?? 0), 0);
+  return Math.max(0, run.durationMs - rowsMs()) + rowsMs(selected);
+}
+
+function fromRuns(runs: PastRun[], where: string, selected: ReadonlySet<string> | undefined): Estimate | undefined {
   const durations = runs
     .slice(0, ESTIMATE_RUNS)
-    .map((r) => r.durationMs)
+    .map((r) => durationFor(r, selected))
     .filter((ms) => ms > 0);
   if (durations.length === 0) return undefined;
   return {
     seconds: Math.round(median(durations) / 1000),
-    source: `${durations.length === 1 ? 'the last run' : `median of the last ${durations.length} runs`}${where}`,
+    source: `${selected ? 'the selected rows and the start-up in ' : ''}${durations.length === 1 ? 'the last run' : `median of the last ${durations.length} runs`}${where}`,
   };
 }
 
@@ -36,8 +47,11 @@ export function estimateDuration(
   past: PastRun[],
   registrySeconds: number | undefined,
   sameScopeElsewhere: PastRun[] = [],
+  /** A partial run's rows (`--only`); undefined for a complete run of the scope. */
+  selected?: ReadonlySet<string>,
 ): Estimate | undefined {
-  const estimate = fromRuns(past, '') ?? fromRuns(sameScopeElsewhere, ' of this scope on other targets');
+  const estimate =
+    fromRuns(past, '', selected) ?? fromRuns(sameScopeElsewhere, ' of this scope on other targets', selected);
   if (estimate) return estimate;
   if (registrySeconds !== undefined && registrySeconds > 0) {
     return { seconds: Math.round(registrySeconds), source: "the rows' estimates (no earlier run)" };

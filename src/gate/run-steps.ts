@@ -90,6 +90,7 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     pastRuns(run.root, runKeyOf(steps), run.name),
     steps.estimateSeconds,
     pastRuns(run.root, runKeyOf(steps), run.name, 10, true),
+    complete ? undefined : selection.ids,
   );
   progress.note(
     estimate

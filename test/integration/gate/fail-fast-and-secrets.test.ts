@@ -279,6 +279,10 @@ describe('credentials never in any output of an external run against the live ap
     const names = files.map((f) => f.slice(reports.length + 1));
     // a partial run: its own folder, the step summary, a log of the suites
     expect(names).toEqual(expect.arrayContaining(['step-summary.md']));
+    const markdown = readFileSync(summary, 'utf8');
+    expect(markdown).toContain('| # | row | figure | bound | result | s |');
+    expect(markdown).toMatch(/\| 01 \| Redis runs [^\n]*\| ✅ PASS \|/);
+    expect(markdown).toContain('(partial run, not published)');
     expect(names.some((n) => /runs\/[^/]+-partial\/gate\.json$/.test(n))).toBe(true);
     expect(names.some((n) => /runs\/[^/]+-partial\/acceptance\.log$/.test(n))).toBe(true);
     const json = readFileSync(files.find((f) => f.endsWith('-partial/gate.json')) as string, 'utf8');

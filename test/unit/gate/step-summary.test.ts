@@ -119,6 +119,14 @@ describe('the expected duration', () => {
     });
     expect(estimateDuration([], 170)).toEqual({ seconds: 170, source: "the rows' estimates (no earlier run)" });
     expect(estimateDuration([], undefined)).toBeUndefined();
+    // a partial run (--only 03): the last run's start-up (its duration less its rows') plus row 03's duration
+    const last = past('r', 300_000, 1);
+    for (const row of last.rows) row.durationMs = row.id === '03' ? 40_000 : 20_000;
+    const others = last.rows.length - 1;
+    expect(estimateDuration([last], undefined, [], new Set(['03']))).toEqual({
+      seconds: Math.round((300_000 - 40_000 - others * 20_000 + 40_000) / 1000),
+      source: 'the selected rows and the start-up in the last run',
+    });
     expect(formatDuration(95)).toBe('1 min 35 s');
     expect(formatDuration(40)).toBe('40 s');
     expect(formatDuration(180)).toBe('3 min');
