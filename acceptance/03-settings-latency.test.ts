@@ -5,14 +5,17 @@
  * the last body byte. The entry must be in Redis before every timed read (EXISTS, outside the timing; 1 % of cycles may
  * lose their refill to a late commit-log invalidation, MAX_LOST_REFILLS), the timed read
  * must carry the written value, and where the target sends our headers it must say `hit` with no DB statement.
- * Gating: p95 < 5 ms (p50/p99 reported). Each timed read is followed by a calibration probe on the same keep-alive
- * socket and worker — the no-work liveness route (`/health/live`, else `/health`) — and the row is judged against it
+ * Gating: p95 < 5 ms (p50/p99 reported). Each timed read is followed by a calibration probe with the read's two round
+ * trips and none of its work: the no-work liveness route (`/health/live`, else `/health`) on the same keep-alive
+ * socket and worker, then a Redis PING (the read's GET to Redis; on a saturated host each hop to another process waits
+ * for a core, which a liveness call alone does not show) — and the row is judged against it
  * (support/timing-judgement.ts): a p95 over the bound FAILs on a quiet host, and on a busy one only when the read is
  * slow net of the calibration; otherwise it reads NOT MEASURABLE "host too busy" with both figures. Every sample is
  * kept for the histogram; the host's load average is recorded beside the timings. The module's own latency is the
  * reference-module row M3.
  */
 import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, test } from 'vitest';
 import { keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
@@ -77,8 +80,11 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       expect(second.status).toBe(200);
       // the calibration: the same socket, the same worker, right after the timed read
       const probe = liveness ? await client.get(liveness) : undefined;
+      const pingStart = performance.now();
+      await redis.ping();
+      const pingMs = performance.now() - pingStart;
       if (i < 0) continue; // warm-up (JIT, keep-alive socket), not counted
-      if (probe?.status === 200) probes.push(probe.ms);
+      if (probe?.status === 200) probes.push(probe.ms + pingMs);
       firsts.push(first.ms);
       seconds.push(second.ms);
       if (present) entryPresent++;
@@ -108,7 +114,7 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       timed: seconds,
       calibration: probes.length > 0 ? probes : [0],
       boundMs: BOUND_MS,
-      calibrationName: `liveness ${liveness ?? '(none)'}`,
+      calibrationName: `liveness ${liveness ?? '(none)'} + PING`,
     });
     if (!liveness || probes.length < seconds.length) {
       rec.note(
@@ -126,15 +132,19 @@ describe('03 user-settings cache: second read < 5 ms', () => {
       status === 'pass' ? true : status === 'fail' ? false : null,
     );
     if (calibrated) {
-      rec.samples({ name: `calibration: GET ${liveness} latency`, unit: 'ms', values: probes.map((v) => round(v, 4)) });
+      rec.samples({
+        name: `calibration: GET ${liveness} + Redis PING latency`,
+        unit: 'ms',
+        values: probes.map((v) => round(v, 4)),
+      });
       rec.figure(
-        `calibration: GET ${liveness} p95 (same socket, after each timed read)`,
+        `calibration: GET ${liveness} + Redis PING p95 (same socket, after each timed read)`,
         round(judged.calibrationP95),
         'ms',
         '',
         null,
       );
-      rec.figure(`calibration: GET ${liveness} p50`, round(judged.calibrationP50), 'ms', '', null);
+      rec.figure(`calibration: GET ${liveness} + Redis PING p50`, round(judged.calibrationP50), 'ms', '', null);
       rec.figure("second read's own part p95 (read p95 − calibration p95)", round(judged.ownP95), 'ms', '', null);
       rec.figure("second read's own part p50", round(judged.ownP50), 'ms', '', null);
       if (judged.status === 'fail') rec.note(judged.reason);
