@@ -215,6 +215,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
   criterion('09', 'db-statements-down', {
     title: 'DB statements down >= 80 %',
     mayFailWith: ['no-profile-cache'],
+    deployWorkload: '50 users instead of 100',
     needs: [
       USERS,
       DATABASE,

@@ -84,6 +84,6 @@ export function judgeTiming(input: TimingJudgementInput): TimingJudgement {
   return {
     ...base,
     status: 'not-measurable',
-    reason: `host too busy: ${input.calibrationName} p95 ${ms(calibration.p95)} (> ${ms(busyAboveMs)}), timed ${figures}; own part p95 ${ms(ownP95)}, p50 ${ms(ownP50)} — run again on a quieter host`,
+    reason: `host too busy: ${input.calibrationName} p95 ${ms(calibration.p95)} (> ${ms(busyAboveMs)}; p50 ${ms(calibration.p50)}), timed p95 ${ms(timed.p95)} (p50 ${ms(timed.p50)}); own part p95 ${ms(ownP95)}, p50 ${ms(ownP50)} — run it again on a quieter host`,
   };
 }
