@@ -39,6 +39,12 @@ const DEPLOY = currentScope() === 'deploy';
  * per user, messages per TTL are the plan's either way (the deploy scope trades users for time).
  */
 const EMBEDDED_RUN = DEPLOY ? { timeScale: 10, users: 50 } : { timeScale: 5, users: PLAN.users };
+/**
+ * An external target runs in real time: 10 minutes in the full scope; the deploy scope (a gate on every deploy,
+ * ≤ 5 minutes in all) runs 3 with 50 users — the list TTL (60 s) expires three times, the profile TTL (300 s) not at
+ * all, so its rate is an upper estimate of the plan's, and the row says so; the full scope proves the plan's window.
+ */
+const EXTERNAL_RUN = DEPLOY ? { minutes: 3, users: 50 } : { minutes: PLAN.minutes, users: PLAN.users };
 /** The control's time scale: its 1 s profile TTL must stay shorter than its pacing interval (6 s / 5 = 1.2 s). */
 const TIME_SCALE = 5;
 /** The control: a profile TTL shorter than the pacing interval, 30 of the users for 2 (deploy: 1) simulated minutes. */
@@ -154,7 +160,8 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
   }, async () => {
     const embedded = target().kind !== 'external';
     const scale = embedded ? EMBEDDED_RUN.timeScale : 1;
-    const users = embedded ? EMBEDDED_RUN.users : PLAN.users;
+    const users = embedded ? EMBEDDED_RUN.users : EXTERNAL_RUN.users;
+    const minutes = embedded ? PLAN.minutes : EXTERNAL_RUN.minutes;
     let twin: Twin | undefined;
     let admin: Client | undefined;
     if (embedded) {
@@ -171,7 +178,7 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
       );
     } else {
       rec.note(
-        `external target: its TTLs cannot be scaled, so the run is in real time (${PLAN.minutes} minutes, one message per user every ${60 / PLAN.perMinute} s) against its own TTLs`,
+        `external target: its TTLs cannot be scaled, so the run is in real time (${minutes} minutes, one message per user every ${60 / PLAN.perMinute} s) against its own TTLs${minutes < PLAN.minutes ? `; deploy scope: ${minutes} of the plan's ${PLAN.minutes} minutes, so the profile TTL (${PLAN.profileTtl} s) never expires within it and the rate is an upper estimate (--scope full runs the plan's window)` : ''}`,
       );
       try {
         admin = await adminSession();
@@ -183,8 +190,8 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
     try {
       const sessions = await sessionsOf(users);
       rec.figure('users online', sessions.length, '', '', null);
-      const m = await measure(sessions, scale, PLAN.minutes, { twin, admin });
-      const reasons = judge(m, PLAN.minutes);
+      const m = await measure(sessions, scale, minutes, { twin, admin });
+      const reasons = judge(m, minutes);
       const lat = summarize(m.run.latencies);
       const late = summarize(m.run.lateness);
       const ok = rec.figure(
@@ -205,8 +212,8 @@ describe('06 hit rate > 90 % under the chat workload at the plan rate', () => {
         'window, simulated minutes',
         round(m.simulatedMinutes, 2),
         'min',
-        `>= ${PLAN.minutes}`,
-        m.simulatedMinutes >= PLAN.minutes,
+        `>= ${minutes}`,
+        m.simulatedMinutes >= minutes,
       );
       rec.figure(
         'chat requests failed',

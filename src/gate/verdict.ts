@@ -106,7 +106,8 @@ export function judge(
   record: CriterionRecord | undefined,
 ): VerdictRow {
   const figures = record?.figures ?? [];
-  const head = headline(figures);
+  // a row that could not be measured shows the figure it could not judge (its first), not a side check that held
+  const head = record?.notMeasurable ? (figures[0] ?? headline(figures)) : headline(figures);
   const row: VerdictRow = {
     id: def.id,
     kind,

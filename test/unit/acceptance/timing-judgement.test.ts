@@ -94,6 +94,15 @@ describe('judgeTiming', () => {
     expect(j.status).toBe('not-measurable');
   });
 
+  test('a healthy app on a saturated host with a 3.6 ms median excess (seen at load 30) is not a FAIL', () => {
+    // read p50 18.6 / p95 120.8 ms against a calibration p50 15 / p95 89 ms: own part p95 31.8 ms, p50 3.6 ms
+    const timed = [...series(200, 18.6), ...series(50, 120.8)];
+    const calibration = [...series(200, 15), ...series(50, 89)];
+    const j = judgeTiming({ timed, calibration, boundMs: BOUND, calibrationName: 'liveness + PING' });
+    expect(j.ownP95).toBeGreaterThan(BOUND);
+    expect(j.status).toBe('not-measurable');
+  });
+
   test('the busy threshold defaults to 40 % of the bound and can be set', () => {
     const timed = series(250, 6);
     expect(judgeTiming({ timed, calibration: series(250, 2), boundMs: BOUND, calibrationName: 'x' }).hostBusy).toBe(

@@ -312,6 +312,25 @@ describe('not measurable', () => {
       /^GATE NOT MEASURABLE: the host was too busy to judge 03 \(host too busy: liveness/,
     );
     expect(finalLine(verdict)).toContain('exit 75');
+    // the row shows the figure it could not judge (its first), not a side check that held
+    const withFigures = allPassing();
+    withFigures.records = withFigures.records.map((r) =>
+      r.id === '03'
+        ? {
+            ...r,
+            figures: [
+              { name: 'HTTP second read p95', value: 8.4, unit: 'ms', bound: '< 5 ms', pass: null },
+              gating('second reads timed', 250, '', '>= 200', true),
+            ],
+            notMeasurable: reason,
+            hostBusy: true,
+          }
+        : r,
+    );
+    expect(buildVerdict(withFigures).rows.find((r) => r.id === '03')).toMatchObject({
+      figure: '8.400 ms',
+      bound: '< 5 ms',
+    });
     // control: the same plus one real failure is a FAIL (exit 1), not a retry
     busy.records = busy.records.map((r) =>
       r.id === '06' ? record('06', [gating('hit rate', 85, '%', '> 90 %', false)]) : r,
