@@ -60,6 +60,9 @@ export function compareRuns(
   return { previousRun: previous.name, previousCommit: previous.commit, rows };
 }
 
+/** 130.896 → 130.9: four significant digits are enough for a one-line comparison. */
+const short = (v: number): number => Number(v.toPrecision(4));
+
 /** The largest relative changes first; only numeric figures that moved by at least this much are named. */
 const NOTABLE_CHANGE_PERCENT = 20;
 
@@ -85,7 +88,7 @@ export function comparisonLine(comparison: Comparison | undefined, what: string)
       ? `moved most: ${moved
           .map(
             (r) =>
-              `${r.id} ${r.previous}→${r.current}${r.unit ? ` ${r.unit}` : ''} (${(r.changePercent as number) > 0 ? '+' : ''}${r.changePercent} %)`,
+              `${r.id} ${short(r.previous as number)}→${short(r.current as number)}${r.unit ? ` ${r.unit}` : ''} (${(r.changePercent as number) > 0 ? '+' : ''}${r.changePercent} %)`,
           )
           .join(', ')}`
       : `no figure moved by ${NOTABLE_CHANGE_PERCENT} % or more`,

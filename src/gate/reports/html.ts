@@ -26,6 +26,7 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #e5e7eb;padding
 th{background:#f9fafb}td.num{font-variant-numeric:tabular-nums;white-space:nowrap}.st{font-weight:700;text-align:center;white-space:nowrap}
 .st.pass{color:#15803d}.st.fail{color:#b91c1c}.st.skip,.st.not-measurable,.st.info{color:#6b7280}
 .st.blocking,.st.skip.blocking,.st.not-measurable.blocking{color:#b91c1c;background:#fee2e2}tr.blocking td:first-child{border-left:4px solid #b91c1c}
+#verdict td:nth-child(3){white-space:normal}#verdict td:last-child{min-width:94px;white-space:nowrap}
 code.rerun{font-size:12px;background:#f3f4f6;padding:1px 5px;border-radius:4px}svg.trend{vertical-align:middle}.trend-none{color:#9ca3af}.detail{color:#555;font-size:12px}
 figure{margin:10px 0 18px}figcaption{font-size:13px;color:#333;margin-bottom:4px}ul.notes{font-size:12px;color:#444}
 ul.files{columns:3;font-size:13px}dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}dt{color:#555}dd{margin:0}`;
