@@ -158,7 +158,9 @@ function verdictRowHtml(report: GateReport, r: VerdictRow): string {
   // a SKIP / NOT MEASURABLE that fails the gate (a required row) is shown like a failure
   const blocking = r.status !== 'pass' && r.status !== 'fail' && !rowCounts(r);
   const status = `${STATUS_TEXT[r.status]}${blocking ? ' (fails the gate)' : ''}`;
-  const head = r.figures.find((f) => f.pass !== null) ?? r.figures[0];
+  // the figure the row shows (a NOT MEASURABLE row shows the one it could not judge), else its first gating one
+  const head =
+    r.figures.find((f) => formatValue(f) === r.figure) ?? r.figures.find((f) => f.pass !== null) ?? r.figures[0];
   const seconds = r.durationMs ? (r.durationMs / 1000).toFixed(1) : '—';
   return `<tr id="${rowAnchor(r.id)}"${blocking ? ' class="blocking"' : ''}><td><a href="#details-${rowAnchor(r.id)}">${escapeHtml(r.id)}</a></td><td>${escapeHtml(r.title)}${r.detail ? `<div class="detail">${escapeHtml(r.detail)}</div>` : ''}</td><td class="num">${escapeHtml(r.figure)}</td><td class="num">${escapeHtml(r.bound)}</td><td class="st ${r.status}${blocking ? ' blocking' : ''}">${escapeHtml(status)}</td><td class="num">${seconds}</td><td>${trendOf(report, r.id, head?.name, head?.unit ?? '')}</td></tr>`;
 }
