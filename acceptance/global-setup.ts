@@ -3,7 +3,8 @@
  * provides its URLs and credentials to every suite through `inject('target')`.
  */
 import type { TestProject } from 'vitest/node';
-import { clearRecords } from '../src/gate/figures.ts';
+import { maskUrlCredentials } from '../src/secrets/redact.ts';
+import { clearRecords } from './record-format.ts';
 import {
   handedOverTarget,
   type StartedTarget,
@@ -12,6 +13,9 @@ import {
   type TargetInfo,
   targetFromEnv,
 } from './target/index.ts';
+
+/** A URL's password never reaches stderr: `http://qa:***@host` (the gate's own output is masked the same way). */
+const say = (text: string): void => console.error(maskUrlCredentials(text));
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,20 +30,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
     clearRecords();
     const request = targetFromEnv();
     try {
-      own = await startTarget(request, (line) => console.error(`[acceptance] ${line}`));
+      own = await startTarget(request, (line) => say(`[acceptance] ${line}`));
     } catch (error) {
       if (error instanceof TargetError && error.code === 'E_NO_CONTAINER_RUNTIME') {
         // One line, and a non-zero exit because `containers` was asked for explicitly.
-        console.error(`[acceptance] ${error.message}`);
+        say(`[acceptance] ${error.message}`);
       }
       throw error;
     }
   }
   const target = (handed ?? own) as StartedTarget;
-  console.error(
+  say(
     `[acceptance] target ${target.info.kind}: ${target.info.baseUrl} workers ${target.info.workerUrls.join(' ') || '(none exposed)'}`,
   );
-  for (const note of target.info.notes) console.error(`[acceptance] note: ${note}`);
+  for (const note of target.info.notes) say(`[acceptance] note: ${note}`);
   project.provide('target', target.info);
   return async () => {
     await own?.stop();

@@ -7,9 +7,10 @@
 import { resolve } from 'node:path';
 import { type TargetRequest, targetFromEnv } from '../../acceptance/target/index.ts';
 import { Redactor, secretsFromEnv } from '../secrets/redact.ts';
+import { checkIsTheApp, NotTheAppError } from './app-probe.ts';
 import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
 import { EXIT } from './exit-codes.ts';
-import { checkReachable, checkTargetSettings, UnreachableError } from './preflight.ts';
+import { checkReachable, checkRowNeeds, checkTargetSettings, UnreachableError } from './preflight.ts';
 import { Progress } from './progress.ts';
 import { openRunDir } from './reports/run-dir.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
@@ -38,8 +39,9 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
     throw new UsageError((error as Error).message);
   }
   checkTargetSettings(request, env);
-  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT));
+  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT), args.scope);
   const required = requiredRows(args, env);
+  checkRowNeeds(request, selection.ids, required, env);
   if (required.includes('load') && !selection.load) {
     throw new UsageError('the load step is required (--require-load / GATE_REQUIRE) but --only does not select it');
   }
@@ -68,8 +70,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const { args, request, selection, required } = prepared;
   try {
     await checkReachable(request);
+    if (request.kind === 'external' && request.baseUrl) await checkIsTheApp(request.baseUrl);
   } catch (error) {
-    if (error instanceof UnreachableError) {
+    if (error instanceof UnreachableError || error instanceof NotTheAppError) {
       warn(`gate: ${error.message}\n`);
       return EXIT.unreachable;
     }
@@ -79,7 +82,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const startedAt = new Date();
   const run = openRunDir(resolve(args.reportsDir), startedAt);
   const progress = new Progress(process.stderr, (text) => redactor.redact(text));
-  const steps: GateSteps = { args, request, selection, required, run, progress, redactor, startedAt, env };
+  const steps: GateSteps = {
+    args,
+    request,
+    selection,
+    required,
+    run,
+    progress,
+    redactor,
+    startedAt,
+    env,
+    scope: args.scope,
+  };
   const outcome = await runGateSteps(steps);
   if (outcome.kind === 'unreachable') {
     warn(`gate: ${outcome.message}\n`);
@@ -88,10 +102,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (outcome.kind === 'interrupted') return EXIT.interrupted;
   say(`${formatTable(outcome.verdict)}\n`);
   const shown = (path: string): string => path.replace(`${process.cwd()}/`, '');
-  say(
-    `reports: ${shown(outcome.published)}/ (also ${shown(resolve(args.reportsDir, 'latest'))}/; gate.html links every file)\n`,
-  );
-  return outcome.verdict.pass ? EXIT.pass : EXIT.fail;
+  if (outcome.complete) {
+    say(
+      `reports: ${shown(outcome.dir)}/ (also ${shown(resolve(args.reportsDir, 'latest'))}/ and ${shown(resolve(args.reportsDir))}/gate.json, junit.xml, gate.html; gate.html links every file)\n`,
+    );
+  } else {
+    say(
+      `partial run (--only ${args.filters.join(' --only ')}): reports in ${shown(outcome.dir)}/ only; ${shown(resolve(args.reportsDir))}/gate.json, junit.xml, gate.html and latest/ still show the last complete run\n`,
+    );
+  }
+  say(`${outcome.comparison}\n`);
+  if (outcome.verdict.pass) return EXIT.pass;
+  return outcome.verdict.hostBusy ? EXIT.hostBusy : EXIT.fail;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);

@@ -4,7 +4,8 @@
  * on TCP (else one line, exit 3) — so a typo never prints a table of failures or overwrites the last reports.
  */
 import { readFileSync } from 'node:fs';
-import { checkFaultControl, FaultControlError } from '../../acceptance/faults/support/fault-control.ts';
+import { checkFaultControl, FaultControlError } from '../../acceptance/faults/index.ts';
+import { type ExternalSetting, ROWS, type RowDef } from '../../acceptance/rows.ts';
 import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { tcpProbe } from '../load/reachable.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';
@@ -96,6 +97,52 @@ export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessE
       );
     }
   }
+}
+
+/**
+ * Whether a SKIP / NOT MEASURABLE of `row` fails the gate on an external target (acceptance/rows.ts `gating`, with
+ * GATE_REQUIRE / --require-load naming rows or the groups "regressions" and "faults").
+ */
+function mustCountOnExternal(row: RowDef, required: readonly string[]): boolean {
+  if (row.gating === 'required') return true;
+  if (required.includes(row.id)) return true;
+  if (row.kind === 'regression' && required.includes('regressions')) return true;
+  if (row.kind === 'fault' && required.includes('faults')) return true;
+  return false;
+}
+
+/**
+ * Every setting a selected row needs from an external target (acceptance/rows.ts `needs`, level `required`) must be
+ * set before anything runs: without it the row could only read NOT MEASURABLE or FAIL, and on a row whose verdict
+ * counts that is the setting's fault, not the app's. Throws one UsageError naming every missing setting, why it is
+ * needed and by which rows. Rows that only run on the embedded targets, and rows whose SKIP is tolerated, need
+ * nothing.
+ */
+export function checkRowNeeds(
+  request: TargetRequest,
+  selected: ReadonlySet<string> | undefined,
+  required: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  if (request.kind !== 'external') return;
+  const missing = new Map<ExternalSetting, { why: string; rows: string[] }>();
+  for (const row of ROWS) {
+    if (selected && !selected.has(row.id)) continue;
+    if (row.targets === 'embedded' || !mustCountOnExternal(row, required)) continue;
+    for (const need of row.needs) {
+      if (need.level !== 'required' || env[need.setting]) continue;
+      const entry = missing.get(need.setting) ?? { why: need.why, rows: [] };
+      entry.rows.push(row.id);
+      missing.set(need.setting, entry);
+    }
+  }
+  if (missing.size === 0) return;
+  const named = [...missing].map(
+    ([setting, m]) => `${setting} (${m.why}; row${m.rows.length > 1 ? 's' : ''} ${m.rows.join(', ')})`,
+  );
+  throw new UsageError(
+    `the selected rows need ${named.join(' and ')} on an external target — set ${missing.size > 1 ? 'them' : 'it'} (docs/acceptance.md) or leave those rows out with --only; nothing was run`,
+  );
 }
 
 /** An external target's app, workers, Redis (and database, when given) must answer; throws UnreachableError. */

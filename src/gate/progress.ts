@@ -1,3 +1,5 @@
+import { ROWS, rowIdOfFile } from '../../acceptance/rows.ts';
+
 /** One progress line while the gate works: rewritten in place on a terminal, one line per step otherwise. */
 export class Progress {
   private readonly tty: boolean;
@@ -24,6 +26,25 @@ export class Progress {
       this.stream.write(`${line}\n`);
     }
     this.last = text;
+  }
+
+  /** A line that stays (the expected duration, the closing comparison): never overwritten by the progress line. */
+  note(text: string): void {
+    const line = this.clean(text);
+    this.stream.write(this.tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+    if (this.tty && this.last) this.update(this.last);
+  }
+
+  /**
+   * The progress line while one suite runs: the row's id and title from the registry (`row 03 (3/19): User-settings
+   * cache: second read < 5 ms — 2 passed, 0 failed`), the file where a suite is not a row.
+   */
+  row(index: number, total: number, file: string, counts: string): void {
+    const id = rowIdOfFile(file);
+    const title = id ? ROWS.find((r) => r.id === id)?.title : undefined;
+    this.update(
+      id && title ? `row ${id} (${index}/${total}): ${title} — ${counts}` : `${file} (${index}/${total}) — ${counts}`,
+    );
   }
 
   /** Ends the in-place line so the next output starts on a fresh one. */

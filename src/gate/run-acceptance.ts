@@ -78,7 +78,7 @@ export async function runAcceptance(options: {
       started++;
       const name = relative(REPOSITORY_ROOT, module.moduleId);
       log(`--- ${name}`);
-      options.progress.update(`acceptance ${started}/${total}: ${name} (${passed} passed, ${failed} failed)`);
+      options.progress.row(started, total, name, `${passed} passed, ${failed} failed`);
     },
     onTestCaseResult(test: TestCase) {
       const state = test.result().state;

@@ -14,6 +14,15 @@ export interface RunMetadata {
   target: string;
   /** Same target for comparisons: the kind for embedded targets (ports change per run), kind + URL for external. */
   targetKey: string;
+  /** The Redis topology the target ran (single, sentinel, cluster); part of the comparison key. */
+  topology: string;
+  /** The scope that was run (deploy or full); part of the comparison key. */
+  scope: string;
+  /**
+   * true for a complete run of its scope (published to reports/latest and the top-level files); false for a partial
+   * run (`--only`), which is kept in reports/runs/<time>-partial/ and is never the "previous" run of a comparison.
+   */
+  complete: boolean;
   host: string;
   cpus: number;
   memoryGb: number;

@@ -1,17 +1,22 @@
 /**
- * The gate's steps once its input is known to be good: start the target, audit its Redis, run the selected
- * acceptance suites, the load step, judge, then write every report into the run's own directory and publish it.
+ * The gate's steps once its input is known to be good: say how long the run will take, start the target, audit its
+ * Redis, run the selected acceptance suites, the load step, judge, then write every report into the run's own
+ * directory. A complete run of its scope is published (reports/latest and the top-level files); a partial one
+ * (`--only`) is kept in reports/runs/<time>-partial/ and an interrupted one leaves reports/runs/<time>-interrupted/.
  */
 import { join } from 'node:path';
 import { type StartedTarget, startTarget, TargetError, type TargetRequest } from '../../acceptance/target/index.ts';
 import type { Redactor } from '../secrets/redact.ts';
 import type { GateArgs } from './args.ts';
-import { compareRuns } from './compare.ts';
+import { compareRuns, comparisonLine } from './compare.ts';
+import { estimateDuration, formatDuration } from './estimate.ts';
 import { clearRecords, readRecords } from './figures.ts';
 import type { Progress } from './progress.ts';
 import { type GateReport, writeReports } from './reports/gate-report.ts';
-import { previousRunOn } from './reports/previous.ts';
-import { discardRunDir, publishRunDir, type RunDir } from './reports/run-dir.ts';
+import { pastRuns, type RunKey } from './reports/previous.ts';
+import { discardRunDir, keepPartialRun, markInterrupted, publishRunDir, type RunDir } from './reports/run-dir.ts';
+import { appendStepSummary } from './reports/step-summary.ts';
+import { buildTrend } from './reports/trend.ts';
 import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
 import { type AuditCheck, runAudit } from './run-audit.ts';
 import { runLoad } from './run-load.ts';
@@ -36,14 +41,41 @@ export interface GateSteps {
   redactor: Redactor;
   startedAt: Date;
   env: NodeJS.ProcessEnv;
+  /** The scope being run (deploy, full): part of the comparison key. */
+  scope: string;
+  /** The registry's estimate for the selected rows in seconds, used when no earlier run has a duration. */
+  estimateSeconds?: number;
 }
 
 export type GateOutcome =
-  | { kind: 'done'; verdict: Verdict; published: string }
+  | {
+      kind: 'done';
+      verdict: Verdict;
+      /** Where the run's reports are: reports/runs/<time>/ (complete) or reports/runs/<time>-partial/. */
+      dir: string;
+      complete: boolean;
+      /** The one-line comparison with the previous complete run of the same kind. */
+      comparison: string;
+    }
   | { kind: 'unreachable'; message: string }
   | { kind: 'interrupted' };
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** How many earlier runs the trend of each figure shows. */
+const TREND_RUNS = 9;
+
+/** The comparison key before the target starts: an embedded target's key is its kind (and topology). */
+function runKeyOf(steps: GateSteps, targetKey?: string): RunKey {
+  const { request } = steps;
+  const topology = request.topology ?? 'single';
+  const key =
+    targetKey ??
+    (request.kind === 'external'
+      ? steps.redactor.redact(`external ${request.baseUrl}`)
+      : `${request.kind === 'auto' ? 'local' : request.kind}${topology === 'single' ? '' : `/${topology}`}`);
+  return { targetKey: key, topology, scope: steps.scope };
+}
 
 export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   const { request, selection, run, progress, redactor } = steps;
@@ -52,6 +84,19 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   clearRecords(records);
   const start = startMetadata(REPOSITORY_ROOT);
   const checkoutAtStart = checkoutState(REPOSITORY_ROOT);
+  const complete = steps.args.filters.length === 0;
+  const what = `${complete ? '' : 'partial '}${steps.scope}-scope run`;
+  const estimate = estimateDuration(
+    pastRuns(run.root, runKeyOf(steps), run.name),
+    steps.estimateSeconds,
+    pastRuns(run.root, runKeyOf(steps), run.name, 10, true),
+    complete ? undefined : selection.ids,
+  );
+  progress.note(
+    estimate
+      ? `gate: ${what} on ${steps.redactor.redact(runKeyOf(steps).targetKey)}: expected to take about ${formatDuration(estimate.seconds)} (${estimate.source})`
+      : `gate: ${what} on ${steps.redactor.redact(runKeyOf(steps).targetKey)}: no estimate yet (no earlier run of this scope)`,
+  );
 
   let target: StartedTarget | undefined;
   let interrupted = false;
@@ -60,16 +105,30 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
-    progress.done(`interrupted by ${signal}: stopping the target, discarding ${run.name}`);
-    discardRunDir(run);
+    progress.done(
+      `interrupted by ${signal}: stopping the target; nothing published (reports/runs/${run.name}-interrupted/gate.json)`,
+    );
+    markInterrupted(run, interruptedRecord(signal));
     // the steps go on while the target stops and may write into the run again (vitest's global setup brought the
     // .partial directory back): onExit discards it once more
     void (target?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   // vitest, while it runs the suites in this process, exits it 1 ms after SIGINT/SIGTERM (its own handler), before
   // the target has stopped: the last discard happens on exit, whoever exits
+  let signalSeen: NodeJS.Signals = 'SIGINT';
+  const interruptedRecord = (signal: NodeJS.Signals) => {
+    signalSeen = signal;
+    return {
+      interrupted: signal,
+      scope: steps.scope,
+      only: steps.args.filters,
+      startedAt: steps.startedAt.toISOString(),
+      interruptedAt: new Date().toISOString(),
+      note: 'interrupted: its partial figures were discarded; reports/latest and the top-level files were left as they were',
+    };
+  };
   const onExit = (): void => {
-    if (interrupted) discardRunDir(run);
+    if (interrupted) markInterrupted(run, interruptedRecord(signalSeen));
   };
   for (const s of SIGNALS) process.on(s, onSignal);
   process.on('exit', onExit);
@@ -139,7 +198,7 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
   }
   if (interrupted) {
     // the signal handler exits once the target is stopped; nothing of this run is published meanwhile
-    discardRunDir(run);
+    markInterrupted(run, interruptedRecord(signalSeen));
     return { kind: 'interrupted' };
   }
   progress.done('done');
@@ -161,24 +220,43 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     required: steps.required,
     only: steps.args.filters,
   });
+  const key = runKeyOf(steps, request.kind === 'external' ? undefined : targetName.split(' ')[0]);
   const metadata: RunMetadata = {
     ...start,
     ...versions,
     target: verdict.target,
-    targetKey: request.kind === 'external' ? redactor.redact(`external ${request.baseUrl}`) : targetName.split(' ')[0]!,
+    targetKey: key.targetKey,
+    topology: key.topology,
+    scope: key.scope,
+    complete,
     loadEnd: endLoad(),
   };
-  const previous = previousRunOn(run.root, metadata.targetKey, run.name);
+  const past = pastRuns(run.root, key, run.name, TREND_RUNS);
+  const previous = past[0];
+  const comparison = previous ? compareRuns(verdict.rows, previous) : undefined;
   const report: GateReport = {
     verdict,
     records: recorded,
     auditChecks: audit?.checks ?? [],
     metadata,
-    comparison: previous ? compareRuns(verdict.rows, previous) : undefined,
+    comparison,
+    trend: buildTrend(past, { name: run.name, rows: verdict.rows }),
     runName: run.name,
   };
   writeReports(run.dir, report, redactor);
   redactor.redactTree(run.dir);
-  const published = publishRunDir(run);
-  return { kind: 'done', verdict, published };
+  const dir = complete ? publishRunDir(run) : keepPartialRun(run);
+  const line = redactor.redact(comparisonLine(comparison, `${key.scope}-scope`));
+  appendStepSummary(
+    steps.env,
+    {
+      verdict,
+      scope: key.scope,
+      complete,
+      comparison: line,
+      reportsPath: dir.replace(`${process.cwd()}/`, ''),
+    },
+    redactor,
+  );
+  return { kind: 'done', verdict, dir, complete, comparison: line };
 }

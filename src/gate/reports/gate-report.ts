@@ -11,6 +11,7 @@ import { gateHtml } from './html.ts';
 import { gateJson } from './json.ts';
 import { junitXml } from './junit.ts';
 import { listFiles } from './run-dir.ts';
+import type { Trend } from './trend.ts';
 
 export interface GateReport {
   verdict: Verdict;
@@ -18,8 +19,10 @@ export interface GateReport {
   /** The config audit's checks, one per setting (empty when the audit did not run). */
   auditChecks: AuditCheck[];
   metadata: RunMetadata;
-  /** The previous run on the same target, when there is one. */
+  /** The previous complete run of the same target, topology and scope, when there is one. */
   comparison?: Comparison;
+  /** Each figure over the last complete runs of the same kind, this run last. */
+  trend?: Trend;
   /** This run's directory name under reports/runs/. */
   runName: string;
   /** Every file of the run, relative to its directory (filled in by writeReports). */

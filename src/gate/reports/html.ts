@@ -1,25 +1,33 @@
 /**
- * gate.html: a self-contained page (no scripts, no external files): the verdict with its final line, the run's
- * metadata, the comparison with the previous run on the same target, the config audit's checks, charts drawn from
- * the measured data, every figure, and a link to every raw file of the run.
+ * gate.html: a self-contained page (no scripts, no external files): the verdict with its final line — each row with
+ * its duration, the trend of its headline figure over the last runs and a link to its details, where the command
+ * that reruns it alone is shown; a SKIP or NOT MEASURABLE that fails the gate is coloured like a FAIL — the run's
+ * metadata, the comparison with the previous complete run of the same target, topology and scope, the config audit's
+ * checks, charts drawn from the measured data, every figure with its trend, and a link to every raw file of the run.
  */
 import { type CriterionRecord, formatValue } from '../figures.ts';
+import { rerunCommand } from '../rerun.ts';
+import { rowCounts, type VerdictRow } from '../verdict.ts';
 import { finalLine, STATUS_TEXT } from '../verdict-table.ts';
 import { barsSvg, boundNumber, escapeHtml, histogramSvg, seriesSvg } from './charts.ts';
 import type { GateReport } from './gate-report.ts';
+import { sparklineSvg, trendKey } from './trend.ts';
 
 export { escapeHtml };
 
 /** Sample sets smaller than this are listed, not drawn. */
 const MIN_HISTOGRAM_SAMPLES = 10;
 
-const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
+const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,"Noto Sans CJK SC","Noto Sans SC","WenQuanYi Zen Hei","Microsoft YaHei",sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}.meta{color:#555}.banner{padding:10px 14px;border-radius:6px;font-weight:600;margin:14px 0}
 .ok{background:#dcfce7;color:#14532d}.bad{background:#fee2e2;color:#7f1d1d}
 table{border-collapse:collapse;width:100%}th,td{border:1px solid #e5e7eb;padding:5px 8px;text-align:left;vertical-align:top}
 th{background:#f9fafb}td.num{font-variant-numeric:tabular-nums;white-space:nowrap}.st{font-weight:700;text-align:center;white-space:nowrap}
-.st.pass{color:#15803d}.st.fail{color:#b91c1c}.st.skip,.st.not-measurable,.st.info{color:#6b7280}.detail{color:#555;font-size:12px}
+.st.pass{color:#15803d}.st.fail{color:#b91c1c}.st.skip,.st.not-measurable,.st.info{color:#6b7280}
+.st.blocking,.st.skip.blocking,.st.not-measurable.blocking{color:#b91c1c;background:#fee2e2}tr.blocking td:first-child{border-left:4px solid #b91c1c}
+#verdict td:nth-child(3){white-space:normal}#verdict td:last-child{min-width:94px;white-space:nowrap}
+code.rerun{font-size:12px;background:#f3f4f6;padding:1px 5px;border-radius:4px}svg.trend{vertical-align:middle}.trend-none{color:#9ca3af}.detail{color:#555;font-size:12px}
 figure{margin:10px 0 18px}figcaption{font-size:13px;color:#333;margin-bottom:4px}ul.notes{font-size:12px;color:#444}
 ul.files{columns:3;font-size:13px}dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}dt{color:#555}dd{margin:0}`;
 
@@ -87,19 +95,24 @@ function metadataHtml(r: GateReport): string {
   const rows: Array<[string, string]> = [
     ['commit', `${m.commit}${m.dirty ? ' (uncommitted changes)' : ''}`],
     ['target', m.target],
+    [
+      'scope',
+      `${m.scope}${m.complete ? '' : ' — partial run (--only): kept in its own folder, reports/latest and the top-level files unchanged'}`,
+    ],
+    ['topology', m.topology],
     ['Node.js', m.node],
     ['Redis', m.redis],
     ['PostgreSQL', m.postgres],
     ['host', `${m.host}: ${m.cpus} CPUs, ${m.memoryGb} GB`],
     ['load average (1/5/15 min)', `start ${m.loadStart.join(' / ')}, end ${m.loadEnd.join(' / ')}`],
-    ['run', `reports/runs/${r.runName}/`],
+    ['run', `reports/runs/${r.runName}${m.complete ? '' : '-partial'}/`],
   ];
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }
 
 function comparisonHtml(r: GateReport): string {
   const c = r.comparison;
-  if (!c) return '<p>No earlier run on this target in reports/runs/.</p>';
+  if (!c) return '<p>No earlier complete run of this target, topology and scope in reports/runs/.</p>';
   const cell = (v: number | string | null, unit: string): string =>
     v === null ? '—' : escapeHtml(formatValue({ value: v, unit }));
   const rows = c.rows
@@ -115,7 +128,7 @@ function comparisonHtml(r: GateReport): string {
       return `<tr><td>${escapeHtml(row.id)}</td><td>${escapeHtml(row.figure)}</td><td class="num">${cell(row.current, row.unit)}</td><td class="num">${cell(row.previous, row.unit)}</td><td class="num">${escapeHtml(change)}</td><td>${escapeHtml(status)}</td></tr>`;
     })
     .join('\n');
-  return `<p>Previous run on this target: <a href="../${escapeHtml(c.previousRun)}/gate.html">${escapeHtml(c.previousRun)}</a> (commit ${escapeHtml(c.previousCommit)}).</p>
+  return `<p>Previous complete run of this target, topology and scope: <a href="../${escapeHtml(c.previousRun)}/gate.html">${escapeHtml(c.previousRun)}</a> (commit ${escapeHtml(c.previousCommit)}).</p>
 <table><tr><th>#</th><th>figure</th><th>this run</th><th>previous</th><th>change</th><th>result</th></tr>
 ${rows}
 </table>`;
@@ -132,26 +145,54 @@ function auditHtml(r: GateReport): string {
   return `<table><tr><th>setting</th><th>expected</th><th>live</th><th></th></tr>\n${rows}\n</table>`;
 }
 
+/** The id used for a row's anchor (#row-03). */
+export const rowAnchor = (id: string): string => `row-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+
+function trendOf(report: GateReport, rowId: string, figureName: string | undefined, unit: string): string {
+  const t = report.trend;
+  const values = figureName && t ? t.figures[trendKey(rowId, figureName)] : undefined;
+  return values && t ? sparklineSvg(values, unit, t.runs) : '<span class="trend-none">—</span>';
+}
+
+function verdictRowHtml(report: GateReport, r: VerdictRow): string {
+  // a SKIP / NOT MEASURABLE that fails the gate (a required row) is shown like a failure
+  const blocking = r.status !== 'pass' && r.status !== 'fail' && !rowCounts(r);
+  const status = `${STATUS_TEXT[r.status]}${blocking ? ' (fails the gate)' : ''}`;
+  // the figure the row shows (a NOT MEASURABLE row shows the one it could not judge), else its first gating one
+  const head =
+    r.figures.find((f) => formatValue(f) === r.figure) ?? r.figures.find((f) => f.pass !== null) ?? r.figures[0];
+  const seconds = r.durationMs ? (r.durationMs / 1000).toFixed(1) : '—';
+  return `<tr id="${rowAnchor(r.id)}"${blocking ? ' class="blocking"' : ''}><td><a href="#details-${rowAnchor(r.id)}">${escapeHtml(r.id)}</a></td><td>${escapeHtml(r.title)}${r.detail ? `<div class="detail">${escapeHtml(r.detail)}</div>` : ''}</td><td class="num">${escapeHtml(r.figure)}</td><td class="num">${escapeHtml(r.bound)}</td><td class="st ${r.status}${blocking ? ' blocking' : ''}">${escapeHtml(status)}</td><td class="num">${seconds}</td><td>${trendOf(report, r.id, head?.name, head?.unit ?? '')}</td></tr>`;
+}
+
+/** Each row's details: its figures with their trend, notes, raw record and the command that reruns it alone. */
+function rowDetailsHtml(report: GateReport, r: VerdictRow, rec: CriterionRecord | undefined): string {
+  const command = rerunCommand(r.id);
+  const rerun = command
+    ? `<p>Rerun this row alone: <code class="rerun">${escapeHtml(command)}</code>${report.metadata.targetKey.startsWith('local') ? '' : " (with this run's target options)"}</p>`
+    : '';
+  const figures = (rec?.figures ?? r.figures)
+    .map(
+      (f) =>
+        `<tr><td>${escapeHtml(f.name)}</td><td class="num">${escapeHtml(formatValue(f))}</td><td class="num">${escapeHtml(f.bound)}</td><td class="st ${f.pass === null ? 'info' : f.pass ? 'pass' : 'fail'}">${f.pass === null ? 'info' : f.pass ? 'PASS' : 'FAIL'}</td><td>${typeof f.value === 'number' ? trendOf(report, r.id, f.name, f.unit) : ''}</td></tr>`,
+    )
+    .join('');
+  const notes = rec ? [...(rec.notMeasurable ? [`not measurable: ${rec.notMeasurable}`] : []), ...rec.notes] : [];
+  if (r.detail && r.status !== 'pass') notes.unshift(r.detail);
+  const list = notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  const raw = rec ? ` <a href="acceptance/${escapeHtml(rec.id)}.json">(raw)</a>` : '';
+  const table = figures
+    ? `<table><tr><th>figure</th><th>value</th><th>bound</th><th></th><th>trend</th></tr>${figures}</table>`
+    : '';
+  return `<h3 id="details-${rowAnchor(r.id)}">${escapeHtml(r.id)} — ${escapeHtml(r.title)} <span class="st ${r.status}">${STATUS_TEXT[r.status]}</span>${raw} <a href="#${rowAnchor(r.id)}">↑</a></h3>${rerun}${table}${list}`;
+}
+
 export function gateHtml(report: GateReport): string {
   const { verdict, records } = report;
-  const rows = verdict.rows
-    .map(
-      (r) =>
-        `<tr><td>${escapeHtml(r.id)}</td><td>${escapeHtml(r.title)}${r.detail ? `<div class="detail">${escapeHtml(r.detail)}</div>` : ''}</td><td class="num">${escapeHtml(r.figure)}</td><td class="num">${escapeHtml(r.bound)}</td><td class="st ${r.status}">${STATUS_TEXT[r.status]}</td></tr>`,
-    )
-    .join('\n');
+  const rows = verdict.rows.map((r) => verdictRowHtml(report, r)).join('\n');
   const charts = records.flatMap(chartsOf);
-  const details = records.map((rec) => {
-    const figs = rec.figures
-      .map(
-        (f) =>
-          `<tr><td>${escapeHtml(f.name)}</td><td class="num">${escapeHtml(formatValue(f))}</td><td class="num">${escapeHtml(f.bound)}</td><td class="st ${f.pass === null ? 'info' : f.pass ? 'pass' : 'fail'}">${f.pass === null ? 'info' : f.pass ? 'PASS' : 'FAIL'}</td></tr>`,
-      )
-      .join('');
-    const notes = [...(rec.notMeasurable ? [`not measurable: ${rec.notMeasurable}`] : []), ...rec.notes];
-    const list = notes.length ? `<ul class="notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
-    return `<h3>${escapeHtml(rec.id)} — ${escapeHtml(rec.title)} <a href="acceptance/${escapeHtml(rec.id)}.json">(raw)</a></h3><table><tr><th>figure</th><th>value</th><th>bound</th><th></th></tr>${figs}</table>${list}`;
-  });
+  const byId = new Map(records.map((rec) => [rec.id, rec]));
+  const details = verdict.rows.map((r) => rowDetailsHtml(report, r, byId.get(r.id)));
   const files = (report.files ?? []).map((f) => `<li><a href="${escapeHtml(f)}">${escapeHtml(f)}</a></li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -161,7 +202,7 @@ export function gateHtml(report: GateReport): string {
 <div class="meta">target <b>${escapeHtml(verdict.target)}</b> · started ${escapeHtml(verdict.startedAt)} · ${Math.round(verdict.durationMs / 1000)} s</div>
 <div class="banner ${verdict.pass ? 'ok' : 'bad'}" id="final-line">${escapeHtml(finalLine(verdict))}</div>
 <h2>Verdict</h2>
-<table id="verdict"><tr><th>#</th><th>criterion</th><th>figure</th><th>bound</th><th>result</th></tr>
+<table id="verdict"><tr><th>#</th><th>criterion</th><th>figure</th><th>bound</th><th>result</th><th>s</th><th>trend</th></tr>
 ${rows}
 </table>
 <h2>Run</h2>
@@ -172,7 +213,7 @@ ${comparisonHtml(report)}
 ${auditHtml(report)}
 <h2>Measured data</h2>
 ${charts.join('\n') || '<p>(no samples were recorded)</p>'}
-<h2>Every figure</h2>
+<h2>Every row: figures, trend, how to rerun it</h2>
 ${details.join('\n')}
 <h2>Raw files of this run</h2>
 <ul class="files" id="files">${files}</ul>

@@ -1,8 +1,10 @@
 /**
- * One directory per gate run: everything is written into reports/runs/<time>.partial/ and only a complete run is
- * renamed to reports/runs/<time>/, then reports/latest is switched to it (a symlink replaced by rename) and the old
- * top-level paths CI configs read (reports/gate.json, junit.xml, gate.html) are replaced by copies — each written
- * to a temp file and renamed, so an interrupted run never leaves old and new files mixed.
+ * One directory per gate run: everything is written into reports/runs/<time>.partial/ and only a complete run of a
+ * scope is renamed to reports/runs/<time>/, then reports/latest is switched to it (a symlink replaced by rename) and
+ * the top-level paths CI configs read (reports/gate.json, junit.xml, gate.html) are replaced by copies — each written
+ * to a temp file and renamed, so an interrupted run never leaves old and new files mixed. A partial run (`--only`)
+ * is kept as reports/runs/<time>-partial/ and an interrupted one as reports/runs/<time>-interrupted/ (its gate.json
+ * says so); neither touches latest or the top-level files.
  */
 import {
   copyFileSync,
@@ -46,6 +48,36 @@ export function openRunDir(root: string, startedAt: Date): RunDir {
 /** Removes an unfinished run (interrupted, or the target could not be used). */
 export function discardRunDir(run: RunDir): void {
   rmSync(run.dir, { recursive: true, force: true });
+}
+
+/** How a run that is not published ends: its own folder, named after why. */
+export type UnpublishedKind = 'partial' | 'interrupted';
+
+export function unpublishedDir(run: RunDir, kind: UnpublishedKind): string {
+  return join(run.root, RUNS, `${run.name}-${kind}`);
+}
+
+/**
+ * Keeps a partial run (`--only`) in reports/runs/<time>-partial/, beside the complete runs; latest and the top-level
+ * files stay as the last complete run left them.
+ */
+export function keepPartialRun(run: RunDir): string {
+  const dir = unpublishedDir(run, 'partial');
+  renameSync(run.dir, dir);
+  return dir;
+}
+
+/**
+ * An interrupted run: its unfinished files are removed (half-written figures are not evidence) and
+ * reports/runs/<time>-interrupted/gate.json says what happened. Synchronous and repeatable: it is called from a
+ * signal handler and again on exit.
+ */
+export function markInterrupted(run: RunDir, record: Record<string, unknown>): string {
+  discardRunDir(run);
+  const dir = unpublishedDir(run, 'interrupted');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'gate.json'), `${JSON.stringify({ complete: false, ...record }, null, 2)}\n`);
+  return dir;
 }
 
 /** Writes a file atomically: a temp file next to it, then rename. */

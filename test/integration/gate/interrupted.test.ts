@@ -1,5 +1,6 @@
-// An interrupted gate run (Ctrl-C) exits 130, removes its unfinished run directory, stops what it started and leaves
-// the previous reports as they were — whether the signal lands while the local target starts or once it runs, with
+// An interrupted gate run (Ctrl-C) exits 130, removes its unfinished run directory (only
+// runs/<time>-interrupted/gate.json, saying so, is left), stops what it started and leaves the previous reports as
+// they were — whether the signal lands while the local target starts or once it runs, with
 // a worker that holds the target's stop for its 12 s grace (CI saw the discarded .partial directory come back, and
 // a stuck worker outlived the gate). The control is the .partial directory, and the target's processes, seen while
 // the run was going.
@@ -57,7 +58,15 @@ async function interruptAndCheck(
   gate.kill('SIGINT');
   expect(await exited, output()).toBe(130);
   expect(output()).toContain('interrupted by SIGINT');
-  expect(readdirSync(join(reports, 'runs')), output()).toEqual([]);
+  // nothing of the run's half-done work is left, only the note that it was interrupted
+  const runs = readdirSync(join(reports, 'runs'));
+  expect(runs, output()).toHaveLength(1);
+  expect(runs[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d-]+Z-interrupted$/);
+  expect(readdirSync(join(reports, 'runs', runs[0] as string))).toEqual(['gate.json']);
+  expect(JSON.parse(readFileSync(join(reports, 'runs', runs[0] as string, 'gate.json'), 'utf8'))).toMatchObject({
+    complete: false,
+    interrupted: 'SIGINT',
+  });
   expect(existsSync(join(reports, 'latest'))).toBe(false);
   expect(readFileSync(join(reports, 'junit.xml'), 'utf8')).toBe('<previous/>');
   const gone = Date.now() + 30_000;
@@ -79,7 +88,7 @@ test('SIGINT while the local target starts: exit 130, the .partial directory is 
   await interruptAndCheck(reports, run);
 }, 200_000);
 
-test('SIGINT while a worker is slow to stop: exit 130, the target stopped, nothing of the run left', async () => {
+test('SIGINT while a worker is slow to stop: exit 130, the target stopped, nothing of the run left but its note', async () => {
   const reports = mkdtempSync(join(tmpdir(), 'gate-interrupted-'));
   made.push(reports);
   const run = startGate(reports);

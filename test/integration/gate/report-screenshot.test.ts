@@ -1,7 +1,10 @@
 // gate.html as a reader sees it: rendered by headless Chromium (Debian's `chromium`, installed by
 // scripts/install-system-deps.sh), screenshot decoded and its pixels checked — the verdict banner, the histogram of
 // criterion 03 with its bound, the hit-rate line of 06 and the statement bars of 09 must be visible. The control is
-// the same page broken (its charts hidden by a stray style): the same checks must fail on it.
+// the same page broken (its charts hidden by a stray style): the same checks must fail on it. The seeded Chinese
+// names must render as glyphs, not as empty boxes: with the report's own fonts, "龍" (16 strokes) must carry far more
+// ink than "三" (3 strokes); where no font has them both are the same box — the control, two private-use code points
+// that no font draws, shows the check sees that.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +94,9 @@ function sampleReport(): GateReport {
       postgres: '15.14',
       target: verdict.target,
       targetKey: 'local',
+      topology: 'single',
+      scope: 'deploy',
+      complete: true,
       host: 'ci',
       cpus: 2,
       memoryGb: 3.8,
@@ -146,5 +152,25 @@ describe('gate.html in headless Chromium', () => {
     const broken = screenshot(html.replace('</style>', 'svg{display:none}</style>'), 'broken');
     const seen = visible(broken);
     expect(seen.histogram || seen.series || seen.bars).toBe(false);
+  }, 120_000);
+});
+
+describe('the seeded Chinese names in gate.html', () => {
+  /** Pixels of each character drawn large in its own colour, with the report's own style sheet (its font stack). */
+  function ink(first: string, second: string, name: string): [number, number] {
+    const style = gateHtml(sampleReport()).match(/<style>[\s\S]*?<\/style>/)?.[0] ?? '';
+    const page = `<!doctype html><html lang="zh"><head><meta charset="utf-8">${style}</head><body><p style="font-size:160px;line-height:1.2;margin:0"><span style="color:#ff0000">${first}</span> <span style="color:#0000ff">${second}</span></p></body></html>`;
+    const image = screenshot(page, name);
+    return [countColour(image, '#ff0000', 40), countColour(image, '#0000ff', 40)];
+  }
+
+  test('render as glyphs, not boxes (scripts/install-system-deps.sh installs fonts-noto-cjk)', () => {
+    const [san, long] = ink('三', '龍', 'cjk');
+    // control: two code points no font draws are the same empty box, nearly the same ink
+    const [box1, box2] = ink('\uE000', '\uE001', 'cjk-control');
+    expect(box1).toBeGreaterThan(0);
+    expect(Math.abs(box1 - box2) / box1).toBeLessThan(0.1);
+    expect(san, 'no CJK font: install fonts-noto-cjk (scripts/install-system-deps.sh)').toBeGreaterThan(0);
+    expect(long / san, `ink 龍 ${long} vs 三 ${san} (boxes: ${box1}, ${box2})`).toBeGreaterThan(1.5);
   }, 120_000);
 });
