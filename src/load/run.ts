@@ -137,7 +137,7 @@ export async function main(
   try {
     mkdirSync(resolve(repoRoot, REPORT_DIR), { recursive: true });
     const childEnv = k6Env({ scenario, target: running.target, seedPassword, reportDir: REPORT_DIR, baseEnv: env });
-    console.log(`load ${scenario} → ${running.target.baseUrl} (${k6.description})`);
+    console.log(`load ${scenario} → ${maskUrlCredentials(running.target.baseUrl)} (${k6.description})`);
     const before = await readCounters(running.servers);
     const code = await k6.run({ args: k6Args(scenario, k6Flags), env: childEnv, repoRoot, reportDir: REPORT_DIR });
     const paths = reportPaths(scenario, REPORT_DIR);
