@@ -7,6 +7,8 @@ export const SUPPORTED_HOSTS = [
   { id: 'ubuntu', versionId: '24.04', redis: '7.0' },
   { id: 'debian', versionId: '12', redis: '7.0' },
   { id: 'ubuntu', versionId: '22.04', redis: '6.0' },
+  // the same Redis 6.0.16 as Ubuntu 22.04: the one 6.0 host CI can boot (docs/operations.md)
+  { id: 'debian', versionId: '11', redis: '6.0' },
 ] as const;
 
 export interface HostInfo {
@@ -42,7 +44,7 @@ export function supportedHost(osRelease: Record<string, string>) {
     const name = osRelease.PRETTY_NAME ?? (`${id} ${versionId}`.trim() || 'an unknown OS');
     throw new ProvisionError(
       'E_UNSUPPORTED_HOST',
-      `${name} is not supported: provisioning targets Ubuntu 24.04 and Debian 12 (Redis 7.0) and Ubuntu 22.04 (Redis 6.0)`,
+      `${name} is not supported: provisioning targets Ubuntu 24.04 and Debian 12 (Redis 7.0), Ubuntu 22.04 and Debian 11 (Redis 6.0)`,
     );
   }
   return entry;

@@ -31,7 +31,7 @@ export function describeHost(plan: Plan, target: Target): void {
   }
   if (host.redisVersion === '6.0') {
     say(
-      '  Redis 6.0 (Ubuntu 22.04): skipping what 6.0 lacks: optional "-::1" bind, ACL channel rules (resetchannels), ' +
+      '  Redis 6.0 (Ubuntu 22.04, Debian 11): skipping what 6.0 lacks: optional "-::1" bind, ACL channel rules (resetchannels), ' +
         'redis-server --check-system, INFO process_supervised',
     );
   }

@@ -19,13 +19,14 @@ describe('supportedHost', () => {
     ['ubuntu', '24.04', '7.0'],
     ['debian', '12', '7.0'],
     ['ubuntu', '22.04', '6.0'],
+    ['debian', '11', '6.0'],
   ])('%s %s ships Redis %s', (id, version, redis) => {
     expect(supportedHost(parseOsRelease(osRelease(id, version, 'x'))).redis).toBe(redis);
   });
 
   it.each([
     ['ubuntu', '20.04', 'Ubuntu 20.04.6 LTS'],
-    ['debian', '11', 'Debian GNU/Linux 11 (bullseye)'],
+    ['debian', '10', 'Debian GNU/Linux 10 (buster)'],
     ['centos', '9', 'CentOS Stream 9'],
   ])('refuses %s %s naming it and what is supported', (id, version, pretty) => {
     expect(() => supportedHost(parseOsRelease(osRelease(id, version, pretty)))).toThrow(
