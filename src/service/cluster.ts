@@ -69,7 +69,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
       redis: needRedis,
       postgres: needDb,
       ...(needDb ? {} : { databaseUrl: env.DATABASE_URL }),
-      ...(needRedis ? {} : { redisUrl: env.REDIS_URL }),
+      // the private redis-server gets a generated password from its start (a file, never argv): no open Redis
+      ...(needRedis ? { redisServer: { password: randomBytes(24).toString('hex') } } : { redisUrl: env.REDIS_URL }),
     });
     if (needDb) env.DATABASE_URL = stack.databaseUrl;
     if (needRedis) env.REDIS_URL = stack.redisUrl;
