@@ -59,12 +59,15 @@ describe('private redis-servers with a password', () => {
     await expect(startRedisServer({ password: 'a b' })).rejects.toMatchObject({ code: 'E_BAD_PASSWORD' });
   });
 
-  test('npm run serve: its private redis-server refuses a connection without the generated password', async () => {
+  test('npm run serve: its private redis-server refuses a connection without the generated password; --warm-up-days reaches it', async () => {
     const port = await freePortBlock(2);
     const log = join(mkdtempSync(join(tmpdir(), 'serve-redis-pw-')), 'serve.log');
     const serve = spawn(
       'sh',
-      ['-c', `exec "${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 > "${log}" 2>&1`],
+      [
+        '-c',
+        `exec "${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 --warm-up-days 7 > "${log}" 2>&1`,
+      ],
       { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
     );
     const serveLog = (): string => {
@@ -94,6 +97,12 @@ describe('private redis-servers with a password', () => {
       // the workers reach it with the password (the URL they were handed carries it)
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { redis: string };
       expect(health.redis).toBe('up');
+      // the opt-in warm-up at start ran through the same password (FASTNPC_WARM_UP_DAYS / --warm-up-days)
+      const until = Date.now() + 30_000;
+      while (Date.now() < until && !/warm-up: settings of \d+ user/.test(serveLog())) {
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(serveLog()).toMatch(/warm-up: settings of \d+ user\(s\) active in the last 7 day\(s\)/);
     } finally {
       const leftovers = [serve.pid as number, ...descendants(serve.pid as number)].filter(alive);
       serve.kill('SIGTERM');
