@@ -22,7 +22,10 @@ export interface HostInfo {
   installedRedis?: string;
   /** systemd runs the host (PID 1 is systemd: /run/systemd/system exists and systemctl is there). */
   systemd: boolean;
+  /** MemTotal, or the host's memory cgroup limit when lower (a container capped below the machine's RAM). */
   totalRamBytes: number;
+  /** 'MemTotal' or 'memory cgroup limit'. */
+  ramSource: string;
 }
 
 export function parseOsRelease(text: string): Record<string, string> {
@@ -59,6 +62,14 @@ export function parseMemTotal(meminfo: string): number {
   return kb ? Number(kb) * 1024 : 0;
 }
 
+/** A memory cgroup limit (v1 memory.limit_in_bytes or v2 memory.max) in bytes; undefined for none ("max", huge). */
+export function parseCgroupLimit(text: string | undefined): number | undefined {
+  const value = text?.trim();
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const bytes = Number(value);
+  return bytes >= 2 ** 62 ? undefined : bytes; // v1 writes "no limit" as 9223372036854771712
+}
+
 export async function detectHost(target: Target, layout: Layout): Promise<HostInfo> {
   const osText = await readText(target, layout.osRelease);
   if (osText === undefined) {
@@ -75,6 +86,13 @@ export async function detectHost(target: Target, layout: Layout): Promise<HostIn
     (await target.exec(['sh', '-c', 'test -d "$1" && command -v systemctl >/dev/null', 'sh', layout.systemdMarker]))
       .exitCode === 0;
   const meminfo = (await readText(target, '/proc/meminfo')) ?? '';
+  const memTotal = parseMemTotal(meminfo);
+  // a container sees the machine's MemTotal; its own cgroup (namespaced: the root here) holds its real limit
+  const limit =
+    parseCgroupLimit(
+      await readText(target, `${layout.root.replace(/\/$/, '')}/sys/fs/cgroup/memory/memory.limit_in_bytes`),
+    ) ?? parseCgroupLimit(await readText(target, `${layout.root.replace(/\/$/, '')}/sys/fs/cgroup/memory.max`));
+  const capped = limit !== undefined && (memTotal === 0 || limit < memTotal);
   return {
     pretty: osRelease.PRETTY_NAME ?? `${entry.id} ${entry.versionId}`,
     id: entry.id,
@@ -82,6 +100,7 @@ export async function detectHost(target: Target, layout: Layout): Promise<HostIn
     redisVersion: installedRedis ? installedRedis.split('.').slice(0, 2).join('.') : entry.redis,
     installedRedis,
     systemd,
-    totalRamBytes: parseMemTotal(meminfo),
+    totalRamBytes: capped ? limit : memTotal,
+    ramSource: capped ? 'memory cgroup limit' : 'MemTotal',
   };
 }

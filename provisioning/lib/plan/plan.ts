@@ -145,7 +145,12 @@ export async function makePlan(
   given: Secrets,
 ): Promise<Plan> {
   const host = await detectHost(target, layout);
-  checkMaxmemory({ maxmemory: options.maxmemory, persistence: options.persistence, totalRamBytes: host.totalRamBytes });
+  checkMaxmemory({
+    maxmemory: options.maxmemory,
+    persistence: options.persistence,
+    totalRamBytes: host.totalRamBytes,
+    ramSource: host.ramSource,
+  });
   const changes: Change[] = [];
   const readOnly: string[] = [];
   const live = await readText(target, layout.config);

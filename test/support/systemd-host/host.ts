@@ -137,6 +137,11 @@ export async function startSystemdHost(options: {
   mirrorHost: string;
   /** Join this bridge (several hosts on one segment, hosts.ts) instead of a veth /30 of its own. */
   bridge?: HostBridge;
+  /**
+   * A cgroup v1 memory directory (memory-cgroup.ts) the machine runs in: nspawn joins it before it boots, so the
+   * whole host — its systemd, services and their children — is capped by its limit.
+   */
+  memoryCgroup?: string;
 }): Promise<SystemdHost> {
   const name = `fnpc${randomBytes(3).toString('hex')}`;
   const { bridge } = options;
@@ -193,23 +198,33 @@ export async function startSystemdHost(options: {
   const boot = async (): Promise<number> => {
     const started = Date.now();
     machineLog = '';
-    machine = spawn(
-      'systemd-nspawn',
-      [
-        '-q',
-        '-b',
-        '-D',
-        merged,
-        '-M',
-        name,
-        '--register=no',
-        '--keep-unit',
-        ...(bridge ? [`--network-bridge=${bridge.name}`] : ['--network-veth']),
-        '--link-journal=no',
-        '--console=passive',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const nspawnArgs = [
+      '-q',
+      '-b',
+      '-D',
+      merged,
+      '-M',
+      name,
+      '--register=no',
+      '--keep-unit',
+      ...(bridge ? [`--network-bridge=${bridge.name}`] : ['--network-veth']),
+      '--link-journal=no',
+      '--console=passive',
+    ];
+    // in a memory cgroup: the shell joins it, then becomes nspawn (same pid, so kill/exit handling is unchanged)
+    machine = options.memoryCgroup
+      ? spawn(
+          'sh',
+          [
+            '-c',
+            'echo $$ > "$1/cgroup.procs" && shift && exec systemd-nspawn "$@"',
+            'sh',
+            options.memoryCgroup,
+            ...nspawnArgs,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        )
+      : spawn('systemd-nspawn', nspawnArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     machine.stdout?.on('data', (c: Buffer) => {
       machineLog += c.toString();
     });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   detectHost,
+  parseCgroupLimit,
   parseMemTotal,
   parseOsRelease,
   supportedHost,
@@ -32,6 +33,13 @@ describe('supportedHost', () => {
     expect(() => supportedHost(parseOsRelease(osRelease(id, version, pretty)))).toThrow(
       new RegExp(`${pretty.replace(/[().]/g, '\\$&')} is not supported: provisioning targets Ubuntu 24.04`),
     );
+  });
+
+  it('reads a memory cgroup limit (v1 and v2); "no limit" is none', () => {
+    expect(parseCgroupLimit('2147483648\n')).toBe(2_147_483_648);
+    expect(parseCgroupLimit('9223372036854771712\n')).toBeUndefined();
+    expect(parseCgroupLimit('max\n')).toBeUndefined();
+    expect(parseCgroupLimit(undefined)).toBeUndefined();
   });
 
   it('reads MemTotal', () => {
