@@ -1,6 +1,6 @@
 /** Criterion 1 — Redis runs: PING answers, version and uptime are read, and the provisioning config audit passes. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadAuditRedis } from '../src/gate/run-audit.ts';
+import { loadAuditRedis } from './audit.ts';
 import { recorder } from './support/record.ts';
 import { adminRedis, info, type RedisClient } from './support/redis.ts';
 import { round } from './support/stats.ts';

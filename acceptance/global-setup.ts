@@ -3,7 +3,7 @@
  * provides its URLs and credentials to every suite through `inject('target')`.
  */
 import type { TestProject } from 'vitest/node';
-import { clearRecords } from '../src/gate/figures.ts';
+import { clearRecords } from './record-format.ts';
 import {
   handedOverTarget,
   type StartedTarget,

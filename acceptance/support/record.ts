@@ -11,8 +11,8 @@ import {
   type SampleSet,
   type Series,
   writeRecord,
-} from '../../src/gate/figures.ts';
-import { rowDef } from '../criteria.ts';
+} from '../record-format.ts';
+import { rowDef } from '../rows.ts';
 import { target } from './target.ts';
 
 export interface Recorder {
@@ -29,9 +29,11 @@ export interface Recorder {
    * channel the target offers (Redis, PostgreSQL, HTTP content) can measure the property, then end the test.
    */
   notMeasurable(reason: string): void;
+  /** Marks the row NOT MEASURABLE because the host is too busy to judge a timing bound (a retry may measure it). */
+  hostTooBusy(reason: string): void;
 }
 
-/** The recorder of row `id` (its title comes from acceptance/criteria.ts). */
+/** The recorder of row `id` (its title comes from acceptance/rows.ts). */
 export function recorder(id: string): Recorder {
   const record = emptyRecord(id, rowDef(id).title, target().kind);
   const save = (): void => writeRecord(record);
@@ -70,6 +72,12 @@ export function recorder(id: string): Recorder {
       record.notMeasurable = reason;
       save();
       console.log(`[${id}] NOT MEASURABLE on this target: ${reason}`);
+    },
+    hostTooBusy(reason) {
+      record.notMeasurable = reason;
+      record.hostBusy = true;
+      save();
+      console.log(`[${id}] NOT MEASURABLE: ${reason}`);
     },
   };
 }

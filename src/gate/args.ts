@@ -1,4 +1,5 @@
 /** Command-line flags of the gate. Secrets are never flags: the Redis password comes from REDIS_PASSWORD only. */
+import { ROWS, SCOPES, type Scope } from '../../acceptance/rows.ts';
 import { PROFILE_NAMES, type ProfileName, TARGET_KINDS, type TargetKind } from '../../acceptance/target/index.ts';
 import { TOPOLOGY_KINDS, type TopologyKind } from '../redis/topology.ts';
 
@@ -21,6 +22,11 @@ export interface GateArgs {
   /** Only these rows: acceptance files (vitest filters), e.g. "03" or "regressions", or "audit" / "load". */
   filters: string[];
   /**
+   * Which rows a run without --only judges (acceptance/rows.ts): `deploy` (criteria, regressions, module rows, short
+   * workloads) or `full` (adds the fault and topology rows, the long workloads). @default 'deploy'
+   */
+  scope: Scope;
+  /**
    * External target: the fault rows the operator grants fault control for ('all' or a comma list, e.g. "F1,F3"),
    * with the FAULT_*_CMD commands in the environment. Undefined: not granted (the rows read SKIP).
    */
@@ -40,7 +46,8 @@ run where k6 can run -> one verdict table (every row PASS, FAIL, SKIP or NOT MEA
 Writes reports/runs/<time>/ (gate.json, junit.xml, gate.html, raw files), points reports/latest at it and copies
 gate.json, junit.xml, gate.html to reports/.
 Exit codes (docs/exit-codes.md): 0 the gate passed; 1 it failed; 2 usage error (bad flag or target setting, nothing
-run or written); 3 the target (app or Redis) or the container runtime cannot be reached.
+run or written); 3 the target (app or Redis) or the container runtime cannot be reached; 75 not judged: the host
+was too busy to judge the timing rows (nothing else failed) — run it again.
 
 Options:
   --target <local|containers|external|auto>  where to run (default: ACCEPTANCE_TARGET or local)
@@ -54,6 +61,9 @@ Options:
   --worker2-url <url>    external: worker 2's own URL, where exposed (WORKER2_URL)
   --redis-url <url>      external: Redis, e.g. redis://10.0.0.5:6379 (REDIS_URL); password via REDIS_PASSWORD only
   --database-url <url>   external, optional: PostgreSQL for statement counts (DATABASE_URL)
+  --scope <deploy|full>  deploy (default): every criterion and regression with short workloads, for a CI gate on
+                         each deploy; full: adds the fault rows F1-F7, the topology rows and the long workloads
+                         (06's 10 simulated minutes, 08's 500 rounds) — docs/acceptance.md lists each row's scope
   --reports-dir <dir>    where to write the reports (default: reports)
   --only <filter>        judge only these rows (repeatable): acceptance files matching, e.g. --only 03
                          --only regressions, or the steps "audit" / "load"
@@ -64,7 +74,7 @@ Options:
   --require-load         a skipped or unmeasurable load step fails the gate (also: GATE_REQUIRE=load,…)
   -h, --help             this text
 
-Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, R1…R10), ACCEPTANCE_TARGET,
+Environment: GATE_REQUIRE (comma list of rows that may not be skipped: load, regressions, faults, R1…R10, F1…F7), ACCEPTANCE_TARGET,
 ACCEPTANCE_PROFILE, ACCEPTANCE_TOPOLOGY (= --topology), ACCEPTANCE_ALLOW_FAULTS (= --allow-faults), FAULT_REDIS_STOP_CMD / _CONT_ / _KILL_ / _START_CMD,
 FAULT_POSTGRES_RESTART_CMD, FAULT_WORKER1_STOP_CMD / _CONT_ / _KILL_CMD, FAULT_PARTITION_CMD / FAULT_HEAL_CMD,
 FASTNPC_EMULATE_DEFECTS (local: the reference service emulates those FastNPC defects), BASE_URL,
@@ -81,6 +91,7 @@ const VALUE_FLAGS: Record<string, keyof GateArgs> = {
   '--redis-url': 'redisUrl',
   '--database-url': 'databaseUrl',
   '--reports-dir': 'reportsDir',
+  '--scope': 'scope',
 };
 
 function checkUrl(flag: string, value: string, protocols: string[]): void {
@@ -101,7 +112,14 @@ function checkUrl(flag: string, value: string, protocols: string[]): void {
 }
 
 export function parseArgs(argv: readonly string[]): GateArgs {
-  const args: GateArgs = { help: false, reportsDir: 'reports', skipLoad: false, filters: [], required: [] };
+  const args: GateArgs = {
+    help: false,
+    reportsDir: 'reports',
+    skipLoad: false,
+    filters: [],
+    scope: 'deploy',
+    required: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
@@ -141,6 +159,11 @@ export function parseArgs(argv: readonly string[]): GateArgs {
           throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got "${value}"`);
         }
         args.profile = value as ProfileName;
+      } else if (key === 'scope') {
+        if (!(SCOPES as readonly string[]).includes(value)) {
+          throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}, got "${value}"`);
+        }
+        args.scope = value as Scope;
       } else if (key === 'topology') {
         if (!(TOPOLOGY_KINDS as readonly string[]).includes(value)) {
           throw new UsageError(`--topology must be one of ${TOPOLOGY_KINDS.join(', ')}, got "${value}"`);
@@ -175,8 +198,15 @@ export function parseArgs(argv: readonly string[]): GateArgs {
   return args;
 }
 
-/** Rows that GATE_REQUIRE may name. */
-export const REQUIRABLE = ['load', 'regressions', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6', 'R7', 'R8'] as const;
+/**
+ * Rows that GATE_REQUIRE may name: every row of the registry (acceptance/rows.ts) whose SKIP / NOT MEASURABLE is
+ * otherwise tolerated somewhere, and the groups "regressions" and "faults".
+ */
+export const REQUIRABLE: readonly string[] = [
+  'regressions',
+  'faults',
+  ...ROWS.filter((r) => r.gating !== 'required').map((r) => r.id),
+];
 
 /** GATE_REQUIRE=load,R8 → ["load", "R8"], merged with the flags; an unknown name is a usage error. */
 export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -203,4 +233,5 @@ export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = process.env)
   if (args.redisUrl) env.REDIS_URL = args.redisUrl;
   if (args.databaseUrl) env.DATABASE_URL = args.databaseUrl;
   if (args.allowFaults) env.ACCEPTANCE_ALLOW_FAULTS = args.allowFaults;
+  env.ACCEPTANCE_SCOPE = args.scope;
 }

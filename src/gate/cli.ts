@@ -38,7 +38,7 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
     throw new UsageError((error as Error).message);
   }
   checkTargetSettings(request, env);
-  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT));
+  const selection = selectRows(args.filters, acceptanceFiles(REPOSITORY_ROOT), args.scope);
   const required = requiredRows(args, env);
   if (required.includes('load') && !selection.load) {
     throw new UsageError('the load step is required (--require-load / GATE_REQUIRE) but --only does not select it');
@@ -91,7 +91,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   say(
     `reports: ${shown(outcome.published)}/ (also ${shown(resolve(args.reportsDir, 'latest'))}/; gate.html links every file)\n`,
   );
-  return outcome.verdict.pass ? EXIT.pass : EXIT.fail;
+  if (outcome.verdict.pass) return EXIT.pass;
+  return outcome.verdict.hostBusy ? EXIT.hostBusy : EXIT.fail;
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname);

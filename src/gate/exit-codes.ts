@@ -11,6 +11,11 @@ export const EXIT = {
   usage: 2,
   /** Something needed cannot be reached: the target's app, Redis or database, the container runtime, k6. */
   unreachable: 3,
+  /**
+   * Not judged: the gate's only non-PASS rows are timing rows whose calibration probe says the host was too busy to
+   * judge their bound ("host too busy"). Nothing says the app failed: run it again (sysexits' EX_TEMPFAIL).
+   */
+  hostBusy: 75,
   /** Interrupted by SIGINT / SIGTERM / SIGHUP (128 + SIGINT, as shells report it); what was started is stopped. */
   interrupted: 130,
 } as const;

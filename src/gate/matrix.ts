@@ -14,44 +14,47 @@
  * measure a host the matrix itself loads.
  *
  *   npm run gate:matrix [-- --defects admin-403,no-leases] [--only 02 --only r4] [--skip-none] [--repeat 20]
- *                       [--parallel 2] [--reports-dir dir]
+ *                       [--parallel 2] [--scope deploy|full] [--reports-dir dir]
+ *
+ * The rows run their `--scope` workloads (default deploy, as `npm start`): the matrix proves what a deploy gate catches.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CRITERIA, REGRESSIONS } from '../../acceptance/criteria.ts';
+import { CRITERIA, expectedUnder, REGRESSIONS, ROWS, SCOPES, type Scope } from '../../acceptance/rows.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
 import { EXIT } from './exit-codes.ts';
 import { type DetectionRun, formatDetection } from './matrix-detection.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
 import type { RowStatus } from './verdict.ts';
 
-/** What each defect must fail, and what it may fail besides (fastnpc issue 10, "a defect matrix that proves the gate"). */
-export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> = {
-  // R2: the pattern delete sits behind the closed admin route, so it cannot be run (not measurable)
-  'admin-403': { fails: ['02', 'R4'], mayFail: ['R2'] },
-  'per-worker-stats': { fails: ['R1'] },
-  'keys-pattern-delete': { fails: ['R2'] },
-  'structured-no-invalidate': { fails: ['R3', '07'] },
-  'no-leases': { fails: ['08', 'R7'] },
-  'socket-timeout-5s': { fails: ['R6'], mayFail: ['R8'] },
-  'names-in-keys': { fails: ['R5'] },
-  'list-miss-leak': { fails: ['R9'], mayFail: ['05', '06'] },
-  'per-worker-tasks': { fails: ['R10'] },
-  // 06: its control (a twin with a 1 s profile TTL) cannot fall below 90 % when no profile is cached, so the row cannot
-  // prove its figure; 07: the profile paths' reads are, truly, not served from the cache (both seen in the matrix run)
-  'no-profile-cache': { fails: ['04'], mayFail: ['06', '07', '09'] },
-};
+/**
+ * What each defect must fail, and what it may fail besides (fastnpc issue 10, "a defect matrix that proves the gate"):
+ * read from the row registry (acceptance/rows.ts: each row's `catches` and `mayFailWith`).
+ */
+export const EXPECTED: Record<Defect, { fails: string[]; mayFail?: string[] }> = Object.fromEntries(
+  DEFECTS.map((defect) => [defect, expectedUnder(defect)]),
+) as Record<Defect, { fails: string[]; mayFail?: string[] }>;
 
-/** The judged rows of the matrix: criteria and regressions (not audit/load/module rows). */
+/** The judged rows of the matrix: criteria and regressions (not audit/load/module/fault/topology rows). */
 export const MATRIX_ROWS: string[] = [...CRITERIA, ...REGRESSIONS].map((d) => d.id);
 
-/** The gate's `--only` filter that selects exactly one matrix row's file: "03" → acceptance/03-, "R1" → regressions/r1-. */
+/** The gate's `--only` filter that selects exactly one matrix row: its file as the registry names it. */
 export function rowFilter(id: string): string {
-  if (/^\d\d$/.test(id)) return `acceptance/${id}-`;
-  const regression = id.match(/^R(\d+)$/);
-  if (regression) return `regressions/r${regression[1]}-`;
-  throw new Error(`row ${id} is not a matrix row (criteria 01–09, regressions R1…)`);
+  const def = ROWS.find((r) => r.id === id);
+  if (!def?.file || !MATRIX_ROWS.includes(id)) {
+    throw new Error(`row ${id} is not a matrix row (criteria 01–09, regressions R1…)`);
+  }
+  return def.file;
 }
 
 /** What a matrix run selects when no --only is given: every matrix row and nothing else. */
@@ -83,8 +86,20 @@ const CELL: Record<RowStatus, string> = { pass: 'pass', fail: 'FAIL', skip: 'ski
 
 export interface MatrixRun extends DetectionRun {
   column: Column;
+  /** Rows NOT MEASURABLE because the host was too busy to judge them (a timing row's calibration was slow). */
+  hostBusy?: string[];
   /** The gate's exit code (null when it was killed). */
   exitCode?: number | null;
+}
+
+/**
+ * Whether a run's cell matches: as `matches`, and a row that must pass may also read NOT MEASURABLE "host too busy"
+ * (it did not fail; the host could not judge it) — never a row that must fail.
+ */
+export function cellMatches(run: MatrixRun, row: string): boolean {
+  const exp = expectation(run.column, row);
+  if (exp === 'pass' && run.hostBusy?.includes(row)) return true;
+  return matches(exp, run.statuses[row]);
 }
 
 /** The confusion matrix as text: one line per row, one column per run; `!` marks a cell that does not match. */
@@ -98,16 +113,17 @@ export function formatMatrix(runs: MatrixRun[], rows: string[]): { text: string;
     const cells = runs.map((run) => {
       const exp = expectation(run.column, row);
       const got = run.statuses[row];
-      const ok = matches(exp, got);
+      const ok = cellMatches(run, row);
       if (!ok) mismatches++;
       const expText = exp === 'fail' ? 'F' : exp === 'may-fail' ? 'f' : '.';
-      return `${expText} ${got ? CELL[got] : '—'}${ok ? '' : ' !'}`.padEnd(width);
+      const gotText = got ? (run.hostBusy?.includes(row) ? 'busy' : CELL[got]) : '—';
+      return `${expText} ${gotText}${ok ? '' : ' !'}`.padEnd(width);
     });
     lines.push(`${row.padEnd(5)} | ${cells.join(' | ')}`);
   }
   lines.push(
     '',
-    'expected: F must fail, f may fail, . must pass (or skip); got: pass, FAIL, skip, n/m = not measurable; ! = mismatch',
+    'expected: F must fail, f may fail, . must pass (or skip); got: pass, FAIL, skip, n/m = not measurable, busy = not measurable: host too busy; ! = mismatch',
   );
   const load = (r: MatrixRun): string => (r.load ? ` (load ${r.load.start}→${r.load.end})` : '');
   lines.push(
@@ -127,6 +143,8 @@ export interface MatrixArgs {
   repeat: number;
   /** Gate runs at once (each starts its own stack on free ports). */
   parallel: number;
+  /** The workloads the rows run (ACCEPTANCE_SCOPE). @default 'deploy' */
+  scope: Scope;
 }
 
 export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
@@ -137,6 +155,7 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
     reportsDir: 'reports/matrix',
     repeat: 1,
     parallel: 1,
+    scope: 'deploy',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
@@ -164,6 +183,10 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       if (!Number.isInteger(n) || n < 1) throw new Error(`--repeat: a whole number >= 1, got ${value}`);
       args.repeat = n;
       i++;
+    } else if (flag === '--scope' && value) {
+      if (!(SCOPES as readonly string[]).includes(value)) throw new Error(`--scope: one of ${SCOPES.join(', ')}`);
+      args.scope = value as Scope;
+      i++;
     } else if (flag === '--parallel' && value) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 1) throw new Error(`--parallel: a whole number >= 1, got ${value}`);
@@ -174,11 +197,31 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       i++;
     } else {
       throw new Error(
-        `unknown or incomplete option: ${flag} (--defects a,b  --only <filter>  --skip-none  --repeat <n>  --parallel <n>  --reports-dir <dir>)`,
+        `unknown or incomplete option: ${flag} (--defects a,b  --only <filter>  --skip-none  --repeat <n>  --parallel <n>  --scope <deploy|full>  --reports-dir <dir>)`,
       );
     }
   }
   return args;
+}
+
+/**
+ * The folder of the newest finished run under a gate's reports directory (`runs/<name>/` holding a gate.json; a
+ * partial `--only` run writes only there, not the top-level files), else the reports directory itself.
+ */
+export function newestRunDir(reportsDir: string): string {
+  const runs = join(reportsDir, 'runs');
+  let newest: { path: string; mtime: number } | undefined;
+  try {
+    for (const name of readdirSync(runs)) {
+      const path = join(runs, name);
+      if (!existsSync(join(path, 'gate.json'))) continue;
+      const mtime = statSync(join(path, 'gate.json')).mtimeMs;
+      if (!newest || mtime > newest.mtime) newest = { path, mtime };
+    }
+  } catch {
+    // no runs folder: an older layout
+  }
+  return newest?.path ?? reportsDir;
 }
 
 /**
@@ -190,6 +233,7 @@ export async function runGateOnce(
   filters: string[],
   reportsDir: string,
   runName: string = column,
+  scope: Scope = 'deploy',
 ): Promise<MatrixRun> {
   const dir = resolve(reportsDir, runName);
   const started = Date.now();
@@ -197,6 +241,7 @@ export async function runGateOnce(
   if (column === 'none') delete env.FASTNPC_EMULATE_DEFECTS;
   else env.FASTNPC_EMULATE_DEFECTS = column;
   const argv = ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/gate/cli.ts'), '--skip-load', '--reports-dir', dir];
+  argv.push('--scope', scope);
   for (const f of filters.length > 0 ? filters : MATRIX_FILTERS) argv.push('--only', f);
   const code = await new Promise<number | null>((done) => {
     // the gate's own output (its table, or why its target did not start) goes to <dir>/gate.log
@@ -210,16 +255,18 @@ export async function runGateOnce(
   });
   const seconds = Math.round((Date.now() - started) / 1000);
   try {
-    const verdict = JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')) as {
-      rows: Array<{ id: string; status: RowStatus; detail: string; figure: string }>;
+    const verdict = JSON.parse(readFileSync(join(newestRunDir(dir), 'gate.json'), 'utf8')) as {
+      rows: Array<{ id: string; status: RowStatus; detail: string; figure: string; hostBusy?: boolean }>;
       metadata?: { loadStart?: number[]; loadEnd?: number[] };
     };
     const statuses: Record<string, RowStatus> = {};
     const figures: Record<string, string> = {};
+    const hostBusy: string[] = [];
     for (const row of verdict.rows) {
       if (row.detail === 'not run') continue;
       statuses[row.id] = row.status;
       figures[row.id] = row.figure;
+      if (row.hostBusy) hostBusy.push(row.id);
     }
     const start = verdict.metadata?.loadStart?.[0];
     const end = verdict.metadata?.loadEnd?.[0];
@@ -230,7 +277,7 @@ export async function runGateOnce(
       const error = `the gate judged no row: ${why.split('\n')[0]}`;
       return { column, statuses, figures, seconds, load, exitCode: code, error };
     }
-    return { column, statuses, figures, seconds, load, exitCode: code };
+    return { column, statuses, figures, seconds, load, exitCode: code, ...(hostBusy.length ? { hostBusy } : {}) };
   } catch (error) {
     const said = readFileSync(join(dir, 'gate.log'), 'utf8')
       .split('\n')
@@ -273,9 +320,7 @@ export function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok:
   const rows = MATRIX_ROWS.filter((row) => runs.some((r) => r.statuses[row] !== undefined));
   if (args.repeat > 1) {
     const mustFail = (column: string, row: string): boolean => expectation(column as Column, row) === 'fail';
-    const mismatched = runs.filter(
-      (run) => run.error || rows.some((row) => !matches(expectation(run.column, row), run.statuses[row])),
-    ).length;
+    const mismatched = runs.filter((run) => run.error || rows.some((row) => !cellMatches(run, row))).length;
     const verdict = mismatched === 0 ? 'every run matched' : `${mismatched} of ${runs.length} runs mismatched`;
     return { text: `${formatDetection(runs, rows, mustFail)}\n\n${verdict}\n`, ok: mismatched === 0 };
   }
@@ -311,11 +356,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const what = `${column === 'none' ? 'no defect' : `defect ${column}`}${args.repeat > 1 ? `, run ${n}/${args.repeat}` : ''}`;
       process.stderr.write(`gate:matrix: gate with ${what}…\n`);
       const name = args.repeat > 1 ? `${column}-${n}` : column;
-      let run = await runGateOnce(column, args.filters, args.reportsDir, name);
+      let run = await runGateOnce(column, args.filters, args.reportsDir, name, args.scope);
       // exit 3 = the target did not start (a busy host): that run judged nothing, so it is started again
       for (let attempt = 2; run.exitCode === EXIT.unreachable && attempt <= START_ATTEMPTS; attempt++) {
         process.stderr.write(`gate:matrix: ${what}: ${run.error}; starting it again (attempt ${attempt})\n`);
-        run = await runGateOnce(column, args.filters, args.reportsDir, `${name}-attempt${attempt}`);
+        run = await runGateOnce(column, args.filters, args.reportsDir, `${name}-attempt${attempt}`, args.scope);
       }
       if (run.error) process.stderr.write(`gate:matrix: ${column}: ${run.error}\n`);
       process.stderr.write(`gate:matrix: ${what}: ${run.seconds} s, ${summary(run)}\n`);

@@ -4,7 +4,7 @@
  * on TCP (else one line, exit 3) — so a typo never prints a table of failures or overwrites the last reports.
  */
 import { readFileSync } from 'node:fs';
-import { checkFaultControl, FaultControlError } from '../../acceptance/faults/support/fault-control.ts';
+import { checkFaultControl, FaultControlError } from '../../acceptance/faults/index.ts';
 import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { tcpProbe } from '../load/reachable.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';

@@ -1,10 +1,13 @@
 /**
- * What `--only` selects: acceptance files (vitest's filter: a substring of the file path, e.g. "03", "regressions",
- * "r7-") and the two steps that are not files, "audit" and "load". Only the selected rows are run and judged; a
- * filter that selects nothing is a usage error, so a typo cannot pass an empty gate.
+ * What a run judges. Without `--only`: the rows of its scope (acceptance/rows.ts; `deploy` hands vitest the files of
+ * the deploy-scope rows, `full` every acceptance file). With `--only`: acceptance files (vitest's filter: a substring
+ * of the file path, e.g. "03", "regressions", "r7-"), from any scope, and the two steps that are not files, "audit"
+ * and "load". Only the selected rows are run and judged; a filter that selects nothing is a usage error, so a typo
+ * cannot pass an empty gate.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { inScope, ROWS, type Scope } from '../../acceptance/rows.ts';
 import { UsageError } from './args.ts';
 import { idOfFile } from './verdict.ts';
 
@@ -34,9 +37,17 @@ export function acceptanceFiles(root: string): string[] {
   return out.sort();
 }
 
-export function selectRows(filters: readonly string[], files: readonly string[]): Selection {
+export function selectRows(filters: readonly string[], files: readonly string[], scope: Scope = 'full'): Selection {
   if (filters.length === 0) {
-    return { ids: undefined, vitestFilters: [], audit: true, acceptance: true, load: true };
+    if (scope === 'full') return { ids: undefined, vitestFilters: [], audit: true, acceptance: true, load: true };
+    const rows = ROWS.filter((r) => inScope(r, scope));
+    return {
+      ids: new Set(rows.map((r) => r.id)),
+      vitestFilters: rows.flatMap((r) => (r.file && files.includes(r.file) ? [r.file] : [])),
+      audit: rows.some((r) => r.id === 'audit'),
+      acceptance: true,
+      load: rows.some((r) => r.id === 'load'),
+    };
   }
   const ids = new Set<string>();
   const vitestFilters: string[] = [];

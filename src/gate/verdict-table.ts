@@ -26,6 +26,10 @@ export function finalLine(verdict: Verdict): string {
   ].filter(Boolean);
   const scope = verdict.only.length ? ` (--only ${verdict.only.join(' ')})` : '';
   const where = `on target ${verdict.target}`;
+  if (verdict.hostBusy) {
+    const busy = failing.map((r) => `${r.id} (${r.detail.split(' — ')[0]})`).join(', ');
+    return `GATE NOT MEASURABLE: the host was too busy to judge ${busy} — run it again on a quieter host (exit 75); nothing failed ${where}${scope}`;
+  }
   if (!verdict.pass) {
     const names = failing.map((r) => (r.status === 'fail' ? r.id : `${r.id} ${STATUS_TEXT[r.status]} (required)`));
     return `GATE FAILED: ${names.join(', ') || 'nothing was judged'}${tolerated.length ? `; ${tolerated.join('; ')}` : ''} ${where}${scope}`;

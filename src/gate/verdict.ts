@@ -6,12 +6,23 @@
  * fails. A regression or the load step may be skipped / not measurable without failing the gate (the final line
  * names it) unless it is required (`--require-load`, `GATE_REQUIRE`).
  */
-import { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS, TOPOLOGY_ROWS } from '../../acceptance/criteria.ts';
-import type { CriterionRecord, Figure } from './figures.ts';
-import { formatValue } from './figures.ts';
+import type { CriterionRecord, Figure } from '../../acceptance/record-format.ts';
+import { formatValue } from '../../acceptance/record-format.ts';
+import {
+  CRITERIA,
+  FAULT_ROWS,
+  MODULE_ROWS,
+  REGRESSIONS,
+  ROWS,
+  type RowDef,
+  type RowKind,
+  rowDef,
+  rowIdOfFile,
+  TOPOLOGY_ROWS,
+} from '../../acceptance/rows.ts';
 
 export type RowStatus = 'pass' | 'fail' | 'skip' | 'not-measurable';
-export type RowKind = 'audit' | 'run' | 'criterion' | 'regression' | 'fault' | 'topology' | 'load';
+export type { RowKind };
 
 export interface VerdictRow {
   id: string;
@@ -28,6 +39,8 @@ export interface VerdictRow {
   durationMs?: number;
   /** true when a SKIP / NOT MEASURABLE of this row does not fail the gate (regressions, load; not when required). */
   optional?: boolean;
+  /** NOT MEASURABLE because the host was too busy to judge a timing bound (its calibration probe was slow). */
+  hostBusy?: boolean;
 }
 
 export interface Verdict {
@@ -39,6 +52,11 @@ export interface Verdict {
   durationMs: number;
   /** The --only filters this verdict was limited to ([] = every row). */
   only: string[];
+  /**
+   * true when the gate did not pass only because the host was too busy to judge timing rows (every row that keeps it
+   * from passing is NOT MEASURABLE "host too busy"): exit 75, run it again (docs/exit-codes.md).
+   */
+  hostBusy?: boolean;
 }
 
 export { CRITERIA, FAULT_ROWS, MODULE_ROWS, REGRESSIONS, TOPOLOGY_ROWS };
@@ -67,20 +85,9 @@ export interface LoadOutcome {
   detail: string;
 }
 
-/** Maps a test file path to its criterion/regression id ("01", "R3"), or undefined. */
+/** Maps a test file path to its row id ("01", "R3"), or undefined (the registry's file of each row decides). */
 export function idOfFile(file: string): string | undefined {
-  const base = file.split('/').pop() ?? '';
-  const criterion = base.match(/^(\d\d)-/);
-  if (criterion) return criterion[1];
-  const regression = base.match(/^r(\d+)-/i);
-  if (regression) return `R${regression[1]}`;
-  const module = base.match(/^m(\d+)-/i);
-  if (module) return `M${module[1]}`;
-  const fault = base.match(/^f(\d+)-/i);
-  if (fault) return `F${fault[1]}`;
-  const topology = base.match(/^h(\d+)-/i);
-  if (topology) return `H${topology[1]}`;
-  return undefined;
+  return rowIdOfFile(file);
 }
 
 function headline(figures: Figure[]): Figure | undefined {
@@ -94,12 +101,13 @@ function firstLine(text: string | undefined, fallback: string): string {
 /** Builds one row from a suite's result and its record. */
 export function judge(
   def: { id: string; title: string },
-  kind: 'criterion' | 'regression' | 'fault' | 'topology',
+  kind: RowKind,
   suite: SuiteResult | undefined,
   record: CriterionRecord | undefined,
 ): VerdictRow {
   const figures = record?.figures ?? [];
-  const head = headline(figures);
+  // a row that could not be measured shows the figure it could not judge (its first), not a side check that held
+  const head = record?.notMeasurable ? (figures[0] ?? headline(figures)) : headline(figures);
   const row: VerdictRow = {
     id: def.id,
     kind,
@@ -133,6 +141,7 @@ export function judge(
   if (record?.notMeasurable) {
     row.status = 'not-measurable';
     row.detail = record.notMeasurable;
+    if (record.hostBusy) row.hostBusy = true;
     return row;
   }
   if (suite.state === 'skipped' || (suite.tests.passed === 0 && suite.tests.failed === 0)) {
@@ -202,13 +211,32 @@ export function judgeRun(input: VerdictInput, knownIds: ReadonlySet<string>): Ve
   return {
     id: 'run',
     kind: 'run',
-    title: 'Acceptance run: every file loaded, no unhandled error, the checkout unchanged',
+    title: rowDef('run').title,
     figure: `${input.suites.length} files, ${input.unhandledErrors.length} unhandled`,
     bound: '0 unhandled',
     status: problems.length ? 'fail' : 'pass',
     detail: problems.join('; '),
     figures: [],
   };
+}
+
+/**
+ * Whether a SKIP / NOT MEASURABLE of a suite row is tolerated (the registry's gating; a row GATE_REQUIRE names, or
+ * its kind's group such as "regressions", is never optional). undefined: the row is always required.
+ */
+function isOptional(def: RowDef, input: VerdictInput, required: ReadonlySet<string>): boolean | undefined {
+  const named = required.has(def.id) || required.has(`${def.kind}s`) || required.has(def.kind);
+  switch (def.gating) {
+    case 'required':
+      return undefined;
+    case 'optional':
+      return !named;
+    case 'required-local':
+      // the verdict's target reads "local (http://…)" or "local/sentinel (…)": its first word is the kind
+      return input.target.split(/[\s/]/)[0] !== 'local' && !named;
+    case 'required-on-topology':
+      return (input.topology ?? 'single') !== def.topology;
+  }
 }
 
 export function buildVerdict(input: VerdictInput): Verdict {
@@ -221,7 +249,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     rows.push({
       id: 'audit',
       kind: 'audit',
-      title: 'Config audit of the live Redis (auditRedis)',
+      title: rowDef('audit').title,
       figure: input.audit.figure,
       bound: 'no drift',
       status: input.audit.status,
@@ -230,41 +258,17 @@ export function buildVerdict(input: VerdictInput): Verdict {
     });
   }
   if (input.acceptanceRan) {
-    rows.push(
-      judgeRun(
-        input,
-        new Set([...CRITERIA, ...REGRESSIONS, ...MODULE_ROWS, ...FAULT_ROWS, ...TOPOLOGY_ROWS].map((d) => d.id)),
-      ),
-    );
-    for (const def of CRITERIA) {
-      if (selected(def.id)) rows.push(judge(def, 'criterion', suiteById.get(def.id), recordById.get(def.id)));
-    }
-    for (const def of REGRESSIONS) {
-      if (!selected(def.id)) continue;
-      const row = judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id));
-      row.optional = !required.has(def.id) && !required.has('regressions');
-      rows.push(row);
-    }
-    // Reference-module rows exist only where their suites recorded something (the embedded targets).
-    for (const def of MODULE_ROWS) {
-      if (selected(def.id) && recordById.has(def.id)) {
-        rows.push(judge(def, 'regression', suiteById.get(def.id), recordById.get(def.id)));
+    rows.push(judgeRun(input, new Set(ROWS.filter((d) => d.file).map((d) => d.id))));
+    for (const def of ROWS) {
+      if (!def.file || !selected(def.id)) continue;
+      // criteria and regressions are shown whenever selected (a missing result fails or reads "not run"); the module,
+      // fault and topology rows only where their suites recorded something (the targets and scopes that run them)
+      if ((def.kind === 'module' || def.kind === 'fault' || def.kind === 'topology') && !recordById.has(def.id)) {
+        continue;
       }
-    }
-    // Fault rows need fault control over Redis and PostgreSQL: gating on the local target; elsewhere they run only
-    // when granted (--allow-faults) — a FAIL still fails the gate, a SKIP (not granted) is optional unless required.
-    for (const def of FAULT_ROWS) {
-      if (!selected(def.id) || !recordById.has(def.id)) continue;
-      const row = judge(def, 'fault', suiteById.get(def.id), recordById.get(def.id));
-      row.optional = input.target !== 'local' && !required.has(def.id);
-      rows.push(row);
-    }
-    // Topology rows: gating on the topology they belong to (H1 sentinel, H2 cluster); elsewhere a SKIP "not
-    // applicable", shown and named in the final line but not failing the gate.
-    for (const def of TOPOLOGY_ROWS) {
-      if (!selected(def.id) || !recordById.has(def.id)) continue;
-      const row = judge(def, 'topology', suiteById.get(def.id), recordById.get(def.id));
-      row.optional = (input.topology ?? 'single') !== def.topology;
+      const row = judge(def, def.kind, suiteById.get(def.id), recordById.get(def.id));
+      const optional = isOptional(def, input, required);
+      if (optional !== undefined) row.optional = optional;
       rows.push(row);
     }
   }
@@ -272,7 +276,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     rows.push({
       id: 'load',
       kind: 'load',
-      title: 'k6 chat-100-users (short)',
+      title: rowDef('load').title,
       figure: input.load.figure,
       bound: input.load.bound,
       status: input.load.status,
@@ -281,8 +285,11 @@ export function buildVerdict(input: VerdictInput): Verdict {
       optional: !required.has('load'),
     });
   }
+  const pass = rows.length > 0 && rows.every((r) => rowCounts(r));
+  const blocking = rows.filter((r) => !rowCounts(r));
   return {
-    pass: rows.length > 0 && rows.every((r) => rowCounts(r)),
+    pass,
+    ...(!pass && blocking.length > 0 && blocking.every((r) => r.hostBusy) ? { hostBusy: true } : {}),
     rows,
     target: input.target,
     startedAt: input.startedAt.toISOString(),

@@ -32,6 +32,8 @@ export const DEFECTS = [
   'per-worker-tasks',
   /** character profiles are never cached (every chat loads the profile) */
   'no-profile-cache',
+  /** a settings read served from the cache takes 10 ms longer (a slow cache path: criterion 03 must fail) */
+  'slow-cached-read',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -80,7 +82,9 @@ export function withCacheDefects(
   raw: RedisClient | undefined,
   namespace = 'fastnpc',
 ): Cache {
-  if (!defects.has('no-leases') && !defects.has('keys-pattern-delete')) return cache;
+  if (!defects.has('no-leases') && !defects.has('keys-pattern-delete') && !defects.has('slow-cached-read')) {
+    return cache;
+  }
   const wrapped: Cache = {
     get: (key) => cache.get(key),
     set: (key, value, ttl) => cache.set(key, value, ttl),
@@ -109,6 +113,23 @@ export function withCacheDefects(
     // fills are not lease-guarded: a load from before the commit may store after the delete, so the commit-log
     // invalidator must keep deleting these entries (no sync-invalidation marker)
     delete wrapped.markInvalidated;
+  }
+  if (defects.has('slow-cached-read')) {
+    const settingsPrefix = encodedKeys.userSettings(0).replace(/0$/, '');
+    const load = wrapped.getOrLoad;
+    wrapped.getOrLoad = async (key, loader, options) => {
+      let loaded = false;
+      const value = await load(
+        key,
+        () => {
+          loaded = true;
+          return loader();
+        },
+        options,
+      );
+      if (!loaded && key.startsWith(settingsPrefix)) await new Promise((r) => setTimeout(r, SLOW_CACHED_READ_MS));
+      return value;
+    };
   }
   if (defects.has('keys-pattern-delete') && raw) {
     // Like FastNPC's delete_pattern: KEYS + DEL, any error swallowed (0 deleted). Under our ACL user the KEYS is
@@ -149,6 +170,9 @@ export function withInvalidatorDefects(
     },
   };
 }
+
+/** What slow-cached-read adds to a settings read served from the cache. */
+export const SLOW_CACHED_READ_MS = 10;
 
 /** Pool connections FastNPC's worker has for the list-miss leak (its pool max is 50). */
 export const LEAK_POOL_SIZE = 50;

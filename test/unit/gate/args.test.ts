@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { targetFromEnv } from '../../../acceptance/target/index.ts';
-import { applyToEnv, parseArgs, UsageError } from '../../../src/gate/args.ts';
+import { applyToEnv, parseArgs, requiredRows, UsageError } from '../../../src/gate/args.ts';
 import { main } from '../../../src/gate/cli.ts';
 
 describe('parseArgs', () => {
@@ -10,8 +10,30 @@ describe('parseArgs', () => {
       reportsDir: 'reports',
       skipLoad: false,
       filters: [],
+      scope: 'deploy',
       required: [],
     });
+  });
+  test('--scope deploy|full; anything else is a usage error; the suites read it from ACCEPTANCE_SCOPE', () => {
+    expect(parseArgs(['--scope', 'full']).scope).toBe('full');
+    expect(parseArgs(['--scope=deploy']).scope).toBe('deploy');
+    expect(() => parseArgs(['--scope', 'nightly'])).toThrow(/--scope must be one of deploy, full/);
+    const env: NodeJS.ProcessEnv = {};
+    applyToEnv(parseArgs(['--scope', 'full']), env);
+    expect(env.ACCEPTANCE_SCOPE).toBe('full');
+  });
+  test('GATE_REQUIRE takes every optional row of the registry (R9, R10, F1, load) and the groups', () => {
+    expect(requiredRows(parseArgs([]), { GATE_REQUIRE: 'r9,R10,F1,load,faults,regressions' })).toEqual([
+      'R9',
+      'R10',
+      'F1',
+      'load',
+      'faults',
+      'regressions',
+    ]);
+    expect(() => requiredRows(parseArgs([]), { GATE_REQUIRE: 'R99' })).toThrow(/unknown row "R99"/);
+    // a row that is always required (a criterion) cannot be named: there is nothing to require
+    expect(() => requiredRows(parseArgs([]), { GATE_REQUIRE: '03' })).toThrow(UsageError);
   });
   test('external target flags, both spellings', () => {
     const args = parseArgs([
@@ -60,7 +82,12 @@ describe('parseArgs', () => {
   test('applyToEnv writes the variables the suites read', () => {
     const env: NodeJS.ProcessEnv = {};
     applyToEnv(parseArgs(['--base-url', 'http://a:1', '--redis-url', 'redis://b:2']), env);
-    expect(env).toEqual({ ACCEPTANCE_TARGET: 'external', BASE_URL: 'http://a:1', REDIS_URL: 'redis://b:2' });
+    expect(env).toEqual({
+      ACCEPTANCE_SCOPE: 'deploy',
+      ACCEPTANCE_TARGET: 'external',
+      BASE_URL: 'http://a:1',
+      REDIS_URL: 'redis://b:2',
+    });
     expect(targetFromEnv(env)).toMatchObject({ kind: 'external', explicit: true, baseUrl: 'http://a:1' });
   });
 });
@@ -72,7 +99,7 @@ describe('targetFromEnv', () => {
   test('--topology reaches the target request; the environment alone is checked the same way', () => {
     const env: NodeJS.ProcessEnv = {};
     applyToEnv(parseArgs(['--topology', 'cluster']), env);
-    expect(env).toEqual({ ACCEPTANCE_TOPOLOGY: 'cluster' });
+    expect(env).toEqual({ ACCEPTANCE_SCOPE: 'deploy', ACCEPTANCE_TOPOLOGY: 'cluster' });
     expect(targetFromEnv(env)).toMatchObject({ kind: 'local', topology: 'cluster' });
     expect(() => targetFromEnv({ ACCEPTANCE_TOPOLOGY: 'ring' })).toThrow(/ACCEPTANCE_TOPOLOGY \(--topology\) must be/);
     expect(() => targetFromEnv({ ACCEPTANCE_TOPOLOGY: 'sentinel', ACCEPTANCE_TARGET: 'external' })).toThrow(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  cellMatches,
   EXPECTED,
   expectation,
   formatMatrix,
@@ -81,8 +82,8 @@ describe('gate:matrix', () => {
   });
 
   test('a matrix run selects exactly the matrix rows: no audit, load, fault or module row', () => {
-    expect(rowFilter('03')).toBe('acceptance/03-');
-    expect(rowFilter('R1')).toBe('regressions/r1-');
+    expect(rowFilter('03')).toBe('acceptance/03-settings-latency.test.ts');
+    expect(rowFilter('R1')).toBe('acceptance/regressions/r1-stats-system-wide.test.ts');
     expect(() => rowFilter('F1')).toThrow(/not a matrix row/);
     const selection = selectRows(MATRIX_FILTERS, acceptanceFiles(REPOSITORY_ROOT));
     expect([...(selection.ids ?? [])].sort()).toEqual([...MATRIX_ROWS].sort());
@@ -92,6 +93,31 @@ describe('gate:matrix', () => {
     for (const id of MATRIX_ROWS) {
       expect(selectRows([rowFilter(id)], acceptanceFiles(REPOSITORY_ROOT)).ids).toEqual(new Set([id]));
     }
+  });
+
+  test('the scope decides the rows of a run without --only: deploy leaves out faults and topologies', () => {
+    const files = acceptanceFiles(REPOSITORY_ROOT);
+    const deploy = selectRows([], files, 'deploy');
+    expect(deploy.ids?.has('03')).toBe(true);
+    expect(deploy.ids?.has('R10')).toBe(true);
+    expect(deploy.ids?.has('F1')).toBe(false);
+    expect(deploy.ids?.has('H1')).toBe(false);
+    expect(deploy.vitestFilters).not.toContain('acceptance/faults/f1-restore-old-snapshot.test.ts');
+    expect(deploy.vitestFilters).toContain('acceptance/06-hit-rate.test.ts');
+    expect(deploy.audit && deploy.load && deploy.acceptance).toBe(true);
+    expect(selectRows([], files, 'full').ids).toBeUndefined();
+    // --only reaches rows of any scope
+    expect(selectRows(['faults/f3-'], files, 'deploy').ids).toEqual(new Set(['F3']));
+  });
+
+  test('a row NOT MEASURABLE "host too busy" matches a must-pass cell, never a must-fail one', () => {
+    const busy03 = { statuses: { '03': 'not-measurable' as const }, figures: {}, seconds: 1, hostBusy: ['03'] };
+    expect(cellMatches({ column: 'no-leases', ...busy03 }, '03')).toBe(true);
+    expect(cellMatches({ column: 'slow-cached-read', ...busy03 }, '03')).toBe(false);
+    // control: not measurable for another reason still mismatches a must-pass cell
+    expect(cellMatches({ column: 'no-leases', ...busy03, hostBusy: [] }, '03')).toBe(false);
+    expect(parseMatrixArgs([]).scope).toBe('deploy');
+    expect(parseMatrixArgs(['--scope', 'full']).scope).toBe('full');
   });
 
   test('repeated runs: a run without a verdict is a mismatch, not a silent gap', () => {

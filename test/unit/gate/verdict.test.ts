@@ -298,6 +298,48 @@ describe('not measurable', () => {
     expect(row.status).toBe('fail');
   });
 
+  test('only "host too busy" rows keep the gate from passing: verdict.hostBusy, its own final line (exit 75)', () => {
+    const busy = allPassing();
+    const reason = 'host too busy: liveness /health/live p95 7.9 ms (> 2.0 ms), timed p95 8.4 ms — run it again';
+    busy.records = busy.records.map((r) =>
+      r.id === '03' ? { ...r, figures: [], notMeasurable: reason, hostBusy: true } : r,
+    );
+    const verdict = buildVerdict(busy);
+    expect(verdict.pass).toBe(false);
+    expect(verdict.hostBusy).toBe(true);
+    expect(verdict.rows.find((r) => r.id === '03')).toMatchObject({ status: 'not-measurable', hostBusy: true });
+    expect(finalLine(verdict)).toMatch(
+      /^GATE NOT MEASURABLE: the host was too busy to judge 03 \(host too busy: liveness/,
+    );
+    expect(finalLine(verdict)).toContain('exit 75');
+    // control: the same plus one real failure is a FAIL (exit 1), not a retry
+    busy.records = busy.records.map((r) =>
+      r.id === '06' ? record('06', [gating('hit rate', 85, '%', '> 90 %', false)]) : r,
+    );
+    const failed = buildVerdict(busy);
+    expect(failed.hostBusy).toBeUndefined();
+    expect(finalLine(failed)).toMatch(/^GATE FAILED: 03 NOT MEASURABLE \(required\), 06/);
+    // control: a criterion not measurable for another reason (no DB) is no retry either
+    const noDb = allPassing();
+    noDb.records = noDb.records.map((r) => (r.id === '09' ? { ...r, figures: [], notMeasurable: 'no DB' } : r));
+    expect(buildVerdict(noDb).hostBusy).toBeUndefined();
+  });
+
+  test('fault rows are required on the local target ("local (http://…)"), optional elsewhere', () => {
+    const withF1 = (target: string): VerdictInput => {
+      const input = allPassing();
+      input.target = target;
+      input.suites = [...input.suites, suite('F1', 'skipped')];
+      input.records = [...input.records, record('F1', [], { notes: ['fault control not granted'] })];
+      return input;
+    };
+    expect(buildVerdict(withF1('local (http://127.0.0.1:4000)')).pass).toBe(false);
+    expect(buildVerdict(withF1('external (https://npc.example.com)')).pass).toBe(true);
+    const required = withF1('external (https://npc.example.com)');
+    required.required = ['faults'];
+    expect(buildVerdict(required).pass).toBe(false);
+  });
+
   test('reference-module rows appear only where they recorded something', () => {
     const input = allPassing();
     expect(buildVerdict(input).rows.some((r) => r.id.startsWith('M'))).toBe(false);
