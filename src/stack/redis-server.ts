@@ -42,6 +42,11 @@ export interface StartedRedisServer {
   pid(): number | undefined;
   /** Kills the server with SIGKILL (a crash: no save), keeping its directory. */
   kill(): Promise<void>;
+  /**
+   * A clean shutdown (SIGTERM: Redis saves a snapshot first when it has save rules), keeping its directory; `restart()`
+   * starts it again on it, loading that snapshot.
+   */
+  terminate(): Promise<void>;
   /** Starts it again on the same port and directory (after kill or stop). */
   restart(): Promise<void>;
   /** Stops the server (SIGTERM) and removes its directory. */
@@ -159,6 +164,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     logFile,
     pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     kill: () => waitExit('SIGKILL'),
+    terminate: () => waitExit('SIGTERM'),
     restart: async () => {
       await waitExit('SIGKILL');
       await launch();
