@@ -119,8 +119,10 @@ if (unavailable) {
     }, async () => {
       for (const b of BALLAST) {
         const r = await host.ssh(
-          // no "$" in the code: systemd-run would expand it as a variable
-          `systemd-run --unit=${b.unit} perl -e '@held = ("b" x (${b.mb} * 1048576)); sleep 100000'`,
+          // "$$" is systemd-run's literal "$" (it expands $NAME itself),
+          // and the size from argv, not a constant: perl folds a constant "b" x N at compile time and then copies
+          // it, holding twice the memory (a first run here held 2020 MB for 1000 and was OOM-killed)
+          `systemd-run --unit=${b.unit} perl -e '$$held = "b" x (shift() * 1048576); sleep 100000' ${b.mb}`,
         );
         expect(r.code, r.stderr).toBe(0);
       }
@@ -138,6 +140,7 @@ if (unavailable) {
       while (Date.now() < until && (await ballastBytes()) < 990 * MB) await new Promise((r) => setTimeout(r, 1_000));
       const ballast = await ballastBytes();
       expect(ballast).toBeGreaterThanOrEqual(990 * MB);
+      expect(ballast).toBeLessThanOrEqual(1_060 * MB); // the plan's residents, not more
 
       await host.ssh('umask 077; cat > /run/fastnpc-load-pw', { input: `${password}\n` });
       const startedAt = Math.floor(Date.now() / 1000);
