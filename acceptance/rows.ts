@@ -305,6 +305,18 @@ export const ROWS: ReadonlyArray<RowDef> = [
   fault('F6', 'network-partition', 'Network partition service ↔ Redis'),
   fault('F7', 'worker-killed-during-outage', 'A worker killed during a Redis outage'),
   {
+    id: 'F8',
+    title: 'Warm after restart: Redis SIGTERM → save → start under the chat workload',
+    kind: 'fault',
+    file: 'acceptance/faults/f8-warm-after-restart.test.ts',
+    scope: 'full',
+    gating: 'required-local',
+    catches: [],
+    needs: [],
+    // it restarts the stack's own redis-server: an external target's Redis is never restarted by the gate
+    targets: 'embedded',
+  },
+  {
     id: 'H1',
     title: 'Sentinel failover under load: primary killed, 0 stale reads',
     kind: 'topology',

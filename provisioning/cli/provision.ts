@@ -26,7 +26,9 @@ enables at boot, then verifies. Without systemd, redis-server is supervised dire
   --policy POLICY         maxmemory-policy (default allkeys-lru)
   --port PORT             (default 6379)
   --bind "ADDR ..."       loopback addresses only (default "127.0.0.1 -::1")
-  --password-file FILE    requirepass from FILE (or REDIS_PASSWORD); never on the command line
+  --password-file FILE    requirepass from FILE (or REDIS_PASSWORD); never on the command line. Without it the
+                          host's own requirepass is kept; a host with none is refused (exit 2) unless
+  --allow-no-auth         waives the password explicitly (a Redis anyone on the host can use without one)
   --app-user NAME         ACL user limited to keys "<namespace>:*", no dangerous commands; its password from
   --app-password-file F   F (or REDIS_APP_PASSWORD)
   --namespace NS          key namespace of the app user (default fastnpc)

@@ -7,9 +7,10 @@ import { chalk } from 'zx';
 import { secretsInConfig, verifyLive } from '../lib/checks/verify.ts';
 import { EXIT, ProvisionError } from '../lib/command/errors.ts';
 import { parseStrict } from '../lib/command/options.ts';
-import { colourDiff, ok, registerSecret, runMain, say, step } from '../lib/command/report.ts';
+import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
 import { mask } from '../lib/command/secrets.ts';
 import { listBackups, restoreBackup } from '../lib/config/install-config.ts';
+import { rollbackLosses } from '../lib/config/rollback-losses.ts';
 import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
 import { detectHost } from '../lib/host/host-detect.ts';
 import { layoutFor } from '../lib/host/layout.ts';
@@ -83,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
   say(`${chalk.bold('rollback')}: ${layout.config} ← ${newest}`);
   if (diff === '') say('  the backup is identical to the live file');
   else say(colourDiff(diff).replace(/^/gm, '    '));
+  const losses = rollbackLosses(live, previous);
+  for (const loss of losses) warn(loss);
   if (!a.yes) return diff === '' ? EXIT.OK : EXIT.DRIFT;
 
   const version = info.installedRedis ?? info.redisVersion;
@@ -110,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   ok(`rolled back; redis-server pid ${pid}`);
+  // said again last, where ops read the outcome: provision --yes with the password restores it
+  for (const loss of losses) warn(`${loss} (provision --yes --password-file … puts it back)`);
   return EXIT.OK;
 }
 

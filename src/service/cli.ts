@@ -5,18 +5,25 @@
  * stop, 2 usage error (docs/exit-codes.md).
  */
 
+import { createCache } from '../cache/index.ts';
+import { cacheOptionsFromEnv } from '../cache/options.ts';
 import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
 import { survivePipeLoss } from './closed-output.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, DEFAULTS } from './config.ts';
+import { createDatabase } from './db.ts';
 import { DEFAULT_SEED } from './store/seed.ts';
+import { warmUp } from './warm-up.ts';
 import { watchParents } from './watch-parents.ts';
 
 const HELP = `usage: npm run serve -- [--workers 2] [--port 8000] [--seed | --no-seed] [--users N] [--characters N] [--memories N]
+                         [--warm-up-days N]
 
 Runs the FastNPC-compatible reference service: N workers sharing --port, worker i also on port + i.
 Without REDIS_URL / DATABASE_URL it starts a private redis-server / PostgreSQL and seeds it (--users, --characters,
 --memories: whole numbers; defaults ${DEFAULT_SEED.users} / ${DEFAULT_SEED.characters} / ${DEFAULT_SEED.memories}).
+--warm-up-days N (or FASTNPC_WARM_UP_DAYS): once the workers answer, preload the settings of the users active in the
+last N days (npm run warm does the same on its own; off by default).
 Stops everything it started on SIGTERM, SIGINT, SIGHUP or when its parent process dies.
 Environment: see docs/service.md (DATABASE_URL, REDIS_URL, CACHE_MODE, FASTNPC_SECRET, FASTNPC_ADMIN_USER, …).
 Exit codes: 0 stopped cleanly, 1 failed, 2 usage error (docs/exit-codes.md).`;
@@ -33,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     users: { type: 'string' },
     characters: { type: 'string' },
     memories: { type: 'string' },
+    'warm-up-days': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -47,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
     characters: wholeNumber('--characters', values.characters, DEFAULT_SEED.characters, 0, 1_000),
     memories: wholeNumber('--memories', values.memories, DEFAULT_SEED.memories, 0, 10_000),
   };
+  const warmUpDays = wholeNumber(
+    '--warm-up-days',
+    values['warm-up-days'] ?? process.env.FASTNPC_WARM_UP_DAYS,
+    0,
+    0,
+    3_650,
+  );
   // --no-seed: never; --seed: always; neither: only a database this process started itself.
   const seedMode = values['no-seed'] ? 'never' : values.seed ? 'always' : 'auto';
 
@@ -79,8 +94,27 @@ async function main(argv: string[]): Promise<number> {
   else {
     console.log(`FastNPC reference service: ${primary.baseUrl} (${workers} workers)`);
     for (const [i, url] of primary.workerUrls.entries()) console.log(`  worker ${i + 1}: ${url}`);
+    if (warmUpDays > 0) await warmAtStart(primary.env, warmUpDays);
   }
   return await stopped;
+}
+
+/** The opt-in warm-up at start: a failure is reported, never fatal (the cache fills on demand as without it). */
+async function warmAtStart(env: Readonly<NodeJS.ProcessEnv>, days: number): Promise<void> {
+  if ((env.CACHE_MODE ?? 'on').toLowerCase() === 'off' || !env.DATABASE_URL) return;
+  const cache = createCache(cacheOptionsFromEnv(env));
+  const db = createDatabase({ connectionString: env.DATABASE_URL, max: 4 });
+  try {
+    const r = await warmUp({ cache, db, days, concurrency: 4 });
+    console.log(
+      `warm-up: settings of ${r.users} user(s) active in the last ${days} day(s): ${r.loaded} loaded, ${r.alreadyCached} already cached (${r.ms} ms)`,
+    );
+  } catch (error) {
+    console.error(`fastnpc serve: warm-up failed (the cache fills on demand): ${(error as Error).message}`);
+  } finally {
+    await cache.close();
+    await db.close();
+  }
 }
 
 main(process.argv.slice(2)).then(

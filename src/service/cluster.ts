@@ -34,6 +34,8 @@ export interface PrimaryOptions {
 export interface RunningPrimary {
   baseUrl: string;
   workerUrls: string[];
+  /** The environment the workers run with (the started stack's REDIS_URL / DATABASE_URL): in memory, never printed. */
+  env: Readonly<NodeJS.ProcessEnv>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +71,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
       redis: needRedis,
       postgres: needDb,
       ...(needDb ? {} : { databaseUrl: env.DATABASE_URL }),
-      ...(needRedis ? {} : { redisUrl: env.REDIS_URL }),
+      // the private redis-server gets a generated password from its start (a file, never argv): no open Redis
+      ...(needRedis ? { redisServer: { password: randomBytes(24).toString('hex') } } : { redisUrl: env.REDIS_URL }),
     });
     if (needDb) env.DATABASE_URL = stack.databaseUrl;
     if (needRedis) env.REDIS_URL = stack.redisUrl;
@@ -171,7 +174,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     throw error;
   }
   const baseUrl = urls[0]?.[0] ?? `http://127.0.0.1:${options.port}`;
-  return { baseUrl, workerUrls: urls.map((u) => u[1] ?? u[0] ?? ''), stop: stopWorkers };
+  return { baseUrl, workerUrls: urls.map((u) => u[1] ?? u[0] ?? ''), env, stop: stopWorkers };
 }
 
 /** Workers run TypeScript: make sure the tsx loader is in their execArgv. */

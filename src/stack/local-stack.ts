@@ -10,7 +10,7 @@ export interface LocalStackOptions {
   redis?: boolean;
   /** Start (or take) PostgreSQL at all. @default true */
   postgres?: boolean;
-  /** Options for a private redis-server. */
+  /** Options for a private redis-server (`password` gives it a requirepass from the start; the URL carries it). */
   redisServer?: RedisServerOptions;
   /** Options for a private PostgreSQL. */
   postgresServer?: PostgresServerOptions;

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +20,18 @@ export interface RedisServerOptions {
   port?: number;
   /** Extra `--name value` overrides after the file (tests only, e.g. a shortened setting). @default [] */
   extraArgs?: string[];
+  /**
+   * The `default` user's password (requirepass), set from the start: written to a 0600 file in the server's own
+   * directory that the command line `include`s (only its path is in argv), and carried by `url`. @default none
+   */
+  password?: string;
   /** How long to wait for the server to accept connections. @default 10_000 */
   startTimeoutMs?: number;
 }
 
 /** A private redis-server started by the local stack. */
 export interface StartedRedisServer {
+  /** redis://host:port, with the password (`redis://:…@`) when the server has one: never print it. */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -36,11 +42,29 @@ export interface StartedRedisServer {
   pid(): number | undefined;
   /** Kills the server with SIGKILL (a crash: no save), keeping its directory. */
   kill(): Promise<void>;
+  /**
+   * A clean shutdown (SIGTERM: Redis saves a snapshot first when it has save rules), keeping its directory; `restart()`
+   * starts it again on it, loading that snapshot.
+   */
+  terminate(): Promise<void>;
   /** Starts it again on the same port and directory (after kill or stop). */
   restart(): Promise<void>;
   /** Stops the server (SIGTERM) and removes its directory. */
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The requirepass of a private server in a 0600 file of its directory (never argv); returns its path. */
+function writeAuthFile(dir: string, password: string): string {
+  if (/[\s"'\\]/.test(password) || password === '') {
+    throw new StackError(
+      'E_BAD_PASSWORD',
+      'a private redis-server password must be non-empty, without blanks or quotes',
+    );
+  }
+  const file = join(dir, 'auth.conf');
+  writeFileSync(file, `requirepass ${password}\n`, { mode: 0o600 });
+  return file;
 }
 
 /** Starts redis-server on the repository's redis.conf, overriding only port, dir, pidfile, logfile, daemonize. */
@@ -69,6 +93,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     logFile,
     '--daemonize',
     'no',
+    ...(options.password === undefined ? [] : ['--include', writeAuthFile(dir, options.password)]),
     ...(options.extraArgs ?? []),
   ];
 
@@ -132,13 +157,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
 
   const server: StartedRedisServer = {
-    url: `redis://${host}:${port}`,
+    url: `redis://${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`}${host}:${port}`,
     host,
     port,
     dir,
     logFile,
     pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
     kill: () => waitExit('SIGKILL'),
+    terminate: () => waitExit('SIGTERM'),
     restart: async () => {
       await waitExit('SIGKILL');
       await launch();

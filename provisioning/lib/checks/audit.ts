@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { parseRedisInfo } from '../../../src/redis/info.ts';
+import { supportsChannels } from '../config/acl.ts';
 import { parseMemory } from '../config/budget.ts';
 import { parseConfig, readTemplate, saveRulesOf } from '../config/render-config.ts';
 import type { Check } from './verify.ts';
@@ -75,6 +76,18 @@ export function expectedFromConfig(text = readTemplate()): AuditExpected {
     appendonly: first('appendonly') as 'yes' | 'no' | undefined,
     port: num('port'),
   };
+}
+
+/**
+ * The bind a server of `version` runs with for the expected `bind`: Redis before 6.2 has no optional addresses
+ * (`-::1`), so provisioning renders `::1` there (render-config.ts) and CONFIG GET reports it so.
+ */
+export function bindForVersion(bind: string, version: string): string {
+  if (!version || supportsChannels(version)) return bind;
+  return bind
+    .split(/\s+/)
+    .map((a) => a.replace(/^-/, ''))
+    .join(' ');
 }
 
 const isLoopback = (address: string): boolean => {
@@ -214,7 +227,11 @@ export async function auditRedis(options: AuditOptions): Promise<AuditReport> {
     if (expected.save !== undefined) add('save', expected.save, await config('save'));
     if (expected.appendonly !== undefined) add('appendonly', expected.appendonly, await config('appendonly'));
     const bind = await config('bind');
-    if (expected.bind !== undefined) add('bind', expected.bind, bind);
+    if (expected.bind !== undefined) {
+      const version = parseRedisInfo(await client.info('server')).redis_version ?? '';
+      const want = bindForVersion(expected.bind, version);
+      add('bind', want, bind, want !== expected.bind ? `Redis ${version}: no optional "-addr" bind (6.2+)` : undefined);
+    }
     if (expected.protectedMode !== undefined)
       add('protected-mode', expected.protectedMode, await config('protected-mode'));
     if (expected.timeout !== undefined) add('timeout', expected.timeout, await config('timeout'));

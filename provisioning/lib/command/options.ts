@@ -41,6 +41,11 @@ export interface ProvisionOptions {
   /** @default true (`--no-persistence` turns snapshots off) */
   persistence: boolean;
   passwordFile?: string;
+  /**
+   * Waive the password: without it, a run that has no password (none given, none on the host) is refused, so no
+   * command of the project leaves a Redis that answers without one. @default false
+   */
+  allowNoAuth: boolean;
   appUser?: string;
   appPasswordFile?: string;
   /** @default 'fastnpc' */
@@ -155,7 +160,7 @@ export function parseExtra(values: unknown): string[] {
 
 export function parseProvisionArgs(argv: string[], env = process.env): ProvisionOptions {
   const a = parseStrict(argv, {
-    boolean: ['help', 'check', 'yes', 'sudo', 'persistence'],
+    boolean: ['help', 'check', 'yes', 'sudo', 'persistence', 'allow-no-auth'],
     string: [
       'maxmemory',
       'policy',
@@ -200,6 +205,7 @@ export function parseProvisionArgs(argv: string[], env = process.env): Provision
     bind: parseBind(str('bind') ?? DEFAULTS.bind),
     persistence: a.persistence !== false,
     passwordFile: str('password-file'),
+    allowNoAuth: Boolean(a['allow-no-auth']),
     appUser,
     appPasswordFile: str('app-password-file'),
     namespace,

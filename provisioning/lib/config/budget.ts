@@ -44,8 +44,19 @@ export interface BudgetInput {
   maxmemory: string;
   /** Whether RDB snapshots are on (a save forks: copy-on-write can need up to 2× the used memory). */
   persistence: boolean;
-  /** Physical RAM of the target host in bytes. */
+  /** Physical RAM of the target host in bytes (or its memory cgroup's limit when lower: a container). */
   totalRamBytes: number;
+  /** Where totalRamBytes comes from, for the message. @default 'MemTotal' */
+  ramSource?: string;
+}
+
+/**
+ * MB the plan's host needs for a Redis of `maxmemoryBytes`: the other residents (OS, two app workers, PostgreSQL) plus
+ * Redis, plus as much again with snapshots on (a save's fork can copy every page it shares).
+ */
+export function planNeedsMb(maxmemoryBytes: number, persistence: boolean): number {
+  const redisMb = Math.ceil(maxmemoryBytes / MB);
+  return HOST_BUDGET.systemMb + HOST_BUDGET.appWorkersMb + HOST_BUDGET.postgresMb + redisMb * (persistence ? 2 : 1);
 }
 
 /**
@@ -84,7 +95,17 @@ export function checkMaxmemory(input: BudgetInput): number {
     );
   }
   const halfRam = Math.floor(input.totalRamBytes / 2);
-  if (bytes > halfRam) reasons.push(`it is more than half of this host's RAM (${formatMb(input.totalRamBytes)})`);
+  const ram = `${formatMb(input.totalRamBytes)}${input.ramSource ? `, ${input.ramSource}` : ''}`;
+  if (bytes > halfRam) reasons.push(`it is more than half of this host's RAM (${ram})`);
+  const needMb = planNeedsMb(bytes, input.persistence);
+  if (input.totalRamBytes < needMb * MB) {
+    const redisMb = Math.ceil(bytes / MB);
+    reasons.push(
+      `this host is too small for the plan: it has ${ram} and needs ${needMb} MB — OS ${HOST_BUDGET.systemMb} + two app ` +
+        `workers ${HOST_BUDGET.appWorkersMb} + PostgreSQL ${HOST_BUDGET.postgresMb} + Redis ${redisMb}` +
+        (input.persistence ? ` + ${redisMb} for a snapshot's copy-on-write` : ''),
+    );
+  }
   if (reasons.length > 0) {
     throw new ProvisionError('E_BUDGET', `--maxmemory ${input.maxmemory} refused: ${reasons.join('; and ')}`);
   }

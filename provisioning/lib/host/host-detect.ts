@@ -7,6 +7,8 @@ export const SUPPORTED_HOSTS = [
   { id: 'ubuntu', versionId: '24.04', redis: '7.0' },
   { id: 'debian', versionId: '12', redis: '7.0' },
   { id: 'ubuntu', versionId: '22.04', redis: '6.0' },
+  // the same Redis 6.0.16 as Ubuntu 22.04: the one 6.0 host CI can boot (docs/operations.md)
+  { id: 'debian', versionId: '11', redis: '6.0' },
 ] as const;
 
 export interface HostInfo {
@@ -20,7 +22,10 @@ export interface HostInfo {
   installedRedis?: string;
   /** systemd runs the host (PID 1 is systemd: /run/systemd/system exists and systemctl is there). */
   systemd: boolean;
+  /** MemTotal, or the host's memory cgroup limit when lower (a container capped below the machine's RAM). */
   totalRamBytes: number;
+  /** 'MemTotal' or 'memory cgroup limit'. */
+  ramSource: string;
 }
 
 export function parseOsRelease(text: string): Record<string, string> {
@@ -42,7 +47,7 @@ export function supportedHost(osRelease: Record<string, string>) {
     const name = osRelease.PRETTY_NAME ?? (`${id} ${versionId}`.trim() || 'an unknown OS');
     throw new ProvisionError(
       'E_UNSUPPORTED_HOST',
-      `${name} is not supported: provisioning targets Ubuntu 24.04 and Debian 12 (Redis 7.0) and Ubuntu 22.04 (Redis 6.0)`,
+      `${name} is not supported: provisioning targets Ubuntu 24.04 and Debian 12 (Redis 7.0), Ubuntu 22.04 and Debian 11 (Redis 6.0)`,
     );
   }
   return entry;
@@ -55,6 +60,14 @@ export function parseRedisVersion(output: string): string | undefined {
 export function parseMemTotal(meminfo: string): number {
   const kb = /^MemTotal:\s+(\d+)\s+kB/m.exec(meminfo)?.[1];
   return kb ? Number(kb) * 1024 : 0;
+}
+
+/** A memory cgroup limit (v1 memory.limit_in_bytes or v2 memory.max) in bytes; undefined for none ("max", huge). */
+export function parseCgroupLimit(text: string | undefined): number | undefined {
+  const value = text?.trim();
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const bytes = Number(value);
+  return bytes >= 2 ** 62 ? undefined : bytes; // v1 writes "no limit" as 9223372036854771712
 }
 
 export async function detectHost(target: Target, layout: Layout): Promise<HostInfo> {
@@ -73,6 +86,13 @@ export async function detectHost(target: Target, layout: Layout): Promise<HostIn
     (await target.exec(['sh', '-c', 'test -d "$1" && command -v systemctl >/dev/null', 'sh', layout.systemdMarker]))
       .exitCode === 0;
   const meminfo = (await readText(target, '/proc/meminfo')) ?? '';
+  const memTotal = parseMemTotal(meminfo);
+  // a container sees the machine's MemTotal; its own cgroup (namespaced: the root here) holds its real limit
+  const limit =
+    parseCgroupLimit(
+      await readText(target, `${layout.root.replace(/\/$/, '')}/sys/fs/cgroup/memory/memory.limit_in_bytes`),
+    ) ?? parseCgroupLimit(await readText(target, `${layout.root.replace(/\/$/, '')}/sys/fs/cgroup/memory.max`));
+  const capped = limit !== undefined && (memTotal === 0 || limit < memTotal);
   return {
     pretty: osRelease.PRETTY_NAME ?? `${entry.id} ${entry.versionId}`,
     id: entry.id,
@@ -80,6 +100,7 @@ export async function detectHost(target: Target, layout: Layout): Promise<HostIn
     redisVersion: installedRedis ? installedRedis.split('.').slice(0, 2).join('.') : entry.redis,
     installedRedis,
     systemd,
-    totalRamBytes: parseMemTotal(meminfo),
+    totalRamBytes: capped ? limit : memTotal,
+    ramSource: capped ? 'memory cgroup limit' : 'MemTotal',
   };
 }

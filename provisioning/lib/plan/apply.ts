@@ -2,11 +2,13 @@
  * The single-host pipeline's output and apply step, shared by `provision` and `provision-topology`: describe the host,
  * print the plan's changes, apply them in order (packages, validated config, kernel, unit drop-in, service) and verify.
  */
+
 import { chalk } from 'zx';
 import { summariseCheckSystem, verifyLive } from '../checks/verify.ts';
 import { ProvisionError } from '../command/errors.ts';
 import type { ProvisionOptions } from '../command/options.ts';
 import { colourDiff, ok, say, step, warn } from '../command/report.ts';
+import { formatMb } from '../config/budget.ts';
 import { backupLive, fixConfigMeta, installConfig } from '../config/install-config.ts';
 import { rejectCandidate, validateCandidate } from '../config/validate-candidate.ts';
 import { detectHost } from '../host/host-detect.ts';
@@ -23,7 +25,9 @@ export function describeHost(plan: Plan, target: Target): void {
   const redis = host.installedRedis
     ? `redis-server ${host.installedRedis}`
     : `redis-server ${host.redisVersion} (not installed yet)`;
-  say(`${chalk.bold('host')}: ${host.pretty} on ${target.name}, ${redis}, ${host.systemd ? 'systemd' : 'no systemd'}`);
+  say(
+    `${chalk.bold('host')}: ${host.pretty} on ${target.name}, ${redis}, ${host.systemd ? 'systemd' : 'no systemd'}, RAM ${formatMb(host.totalRamBytes)} (${host.ramSource})`,
+  );
   if (!host.systemd) {
     say(
       '  no systemd here: redis-server is started and supervised directly (fastnpc-redis-supervise) on the same file',
@@ -31,7 +35,7 @@ export function describeHost(plan: Plan, target: Target): void {
   }
   if (host.redisVersion === '6.0') {
     say(
-      '  Redis 6.0 (Ubuntu 22.04): skipping what 6.0 lacks: optional "-::1" bind, ACL channel rules (resetchannels), ' +
+      '  Redis 6.0 (Ubuntu 22.04, Debian 11): skipping what 6.0 lacks: optional "-::1" bind, ACL channel rules (resetchannels), ' +
         'redis-server --check-system, INFO process_supervised',
     );
   }

@@ -78,6 +78,10 @@ export function effectiveSecrets(
     password = livePassword;
     notes.push('no --password-file / REDIS_PASSWORD: keeping the requirepass the host already has');
   }
+  if (password === undefined) {
+    if (!options.allowNoAuth) throw noPasswordError();
+    notes.push(NO_AUTH_WAIVED);
+  }
   let appPassword = given.appPassword;
   if (options.appUser && appPassword === undefined) {
     appPassword = config ? appUsersOf(config).find((u) => u.name === options.appUser)?.password : undefined;
@@ -98,6 +102,18 @@ export function effectiveSecrets(
   }
   return { secrets: { password, appPassword }, notes };
 }
+
+/** What --check and --yes say when this run has no password: nothing is done, exit 2 (docs/operations.md). */
+export function noPasswordError(): ProvisionError {
+  return new ProvisionError(
+    'E_NO_AUTH',
+    'no password: refusing to leave a Redis that answers without one. Give --password-file FILE (or REDIS_PASSWORD), ' +
+      'or waive it explicitly with --allow-no-auth',
+  );
+}
+
+export const NO_AUTH_WAIVED =
+  '--allow-no-auth: this Redis will answer without a password (waived explicitly; `audit` calls that drift unless it is given --allow-no-auth too)';
 
 /** Whether a kernel file can be written here (false where /proc/sys or /sys is mounted read-only, e.g. nspawn, LXC). */
 async function writable(target: Target, path: string): Promise<boolean> {
@@ -129,7 +145,12 @@ export async function makePlan(
   given: Secrets,
 ): Promise<Plan> {
   const host = await detectHost(target, layout);
-  checkMaxmemory({ maxmemory: options.maxmemory, persistence: options.persistence, totalRamBytes: host.totalRamBytes });
+  checkMaxmemory({
+    maxmemory: options.maxmemory,
+    persistence: options.persistence,
+    totalRamBytes: host.totalRamBytes,
+    ramSource: host.ramSource,
+  });
   const changes: Change[] = [];
   const readOnly: string[] = [];
   const live = await readText(target, layout.config);

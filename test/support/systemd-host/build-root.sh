@@ -1,44 +1,53 @@
 #!/usr/bin/env bash
-# Builds (once per machine) the Debian 12 root of the real systemd test host: debootstrap + systemd + sshd + sudo,
-# a key for root and for the sudo user `ops`, networkd on. Usage: build-root.sh CACHE_DIR
+# Builds (once per machine and release) the Debian root of the real systemd test host: debootstrap + systemd + sshd +
+# sudo, a key for root and for the sudo user `ops`, networkd on. Usage: build-root.sh CACHE_DIR [bookworm|bullseye]
+# bookworm = Debian 12 (Redis 7.0.15, systemd 252), bullseye = Debian 11 (Redis 6.0.16 as Ubuntu 22.04, systemd 247).
 # The root is never booted directly: every test host runs on a fresh overlay over it (host.ts), so it stays pristine
 # and several runs on one machine do not share a machine.
 # The root is built in CACHE_DIR/systemd-host.partial and renamed only when complete, with a marker naming this
 # script's BUILD version last: an interrupted build (no marker, or another version) is thrown away and redone.
 set -euo pipefail
 BUILD=4
-cache="${1:?usage: build-root.sh CACHE_DIR}"
-root="$cache/debian12-root"
-partial="$cache/debian12-root.partial"
+cache="${1:?usage: build-root.sh CACHE_DIR [bookworm|bullseye]}"
+suite="${2:-bookworm}"
+case "$suite" in
+  bookworm) name=debian12 ;;
+  bullseye) name=debian11 ;;
+  *) echo "build-root.sh: unknown release $suite (bookworm or bullseye)" >&2; exit 2 ;;
+esac
+root="$cache/$name-root"
+partial="$cache/$name-root.partial"
+key="$cache/$name-id_ed25519"
 marker="$root/.fastnpc-harness-built"
 mkdir -p "$cache"
 chmod 0700 "$cache"
-exec 9>"$cache/.build.lock"
+# one lock per release: the Debian 11 and Debian 12 roots build side by side
+exec 9>"$cache/.build-$name.lock"
 flock 9
-if [ -f "$marker" ] && [ "$(cat "$marker")" = "$BUILD" ] && [ -f "$cache/id_ed25519" ]; then
+if [ -f "$marker" ] && [ "$(cat "$marker")" = "$BUILD" ] && [ -f "$key" ]; then
   echo "systemd host root: cached at $root"
   exit 0
 fi
-echo "systemd host root: building $root (debootstrap Debian 12, about a minute)"
-rm -rf "$root" "$partial" "$cache/id_ed25519" "$cache/id_ed25519.pub"
+echo "systemd host root: building $root (debootstrap $suite, about a minute)"
+rm -rf "$root" "$partial" "$key" "$key.pub"
 # The mirror this machine's own apt uses (the proxy only lets the test host reach that host).
 mirror="$(node "$(dirname "$0")/apt-mirror.mjs" url)"
 debootstrap --variant=minbase \
   --include=systemd,systemd-sysv,dbus,openssh-server,sudo,iproute2,procps,apt-utils \
-  bookworm "$partial" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
-  tail -20 "$cache/debootstrap.log" >&2
+  "$suite" "$partial" "$mirror" >"$cache/debootstrap-$name.log" 2>&1 || {
+  tail -20 "$cache/debootstrap-$name.log" >&2
   exit 1
 }
-ssh-keygen -q -t ed25519 -N '' -C fastnpc-harness-systemd-host -f "$cache/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C "fastnpc-harness-systemd-host-$name" -f "$key"
 in_root() { chroot "$partial" "$@"; }
 echo fastnpc-host >"$partial/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 fastnpc-host\n::1 localhost\n' >"$partial/etc/hosts"
-printf 'deb %s bookworm main\n' "$mirror" >"$partial/etc/apt/sources.list"
+printf 'deb %s %s main\n' "$mirror" "$suite" >"$partial/etc/apt/sources.list"
 install -d -m 0700 "$partial/root/.ssh"
-install -m 0600 "$cache/id_ed25519.pub" "$partial/root/.ssh/authorized_keys"
+install -m 0600 "$key.pub" "$partial/root/.ssh/authorized_keys"
 in_root useradd -m -s /bin/bash ops
 install -d -m 0700 "$partial/home/ops/.ssh"
-install -m 0600 "$cache/id_ed25519.pub" "$partial/home/ops/.ssh/authorized_keys"
+install -m 0600 "$key.pub" "$partial/home/ops/.ssh/authorized_keys"
 in_root chown -R ops:ops /home/ops/.ssh
 echo 'ops ALL=(ALL) NOPASSWD: ALL' >"$partial/etc/sudoers.d/ops"
 chmod 0440 "$partial/etc/sudoers.d/ops"

@@ -13,9 +13,19 @@ import { sshConfigBlock } from './ssh-config.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(HERE, '../../..');
 
-/** Where the Debian 12 root is built once per machine (env FASTNPC_SYSTEMD_HOST_CACHE). */
+/** Where the Debian roots are built once per machine (env FASTNPC_SYSTEMD_HOST_CACHE). */
 export const CACHE_DIR = process.env.FASTNPC_SYSTEMD_HOST_CACHE ?? '/var/cache/fastnpc-harness';
 const BOOT_TIMEOUT_MS = 90_000;
+
+/**
+ * The Debian releases a test host can run: 12 (Redis 7.0.15, systemd 252) and 11 (Redis 6.0.16 — the version Ubuntu
+ * 22.04 ships —, systemd 247).
+ */
+export const HOST_RELEASES = {
+  debian12: { suite: 'bookworm', title: 'Debian 12', redis: '7.0' },
+  debian11: { suite: 'bullseye', title: 'Debian 11', redis: '6.0' },
+} as const;
+export type HostRelease = keyof typeof HOST_RELEASES;
 
 /** Why a systemd-nspawn host cannot run here, or undefined when it can. */
 export function systemdHostUnavailable(): string | undefined {
@@ -28,18 +38,28 @@ export function systemdHostUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Builds the cached root when missing or left half-built by an interrupted run (build-root.sh). */
-export function ensureRoot(cacheDir = CACHE_DIR): { root: string; key: string; log: string } {
-  const result = spawnSync('bash', [join(HERE, 'build-root.sh'), cacheDir], { encoding: 'utf8', timeout: 900_000 });
+/** Builds the cached root of a release when missing or left half-built by an interrupted run (build-root.sh). */
+export function ensureRoot(
+  release: HostRelease = 'debian12',
+  cacheDir = CACHE_DIR,
+): { root: string; key: string; log: string } {
+  const result = spawnSync('bash', [join(HERE, 'build-root.sh'), cacheDir, HOST_RELEASES[release].suite], {
+    encoding: 'utf8',
+    timeout: 900_000,
+  });
   if (result.status !== 0) {
     throw new Error(`building the systemd host root failed: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
   }
-  return { root: join(cacheDir, 'debian12-root'), key: join(cacheDir, 'id_ed25519'), log: result.stdout.trim() };
+  return {
+    root: join(cacheDir, `${release}-root`),
+    key: join(cacheDir, `${release}-id_ed25519`),
+    log: result.stdout.trim(),
+  };
 }
 
 /** What every host boots from: the cached root (built on first use), its SSH key, the apt mirror hosts may reach. */
-export function hostInputs(): { root: string; key: string; mirrorHost: string } {
-  const { root, key } = ensureRoot();
+export function hostInputs(release: HostRelease = 'debian12'): { root: string; key: string; mirrorHost: string } {
+  const { root, key } = ensureRoot(release);
   const mirrorHost = execFileSync('node', [join(HERE, 'apt-mirror.mjs'), 'host'], { encoding: 'utf8' }).trim();
   return { root, key, mirrorHost };
 }
@@ -59,7 +79,7 @@ export interface HostBridge {
   proxy: AptProxy;
 }
 
-/** A Debian 12 machine booted with systemd as PID 1, reachable only over its own veth /30 (or a shared bridge). */
+/** A Debian machine booted with systemd as PID 1, reachable only over its own veth /30 (or a shared bridge). */
 export interface SystemdHost {
   /** The container's address (the one target the tests may use). */
   readonly address: string;
@@ -117,6 +137,11 @@ export async function startSystemdHost(options: {
   mirrorHost: string;
   /** Join this bridge (several hosts on one segment, hosts.ts) instead of a veth /30 of its own. */
   bridge?: HostBridge;
+  /**
+   * A cgroup v1 memory directory (memory-cgroup.ts) the machine runs in: nspawn joins it before it boots, so the
+   * whole host — its systemd, services and their children — is capped by its limit.
+   */
+  memoryCgroup?: string;
 }): Promise<SystemdHost> {
   const name = `fnpc${randomBytes(3).toString('hex')}`;
   const { bridge } = options;
@@ -173,23 +198,33 @@ export async function startSystemdHost(options: {
   const boot = async (): Promise<number> => {
     const started = Date.now();
     machineLog = '';
-    machine = spawn(
-      'systemd-nspawn',
-      [
-        '-q',
-        '-b',
-        '-D',
-        merged,
-        '-M',
-        name,
-        '--register=no',
-        '--keep-unit',
-        ...(bridge ? [`--network-bridge=${bridge.name}`] : ['--network-veth']),
-        '--link-journal=no',
-        '--console=passive',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const nspawnArgs = [
+      '-q',
+      '-b',
+      '-D',
+      merged,
+      '-M',
+      name,
+      '--register=no',
+      '--keep-unit',
+      ...(bridge ? [`--network-bridge=${bridge.name}`] : ['--network-veth']),
+      '--link-journal=no',
+      '--console=passive',
+    ];
+    // in a memory cgroup: the shell joins it, then becomes nspawn (same pid, so kill/exit handling is unchanged)
+    machine = options.memoryCgroup
+      ? spawn(
+          'sh',
+          [
+            '-c',
+            'echo $$ > "$1/cgroup.procs" && shift && exec systemd-nspawn "$@"',
+            'sh',
+            options.memoryCgroup,
+            ...nspawnArgs,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        )
+      : spawn('systemd-nspawn', nspawnArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     machine.stdout?.on('data', (c: Buffer) => {
       machineLog += c.toString();
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProvisionError } from '../../../provisioning/lib/command/errors.ts';
-import { checkMaxmemory, parseMemory, REDIS_ROOM_MB } from '../../../provisioning/lib/config/budget.ts';
+import { checkMaxmemory, parseMemory, planNeedsMb, REDIS_ROOM_MB } from '../../../provisioning/lib/config/budget.ts';
 
 const GB = 1024 ** 3;
 const check = (maxmemory: string, persistence = true, totalRamBytes = 2 * GB) =>
@@ -56,6 +56,21 @@ describe("checkMaxmemory (the plan's 2 GB budget)", () => {
 
   it('refuses beyond half of RAM on a smaller host', () => {
     expect(() => check('300mb', true, 512 * 1024 * 1024)).toThrow(/half of this host's RAM/);
+  });
+
+  it('refuses a host too small for the plan, with the figures; the 2 GB host and 1.4 GB fit 200mb', () => {
+    const error = refusal(() =>
+      checkMaxmemory({ maxmemory: '200mb', persistence: true, totalRamBytes: GB, ramSource: 'memory cgroup limit' }),
+    );
+    expect(error.code).toBe('E_BUDGET');
+    expect(error.message).toContain(
+      "this host is too small for the plan: it has 1024 MB, memory cgroup limit and needs 1400 MB — OS 300 + two app workers 500 + PostgreSQL 200 + Redis 200 + 200 for a snapshot's copy-on-write",
+    );
+    expect(planNeedsMb(209_715_200, true)).toBe(1400);
+    expect(planNeedsMb(209_715_200, false)).toBe(1200);
+    expect(() => check('200mb', true, 1400 * 1024 * 1024)).not.toThrow();
+    expect(() => check('200mb', false, 1200 * 1024 * 1024)).not.toThrow();
+    expect(() => check('200mb', true, 1399 * 1024 * 1024)).toThrow(/too small for the plan/);
   });
 
   it('refuses 0 (no limit), tiny values and nonsense', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   detectHost,
+  parseCgroupLimit,
   parseMemTotal,
   parseOsRelease,
   supportedHost,
@@ -19,18 +20,26 @@ describe('supportedHost', () => {
     ['ubuntu', '24.04', '7.0'],
     ['debian', '12', '7.0'],
     ['ubuntu', '22.04', '6.0'],
+    ['debian', '11', '6.0'],
   ])('%s %s ships Redis %s', (id, version, redis) => {
     expect(supportedHost(parseOsRelease(osRelease(id, version, 'x'))).redis).toBe(redis);
   });
 
   it.each([
     ['ubuntu', '20.04', 'Ubuntu 20.04.6 LTS'],
-    ['debian', '11', 'Debian GNU/Linux 11 (bullseye)'],
+    ['debian', '10', 'Debian GNU/Linux 10 (buster)'],
     ['centos', '9', 'CentOS Stream 9'],
   ])('refuses %s %s naming it and what is supported', (id, version, pretty) => {
     expect(() => supportedHost(parseOsRelease(osRelease(id, version, pretty)))).toThrow(
       new RegExp(`${pretty.replace(/[().]/g, '\\$&')} is not supported: provisioning targets Ubuntu 24.04`),
     );
+  });
+
+  it('reads a memory cgroup limit (v1 and v2); "no limit" is none', () => {
+    expect(parseCgroupLimit('2147483648\n')).toBe(2_147_483_648);
+    expect(parseCgroupLimit('9223372036854771712\n')).toBeUndefined();
+    expect(parseCgroupLimit('max\n')).toBeUndefined();
+    expect(parseCgroupLimit(undefined)).toBeUndefined();
   });
 
   it('reads MemTotal', () => {

@@ -3,7 +3,7 @@
  * the host's requirepass instead of silently planning to remove it. A temp root that looks like a systemd host with a
  * fake `systemctl` (inactive unit), as in plan-systemd.test.ts.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,37 @@ describe('secrets of the host file in a plan (D7)', { timeout: 20_000 }, () => {
     // never silently removed: the candidate still requires the host's password
     expect(plan.candidate.text).toContain(`requirepass ${LIVE_PASSWORD}`);
     expect(text).not.toMatch(/^-requirepass/m);
+  });
+
+  it('no password given and none on the host: refused with exit 2 naming --password-file and --allow-no-auth', async () => {
+    const conf = join(root, 'etc/redis/redis.conf');
+    const live = readFileSync(conf, 'utf8');
+    writeFileSync(conf, live.replace(/^requirepass .*\n/m, ''));
+    try {
+      for (const mode of ['--check', '--yes']) {
+        const refused = makePlan(
+          localTarget(),
+          layoutFor(root),
+          parseProvisionArgs([mode, '--app-user', 'fastnpc_app'], {}),
+          {},
+        );
+        await expect(refused).rejects.toMatchObject({ code: 'E_NO_AUTH', exitCode: 2 });
+        await expect(refused).rejects.toThrow(
+          /--password-file FILE \(or REDIS_PASSWORD\), or waive it explicitly with --allow-no-auth/,
+        );
+      }
+      // the explicit waiver plans an open server and says so
+      const waived = await makePlan(
+        localTarget(),
+        layoutFor(root),
+        parseProvisionArgs(['--check', '--allow-no-auth', '--app-user', 'fastnpc_app'], {}),
+        {},
+      );
+      expect(waived.candidate.text).not.toMatch(/^requirepass /m);
+      expect(waived.notes.join('\n')).toContain('--allow-no-auth: this Redis will answer without a password');
+    } finally {
+      writeFileSync(conf, live);
+    }
   });
 
   it('the rotation preview shows neither the old nor the new password', async () => {

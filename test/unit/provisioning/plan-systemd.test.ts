@@ -45,7 +45,7 @@ afterAll(() => {
 describe('makePlan on a (fake) systemd host', { timeout: 20_000 }, () => {
   it('plans the config, host tuning, the LimitNOFILE drop-in, start and enable; touches nothing', async () => {
     const layout = layoutFor(root);
-    const plan = await makePlan(localTarget(), layout, parseProvisionArgs(['--check'], {}), {});
+    const plan = await makePlan(localTarget(), layout, parseProvisionArgs(['--check'], {}), { password: 'plan-Pw-1' });
     expect(plan.host.systemd).toBe(true);
     expect(plan.host.pretty).toBe('Ubuntu 24.04.1 LTS');
     const summary = plan.changes.map((c) => `${c.kind}: ${c.summary}`);
