@@ -121,7 +121,8 @@ export async function startLocalRedis(
       stop: () => cluster.stop(),
     };
   }
-  const server = await startRedisServer();
+  // requirepass from its start (a 0600 file, never argv): the server never answers without a password
+  const server = await startRedisServer({ password: adminPassword });
   try {
     await applySingleAuth(server.url, adminPassword, appPassword);
   } catch (error) {
@@ -131,7 +132,8 @@ export async function startLocalRedis(
   const host = new URL(server.url).host;
   return {
     kind,
-    adminUrl: server.url,
+    // without credentials: the admin password travels beside it (server.url carries it: never hand that out)
+    adminUrl: `redis://${host}`,
     // ioredis lets an empty URL password ("redis://app@…") win over the `password` option, so the app's URL
     // carries its password (in memory and in the service's environment only)
     app: { url: `redis://${APP_REDIS_USER}:${encodeURIComponent(appPassword)}@${host}` },

@@ -6,6 +6,7 @@
 // Targets and the seed password reach k6 through its environment, never its command line.
 // Exit codes (docs/exit-codes.md): 0 every threshold held; 1 k6 failed (99 = a threshold; k6's code is printed);
 // 2 usage error; 3 no k6 to run, or the local target could not start; 130 interrupted.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +53,8 @@ export async function startLocalTarget(
 ): Promise<RunningTarget> {
   const cacheMode = SCENARIOS[scenario].cacheMode;
   // Redis runs in both modes: the baseline differs from the cached run by CACHE_MODE alone, as it would in production.
-  const stack = await startLocalStack();
+  // the private redis-server has a generated password from its start (a 0600 file, never argv): no open Redis
+  const stack = await startLocalStack({ redisServer: { password: randomBytes(24).toString('hex') } });
   try {
     const service = await startService({
       port: 0,
