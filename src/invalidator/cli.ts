@@ -67,6 +67,21 @@ async function main(): Promise<void> {
   }
   const log = (level: string) => (msg: string, context?: Record<string, unknown>) =>
     console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
+  // Every Redis or PostgreSQL error ends a session, never the process (issue 22). Should one still escape, it is
+  // logged as one structured line (no raw stack) before the exit, and the supervisor restarts the process.
+  const fatal = (kind: string) => (error: unknown) => {
+    console.error(
+      JSON.stringify({
+        level: 'fatal',
+        component: 'invalidator',
+        msg: `${kind}: exiting`,
+        err: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    process.exit(1);
+  };
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+  process.on('uncaughtException', fatal('uncaught exception'));
   const invalidator = startInvalidator({
     databaseUrl,
     redis: topology,
