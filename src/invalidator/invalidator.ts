@@ -15,13 +15,14 @@ import { advanceSlotToNow, ensureSlot, readSlot, slotName } from './slot.ts';
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
   namespace: 'fastnpc',
-  /** How often the invalidator looks whether a fenced worker wants a tick. */
-  tickMs: 100,
+  /** How often the invalidator looks whether a fenced worker wants a tick (one HDEL). */
+  tickMs: 50,
   /** Ticks while no worker waits (liveness; each is one statement in PostgreSQL). Below the fence's maxLagMs. */
   idleTickMs: 2_000,
   /** How often the persisted position is checked and acknowledged to PostgreSQL. */
   acknowledgeMs: 1_000,
-  retryMs: 300,
+  /** Pause before a new session after one ended (Redis back within it: the fence lifts sooner). */
+  retryMs: 100,
   /** A batch applied in one script call: at most this many commits and (about) this many keys. */
   batchTransactions: 500,
   batchKeys: 2_000,
@@ -72,6 +73,8 @@ export interface InvalidatorOptions {
   tickMs?: number;
   idleTickMs?: number;
   acknowledgeMs?: number;
+  /** At most this many commits per script call (1 = one call per commit, the design before issue 22). @default 500 */
+  batchTransactions?: number;
   logger?: InvalidatorLogger;
 }
 
@@ -136,7 +139,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
   const batchMax = {
-    transactions: DEFAULT_INVALIDATOR_OPTIONS.batchTransactions,
+    transactions: Math.max(1, options.batchTransactions ?? DEFAULT_INVALIDATOR_OPTIONS.batchTransactions),
     keys: DEFAULT_INVALIDATOR_OPTIONS.batchKeys,
     queued: DEFAULT_INVALIDATOR_OPTIONS.queuedTransactions,
   };
@@ -150,7 +153,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     ...(options.redisPassword === undefined ? {} : { password: options.redisPassword }),
     commandTimeoutMs: 2_000,
     connectTimeoutMs: 1_000,
-    maxReconnectDelayMs: 500,
+    maxReconnectDelayMs: 200,
   });
   const replication = options.waitForReplicas === false ? undefined : new ReplicationWatch();
   redis.on('error', () => {});
