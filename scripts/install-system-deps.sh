@@ -16,6 +16,8 @@ command -v systemd-nspawn >/dev/null 2>&1 || need+=(systemd-container)
 command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 # Headless Chromium renders reports/latest/gate.html in the screenshot test (test/integration/gate/).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# promtool (Debian's prometheus package): the alerting rules' checks and rule tests (monitoring/, docs/alerts.md).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run as root: apt-get install -y ${need[*]}" >&2
