@@ -228,11 +228,14 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');
     guard();
+    const { rows: walRows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const walEnd = parseLsn(walRows[0]?.lsn ?? '0/0');
     // the slot's confirmed position is one past the last acknowledged byte (pg-logical-replication acknowledges
     // lsn + 1): a marker at start - 1 holds every commit the slot will not replay
     /** Every commit up to here is in this Redis already (deletions and marker raised in one step). */
     let redisLsn = start;
-    if (held === null || fromSortable(held) + 1n < start) {
+    // (a marker past the end of this database's WAL comes from another history: not trusted either)
+    if (held === null || fromSortable(held) + 1n < start || fromSortable(held) > walEnd) {
       const removed = await clearEntries(redis, namespace);
       guard();
       status.namespaceFlushes += 1;
@@ -248,8 +251,8 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     } else {
       redisLsn = fromSortable(held);
       await redis.hset(marker, 'session', id);
-      logger.info('replaying the commit log from the slot position', {
-        from: formatLsn(start),
+      logger.info('replaying the commit log past the position this Redis holds', {
+        slotLsn: formatLsn(start),
         redisLsn: formatLsn(fromSortable(held)),
       });
     }
@@ -508,7 +511,10 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     }, tickMs);
     const acker = setInterval(() => void track(acknowledge()), acknowledgeMs);
     try {
-      const subscribed = service.subscribe(plugin, slot, formatLsn(start));
+      // Streamed from the position this Redis holds, not from the slot's (which waits for Redis to persist, so it
+      // may be minutes behind): PostgreSQL skips, without sending them, the transactions whose commit starts
+      // before it — all of them already applied here. The slot still holds the WAL from its own position.
+      const subscribed = service.subscribe(plugin, slot, formatLsn(redisLsn > start ? redisLsn : start));
       await Promise.race([subscribed.then(() => Promise.reject(new SessionLost('replication ended'))), aborted]);
     } finally {
       abortSession = undefined;
