@@ -105,6 +105,9 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   };
+  // Node's own warnings (e.g. MaxListenersExceededWarning) as structured lines too, not raw text
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log('warn')('node warning', { name: warning.name, warning: warning.message }));
   process.on('unhandledRejection', fatal('unhandled rejection'));
   process.on('uncaughtException', fatal('uncaught exception'));
   const invalidator = startInvalidator({

@@ -514,7 +514,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       // Streamed from the position this Redis holds, not from the slot's (which waits for Redis to persist, so it
       // may be minutes behind): PostgreSQL skips, without sending them, the transactions whose commit starts
       // before it — all of them already applied here. The slot still holds the WAL from its own position.
-      const subscribed = service.subscribe(plugin, slot, formatLsn(redisLsn > start ? redisLsn : start));
+      // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers)
+      const from = redisLsn > start ? redisLsn : start;
+      const subscribed = service.subscribe(plugin, slot, formatLsn(from));
       await Promise.race([subscribed.then(() => Promise.reject(new SessionLost('replication ended'))), aborted]);
     } finally {
       abortSession = undefined;
