@@ -249,7 +249,10 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       );
       await redis.hset(marker, 'lsn', sortableLsn(start), 'session', id);
     } else {
-      redisLsn = fromSortable(held);
+      // On a Cluster the marker lives on one node and the entries on all: a shard's promoted replica may have lost
+      // deletions the marker's node still vouches for, so a Cluster replays from the slot's position (it waits for
+      // every replica) and re-applies everything. One Redis (or a Sentinel primary) holds marker and entries together.
+      redisLsn = isCluster(redis) ? start : fromSortable(held);
       await redis.hset(marker, 'session', id);
       logger.info('replaying the commit log past the position this Redis holds', {
         slotLsn: formatLsn(start),
