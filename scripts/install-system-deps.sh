@@ -18,6 +18,8 @@ command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # A CJK font, so gate.html shows the seeded Chinese character names (李白) instead of empty boxes in Chromium.
 fc-list :lang=zh 2>/dev/null | grep -q . || need+=(fonts-noto-cjk)
+# promtool (Debian's prometheus package): the alerting rules' checks and rule tests (monitoring/, docs/alerts.md).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run as root: apt-get install -y ${need[*]}" >&2

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
+import { checkSlotWalLimit, SlotWalUnlimitedError } from './slot.ts';
 import { InvalidatorSwitchError, type InvalidatorSwitches, invalidatorSwitches } from './switches.ts';
 
 const HELP = `npm run invalidator -- [--database-url URL] [--redis-url URL] [--profile plan|reference] [--namespace fastnpc] [--slot NAME]
@@ -13,7 +15,10 @@ Prefer the environment for credentials (argv is visible to every user of the hos
 Beyond one Redis: REDIS_TOPOLOGY=sentinel with REDIS_SENTINELS=host:port,… REDIS_SENTINEL_NAME (fastnpc)
 REDIS_SENTINEL_PASSWORD, or REDIS_TOPOLOGY=cluster with REDIS_CLUSTER_NODES=host:port,… (docs/topology.md).
 Controls of the failover tests only (default on): FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off,
-FASTNPC_INVALIDATOR_REPLAY=off (docs/topology.md).`;
+FASTNPC_INVALIDATOR_REPLAY=off (docs/topology.md).
+It refuses to start (exit 2) when PostgreSQL's max_slot_wal_keep_size is unlimited (-1, the default): a stopped
+invalidator's slot would keep WAL until the disk is full. Set a cap, or waive it saying why:
+  FASTNPC_INVALIDATOR_WAL_WAIVER="<reason>" (logged at start).`;
 
 /** Reason for exit code 2 (bad usage). */
 class UsageError extends Error {}
@@ -67,6 +72,44 @@ async function main(): Promise<void> {
   }
   const log = (level: string) => (msg: string, context?: Record<string, unknown>) =>
     console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
+  const waiver = process.env.FASTNPC_INVALIDATOR_WAL_WAIVER;
+  // PostgreSQL may still be starting: a few attempts before the check counts as failed
+  for (let attempt = 1; ; attempt++) {
+    const probe = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      const limit = await checkSlotWalLimit(probe, waiver);
+      if (limit.waived)
+        log('warn')('max_slot_wal_keep_size is unlimited: started under a waiver', { setting: limit.setting, waiver });
+      else log('info')('slot WAL capped', { max_slot_wal_keep_size: limit.setting });
+      break;
+    } catch (error) {
+      if (error instanceof SlotWalUnlimitedError) throw new UsageError(error.message);
+      if (attempt >= 30) throw error;
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await probe.end().catch(() => {});
+    }
+  }
+  // Every Redis or PostgreSQL error ends a session, never the process (issue 22). Should one still escape, it is
+  // logged as one structured line (no raw stack) before the exit, and the supervisor restarts the process.
+  const fatal = (kind: string) => (error: unknown) => {
+    console.error(
+      JSON.stringify({
+        level: 'fatal',
+        component: 'invalidator',
+        msg: `${kind}: exiting`,
+        err: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    process.exit(1);
+  };
+  // Node's own warnings (e.g. MaxListenersExceededWarning) as structured lines too, not raw text
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => log('warn')('node warning', { name: warning.name, warning: warning.message }));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+  process.on('uncaughtException', fatal('uncaught exception'));
   const invalidator = startInvalidator({
     databaseUrl,
     redis: topology,

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LogicalReplicationService, type Pgoutput, PgoutputPlugin } from 'pg-logical-replication';
-import { consistencyKey, syncInvalidationKey } from '../cache/internal-keys.ts';
-import { leaseKeyOf } from '../cache/key-space.ts';
-import { runScript } from '../cache/scripts.ts';
+import { consistencyKey } from '../cache/internal-keys.ts';
 import { connectRedis, isCluster, primaries } from '../redis/connect.ts';
 import type { RedisTopology } from '../redis/topology.ts';
+import { applyBatch, type CommittedTransaction, type ReturnedTick } from './apply-batch.ts';
 import { formatLsn, fromSortable, parseLsn, sortableLsn } from './lsn.ts';
-import { APPLY, clearEntries, persistedBefore, TICK } from './marker.ts';
+import { clearEntries, persistedBefore } from './marker.ts';
 import { keysFor, type Profile } from './profiles.ts';
 import { ReplicationWatch } from './replicated.ts';
 import { advanceSlotToNow, ensureSlot, readSlot, slotName } from './slot.ts';
@@ -16,14 +15,25 @@ import { advanceSlotToNow, ensureSlot, readSlot, slotName } from './slot.ts';
 /** Every default of the invalidator in one place. */
 export const DEFAULT_INVALIDATOR_OPTIONS = {
   namespace: 'fastnpc',
-  /** How often the invalidator looks whether a fenced worker wants a tick. */
-  tickMs: 100,
+  /** How often the invalidator looks whether a fenced worker wants a tick (one HDEL). */
+  tickMs: 50,
   /** Ticks while no worker waits (liveness; each is one statement in PostgreSQL). Below the fence's maxLagMs. */
   idleTickMs: 2_000,
   /** How often the persisted position is checked and acknowledged to PostgreSQL. */
   acknowledgeMs: 1_000,
-  retryMs: 300,
+  /** Pause before a new session after one ended (Redis back within it: the fence lifts sooner). */
+  retryMs: 100,
+  /** A batch applied in one script call: at most this many commits and (about) this many keys. */
+  batchTransactions: 500,
+  batchKeys: 2_000,
+  /** Committed transactions waiting for Redis before the stream is paused. */
+  queuedTransactions: 2_000,
 } as const;
+
+/** Characters whose owner (user, name) the session remembers across transactions. */
+const OWNER_CACHE_MAX = 10_000;
+/** How long a session's teardown waits for its apply, tick and acknowledgement in flight (> the command time-out). */
+const SETTLE_MS = 3_000;
 
 /** How often a standby invalidator looks whether the slot became free. */
 const STANDBY_RETRY_MS = 2_000;
@@ -63,6 +73,8 @@ export interface InvalidatorOptions {
   tickMs?: number;
   idleTickMs?: number;
   acknowledgeMs?: number;
+  /** At most this many commits per script call (1 = one call per commit, the design before issue 22). @default 500 */
+  batchTransactions?: number;
   logger?: InvalidatorLogger;
 }
 
@@ -72,6 +84,10 @@ export interface InvalidatorStatus {
   /** Position acknowledged to PostgreSQL (persisted in Redis). */
   acknowledgedLsn: string | null;
   transactions: number;
+  /** Script calls (or Cluster rounds) that applied them: a backlog goes in batches. */
+  batches: number;
+  /** Replayed commits this Redis already held (at or before its marker's `lsn`): decoded, not applied again. */
+  transactionsSkipped: number;
   keysDeleted: number;
   /** Entries left in place: the service had deleted them itself after that commit (sync-invalidation marker). */
   keysKept: number;
@@ -88,6 +104,20 @@ class SessionLost extends Error {}
 class SlotBusy extends Error {}
 
 const SILENT: InvalidatorLogger = { info: () => {}, warn: () => {} };
+
+/** Waits until every promise settled, or `ms` passed. */
+async function settle(work: (Promise<unknown> | undefined)[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = work.filter((w): w is Promise<unknown> => w !== undefined);
+  if (pending.length === 0) return;
+  await Promise.race([
+    Promise.allSettled(pending),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -108,6 +138,11 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
   const idleTickMs = options.idleTickMs ?? DEFAULT_INVALIDATOR_OPTIONS.idleTickMs;
   const logger = options.logger ?? SILENT;
   const marker = consistencyKey(namespace);
+  const batchMax = {
+    transactions: Math.max(1, options.batchTransactions ?? DEFAULT_INVALIDATOR_OPTIONS.batchTransactions),
+    keys: DEFAULT_INVALIDATOR_OPTIONS.batchKeys,
+    queued: DEFAULT_INVALIDATOR_OPTIONS.queuedTransactions,
+  };
 
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {});
@@ -118,7 +153,7 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     ...(options.redisPassword === undefined ? {} : { password: options.redisPassword }),
     commandTimeoutMs: 2_000,
     connectTimeoutMs: 1_000,
-    maxReconnectDelayMs: 500,
+    maxReconnectDelayMs: 200,
   });
   const replication = options.waitForReplicas === false ? undefined : new ReplicationWatch();
   redis.on('error', () => {});
@@ -140,6 +175,8 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     appliedLsn: null,
     acknowledgedLsn: null,
     transactions: 0,
+    batches: 0,
+    transactionsSkipped: 0,
     keysDeleted: 0,
     keysKept: 0,
     sessions: 0,
@@ -191,9 +228,14 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     const start = parseLsn(state.confirmedFlushLsn ?? '0/0');
     const held = await redis.hget(marker, 'lsn');
     guard();
+    const { rows: walRows } = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    const walEnd = parseLsn(walRows[0]?.lsn ?? '0/0');
     // the slot's confirmed position is one past the last acknowledged byte (pg-logical-replication acknowledges
     // lsn + 1): a marker at start - 1 holds every commit the slot will not replay
-    if (held === null || fromSortable(held) + 1n < start) {
+    /** Every commit up to here is in this Redis already (deletions and marker raised in one step). */
+    let redisLsn = start;
+    // (a marker past the end of this database's WAL comes from another history: not trusted either)
+    if (held === null || fromSortable(held) + 1n < start || fromSortable(held) > walEnd) {
       const removed = await clearEntries(redis, namespace);
       guard();
       status.namespaceFlushes += 1;
@@ -207,9 +249,13 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       );
       await redis.hset(marker, 'lsn', sortableLsn(start), 'session', id);
     } else {
+      // On a Cluster the marker lives on one node and the entries on all: a shard's promoted replica may have lost
+      // deletions the marker's node still vouches for, so a Cluster replays from the slot's position (it waits for
+      // every replica) and re-applies everything. One Redis (or a Sentinel primary) holds marker and entries together.
+      redisLsn = isCluster(redis) ? start : fromSortable(held);
       await redis.hset(marker, 'session', id);
-      logger.info('replaying the commit log from the slot position', {
-        from: formatLsn(start),
+      logger.info('replaying the commit log past the position this Redis holds', {
+        slotLsn: formatLsn(start),
         redisLsn: formatLsn(fromSortable(held)),
       });
     }
@@ -225,14 +271,24 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     );
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication], messages: true });
     let failed: Error | undefined;
+    /** Ends the session (once): the first error wins; nothing is thrown back into the stream's emitter. */
+    const fail = (error: unknown): void => {
+      failed ??= error instanceof Error ? error : new Error(String(error));
+      abortSession?.(failed);
+    };
     let txKeys = new Set<string>();
     /** The transaction's id as Begin carries it (unsigned 32 bits): names its sync-invalidation marker. */
     let txXid: string | undefined;
     let truncated = false;
+    /** The transaction committed at or before the position this Redis already holds: decoded, not applied. */
+    let txApplied = false;
     const owners = new Map<number, { user: number; name: string } | null>();
 
     const ownerOf = async (characterId: number): Promise<{ user: number; name: string } | null> => {
       if (!owners.has(characterId)) {
+        // kept across transactions (a backlog of one character's writes asks once); a row of `characters` in the
+        // stream (create, rename, delete) drops it, and the cache is bounded
+        if (owners.size >= OWNER_CACHE_MAX) owners.clear();
         const { rows } = await pool.query<{ user_id: number; name: string }>(
           'SELECT user_id, name FROM characters WHERE id = $1',
           [characterId],
@@ -243,8 +299,10 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
     };
 
     const collect = async (relation: Pgoutput.MessageRelation, row: Record<string, unknown> | null): Promise<void> => {
+      if (txApplied || !row) return;
+      if (relation.name === 'characters' && row.id != null) owners.delete(Number(row.id));
       const rule = options.profile[relation.name];
-      if (!rule || !row) return;
+      if (!rule) return;
       let user: number | undefined;
       let name: string | undefined;
       if (rule.user && row[rule.user] != null) user = Number(row[rule.user]);
@@ -260,8 +318,91 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       for (const key of keysFor(rule.entries, user, name)) txKeys.add(key);
     };
 
+    // Committed transactions wait here and are applied in batches (apply-batch.ts): one script call for many
+    // commits, each key once. A tick or a TRUNCATE ends a batch; the stream waits while the queue is full.
+    type Queued =
+      | { kind: 'tx'; tx: CommittedTransaction; truncated: boolean }
+      | { kind: 'tick'; tick: ReturnedTick; lsn: bigint | undefined };
+    const queue: Queued[] = [];
+    let applying: Promise<void> | undefined;
+    let drainScheduled = false;
+
+    const applyNext = async (): Promise<void> => {
+      guard();
+      const head = queue[0]!;
+      if (head.kind === 'tx' && head.truncated) {
+        queue.shift();
+        await clearEntries(redis, namespace);
+        guard();
+        await applied([head.tx], undefined);
+        return;
+      }
+      const transactions: CommittedTransaction[] = [];
+      let keys = 0;
+      let tick: ReturnedTick | undefined;
+      let tickLsn: bigint | undefined;
+      while (queue.length > 0 && transactions.length < batchMax.transactions && keys < batchMax.keys) {
+        const item = queue[0]!;
+        if (item.kind === 'tx' && item.truncated) break;
+        queue.shift();
+        if (item.kind === 'tick') {
+          tick = item.tick;
+          tickLsn = item.lsn;
+          break;
+        }
+        transactions.push(item.tx);
+        keys += item.tx.keys.length;
+      }
+      await applied(transactions, tick, tickLsn);
+    };
+    /** Applies one batch and books it (status, positions to acknowledge once persisted). */
+    const applied = async (
+      transactions: CommittedTransaction[],
+      tick: ReturnedTick | undefined,
+      tickLsn?: bigint,
+    ): Promise<void> => {
+      const outcome = await applyBatch(redis, namespace, marker, id, transactions, tick);
+      const at = Date.now();
+      if (!outcome) throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
+      status.transactions += transactions.length;
+      status.batches += 1;
+      status.keysDeleted += outcome.keysDeleted;
+      status.keysKept += outcome.keysKept;
+      const last = transactions.at(-1);
+      if (last) {
+        status.appliedLsn = formatLsn(last.lsn);
+        unpersisted.push({ lsn: last.lsn, atMs: at });
+      }
+      if (tickLsn !== undefined) unpersisted.push({ lsn: tickLsn, atMs: at });
+    };
+    const drain = (): Promise<void> => {
+      applying ??= (async () => {
+        while (queue.length > 0 && !failed) await applyNext();
+      })()
+        .catch(fail)
+        .finally(() => {
+          applying = undefined;
+        });
+      return applying;
+    };
+    const scheduleDrain = (): void => {
+      if (drainScheduled) return;
+      drainScheduled = true;
+      // after the stream's messages already received have been queued (they are handled in microtasks)
+      setImmediate(() => {
+        drainScheduled = false;
+        if (!failed) void drain();
+      });
+    };
+    const enqueue = async (item: Queued): Promise<void> => {
+      queue.push(item);
+      if (item.kind === 'tick') scheduleDrain();
+      while (queue.length >= batchMax.queued && !failed) await drain();
+      scheduleDrain();
+    };
+
     const onData = async (_lsn: string, msg: Pgoutput.Message): Promise<void> => {
-      if (failed) throw failed;
+      if (failed) return;
       try {
         switch (msg.tag) {
           case 'begin':
@@ -269,7 +410,9 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             // the parser reads it as a signed int32
             txXid = Number.isFinite(msg.xid) ? String(msg.xid >>> 0) : undefined;
             truncated = false;
-            owners.clear();
+            // this Redis holds every commit up to its marker's `lsn` (raised with the deletions, in one step): a
+            // commit record that starts before it ends at or before it — replayed from the slot, not re-applied
+            txApplied = msg.commitLsn !== null && parseLsn(msg.commitLsn) < redisLsn;
             return;
           case 'insert':
             return await collect(msg.relation, msg.new);
@@ -283,66 +426,29 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
             return;
           case 'commit': {
             const lsn = parseLsn(msg.commitEndLsn ?? '0/0');
-            guard();
-            if (truncated) await clearEntries(redis, namespace);
-            // The service's own confirmed deletes of this transaction (its sync-invalidation marker): those entries
-            // are left in place (docs/invalidation.md); every other key the profile maps the rows to is deleted.
-            // (pgoutput always sends the xid; without one the marker name matches no marker the service writes)
-            const synced = syncInvalidationKey(namespace, txXid ?? 'none');
-            const keys = [...txKeys];
-            /** Entries left in place, or -1 when the consistency marker is not this session's. */
-            let kept: number;
-            if (isCluster(redis)) {
-              // entries live in many slots: read the marker, delete each unmarked entry with its lease (one slot),
-              // then raise the consistency marker and drop the sync one — a crash in between leaves the consistency
-              // marker behind, and the replay deletes (or keeps) them again
-              const marked = new Set(keys.length > 0 ? await redis.smembers(synced) : []);
-              guard();
-              const deleting = keys.filter((key) => !marked.has(key));
-              await Promise.all(deleting.map((key) => redis.del(`${namespace}:${key}`, leaseKeyOf(namespace, key))));
-              guard();
-              kept = Number(await runScript(redis, APPLY, [marker], [id, sortableLsn(lsn)]));
-              if (kept >= 0) {
-                kept = keys.length - deleting.length;
-                await redis.del(synced);
-              }
-            } else {
-              const entries = keys.flatMap((key) => [`${namespace}:${key}`, leaseKeyOf(namespace, key)]);
-              kept = Number(
-                await runScript(redis, APPLY, [marker, synced, ...entries], [id, sortableLsn(lsn), ...keys]),
-              );
+            if (txApplied && lsn <= redisLsn) {
+              status.transactionsSkipped += 1;
+              return;
             }
-            const at = Date.now();
-            if (kept < 0)
-              throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
-            status.transactions += 1;
-            status.keysDeleted += txKeys.size - kept;
-            status.keysKept += kept;
-            status.appliedLsn = formatLsn(lsn);
-            unpersisted.push({ lsn, atMs: at });
+            const keys = [...txKeys];
             txKeys = new Set();
+            // pgoutput always sends the xid; without one no marker is consulted and every entry is deleted
+            await enqueue({ kind: 'tx', tx: { lsn, keys, xid: txXid }, truncated });
             return;
           }
           case 'message': {
             if (msg.prefix !== TICK_PREFIX) return;
             const [tickSession, seq] = Buffer.from(msg.content).toString('utf8').split(':');
             if (tickSession !== id) return;
-            guard();
-            const tickLsn = msg.messageLsn ? [sortableLsn(parseLsn(msg.messageLsn))] : [];
-            const done = Number(await runScript(redis, TICK, [marker], [id, Number(seq), ...tickLsn]));
-            const at = Date.now();
-            if (done < 0)
-              throw new SessionLost('consistency marker changed under the invalidator (flushed or evicted)');
-            if (msg.messageLsn) unpersisted.push({ lsn: parseLsn(msg.messageLsn), atMs: at });
+            const tickLsn = msg.messageLsn ? parseLsn(msg.messageLsn) : undefined;
+            await enqueue({ kind: 'tick', tick: { seq: Number(seq), lsn: tickLsn }, lsn: tickLsn });
             return;
           }
           default:
             return;
         }
       } catch (error) {
-        failed = error instanceof Error ? error : new Error(String(error));
-        abortSession?.(failed);
-        throw failed;
+        fail(error);
       }
     };
     service.on('data', onData);
@@ -386,34 +492,46 @@ export function startInvalidator(options: InvalidatorOptions): RunningInvalidato
       abortSession = reject;
       service.on('error', (error: Error) => reject(error));
       service.on('heartbeat', (_lsn: string, _t: number, shouldRespond: boolean) => {
-        if (shouldRespond) void acknowledge().catch(reject);
+        if (shouldRespond) void track(acknowledge());
       });
     });
     aborted.catch(() => {});
+    /** Ticks and acknowledgements in flight: a failure ends the session; the teardown waits for them. */
+    const inFlight = new Set<Promise<void>>();
+    const track = (work: Promise<void>): Promise<void> => {
+      const settled = work.catch(fail);
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
+      return settled;
+    };
     let ticking = false;
     const ticker = setInterval(() => {
       if (ticking) return;
       ticking = true;
-      tick()
-        .catch((error: unknown) => abortSession?.(error instanceof Error ? error : new Error(String(error))))
-        .finally(() => {
-          ticking = false;
-        });
+      track(tick()).finally(() => {
+        ticking = false;
+      });
     }, tickMs);
-    const acker = setInterval(() => {
-      acknowledge().catch((error: unknown) =>
-        abortSession?.(error instanceof Error ? error : new Error(String(error))),
-      );
-    }, acknowledgeMs);
+    const acker = setInterval(() => void track(acknowledge()), acknowledgeMs);
     try {
-      const subscribed = service.subscribe(plugin, slot, formatLsn(start));
+      // Streamed from the position this Redis holds, not from the slot's (which waits for Redis to persist, so it
+      // may be minutes behind): PostgreSQL skips, without sending them, the transactions whose commit starts
+      // before it — all of them already applied here. The slot still holds the WAL from its own position.
+      // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max takes numbers)
+      const from = redisLsn > start ? redisLsn : start;
+      const subscribed = service.subscribe(plugin, slot, formatLsn(from));
       await Promise.race([subscribed.then(() => Promise.reject(new SessionLost('replication ended'))), aborted]);
     } finally {
       abortSession = undefined;
       clearInterval(ticker);
       clearInterval(acker);
       failed ??= new SessionLost('session over');
+      // nothing of this session outlives it: the apply in flight (its Redis command rejects on its own time-out,
+      // or at once on a closed connection), the tick and the acknowledgement settle before the stream is torn down
+      await settle([applying, ...inFlight], SETTLE_MS);
       await service.destroy().catch(() => {});
+      // a late 'error' of the torn-down stream must not become an unhandled one (it ended the process before)
+      service.on('error', () => {});
     }
   };
 

@@ -82,3 +82,41 @@ export async function advanceSlotToNow(db: pg.Pool, slot: string): Promise<strin
   );
   return rows[0]?.end_lsn ?? '0/0';
 }
+
+/** What `max_slot_wal_keep_size` allows the slot to hold back: bytes, or null when unlimited (-1, or PG < 13). */
+export async function slotWalLimit(db: pg.Pool | pg.Client): Promise<{ bytes: number | null; setting: string }> {
+  const { rows } = await db.query<{ setting: string; unit: string | null }>(
+    "SELECT setting, unit FROM pg_settings WHERE name = 'max_slot_wal_keep_size'",
+  );
+  const row = rows[0];
+  if (!row) return { bytes: null, setting: 'absent (PostgreSQL < 13: no limit)' };
+  const value = Number(row.setting);
+  if (value < 0) return { bytes: null, setting: '-1 (unlimited)' };
+  // reported in MB
+  return { bytes: value * 1024 * 1024, setting: `${value}MB` };
+}
+
+/** The invalidator refuses to run on an unlimited slot (code SLOT_WAL_UNLIMITED) unless waived. */
+export class SlotWalUnlimitedError extends Error {
+  readonly code = 'SLOT_WAL_UNLIMITED';
+}
+
+/**
+ * A logical slot whose consumer is gone keeps WAL until the disk is full: with `max_slot_wal_keep_size = -1` (the
+ * default) a stopped invalidator would take the database down. Throws SlotWalUnlimitedError on an unlimited
+ * setting unless `waiver` (why it is acceptable here, e.g. "disk alarm + on-call drops the slot") is given; returns
+ * the limit otherwise.
+ */
+export async function checkSlotWalLimit(
+  db: pg.Pool | pg.Client,
+  waiver: string | undefined,
+): Promise<{ bytes: number | null; setting: string; waived: boolean }> {
+  const limit = await slotWalLimit(db);
+  if (limit.bytes !== null) return { ...limit, waived: false };
+  if (waiver !== undefined && waiver.trim() !== '') return { ...limit, waived: true };
+  throw new SlotWalUnlimitedError(
+    `max_slot_wal_keep_size is ${limit.setting}: a stopped invalidator's slot would keep WAL until the disk is full. ` +
+      "Set a cap (e.g. ALTER SYSTEM SET max_slot_wal_keep_size = '1GB'; SELECT pg_reload_conf();) or waive it with " +
+      'FASTNPC_INVALIDATOR_WAL_WAIVER="<why it is acceptable here>" (docs/invalidation.md)',
+  );
+}

@@ -11,7 +11,8 @@ export interface SupervisedInvalidator {
 /**
  * Runs `npm run invalidator` (profile `reference`) as a child of the service's primary and restarts it when it
  * dies (0.5 s, doubling to 10 s while it keeps dying). DATABASE_URL / REDIS_URL / REDIS_PASSWORD reach it through
- * its environment, never argv.
+ * its environment, never argv. The back-off counts crashes only: a Redis or PostgreSQL fault ends one of the
+ * invalidator's sessions inside the process (it logs it and starts the next one), it never makes the process exit.
  */
 export function superviseInvalidator(options: { env: NodeJS.ProcessEnv; execArgv: string[] }): SupervisedInvalidator {
   let child: ChildProcess | undefined;

@@ -17,6 +17,11 @@ export interface PostgresServerOptions {
   database?: string;
   /** How long pg_ctl may wait for start-up. @default 30_000 */
   startTimeoutMs?: number;
+  /**
+   * The most WAL a replication slot may hold back; null = not set on the command line (PostgreSQL's -1, unlimited,
+   * changeable with ALTER SYSTEM — the invalidator's lost-slot tests). @default '256MB'
+   */
+  maxSlotWalKeepSize?: string | null;
 }
 
 /** A private PostgreSQL cluster started by the local stack (initdb + pg_ctl, temp dir, loopback). */
@@ -93,6 +98,8 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const database = options.database ?? 'fastnpc';
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  if (options.maxSlotWalKeepSize != null && !/^(-1|\d+(kB|MB|GB|TB)?)$/.test(options.maxSlotWalKeepSize))
+    throw new Error(`maxSlotWalKeepSize: a size such as 256MB, or -1 (got ${options.maxSlotWalKeepSize})`);
   const as = runAs();
   reapOrphanedServers();
   const dir = mkdtempSync(join(tmpdir(), POSTGRES_DIR_PREFIX));
@@ -133,7 +140,9 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
       '-c wal_level=logical',
       '-c max_replication_slots=10',
       '-c max_wal_senders=10',
-      '-c max_slot_wal_keep_size=256MB',
+      ...(options.maxSlotWalKeepSize === null
+        ? []
+        : [`-c max_slot_wal_keep_size=${options.maxSlotWalKeepSize ?? '256MB'}`]),
       // synchronous_commit is off: WAL reaches the walsender when the WAL writer flushes it (default every 200 ms)
       '-c wal_writer_delay=10ms',
       ...(statStatements ? ['-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track=all'] : []),

@@ -5,6 +5,7 @@
  * PostgreSQL. Returns the row's figures.
  */
 import { Redis } from 'ioredis';
+import { backgroundLoadWanted, startBackgroundLoad } from './background-load.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
 import type { FaultControl } from './fault-control.ts';
 import { describeStaleRead, startWorkload, type Workload } from './workload.ts';
@@ -31,6 +32,11 @@ export interface FaultContext {
   databaseUrl: string;
   workload: Workload;
   sleep(ms: number): Promise<void>;
+  /**
+   * Marks the moment Redis answers again (restarted, resumed, healed, the flush or the eviction over; F5: PostgreSQL
+   * back): the "first hit after recovery" clock starts here. Not called: when the injection returns.
+   */
+  redisBack(): void;
 }
 
 export interface FaultDefinition {
@@ -67,6 +73,16 @@ export interface FaultFigures {
   p95FaultMs: number;
   /** From heal until every user's round went through the cache again (ms); -1 = not within the wait. */
   recoveryMs: number;
+  /**
+   * From Redis answering again (FaultContext.redisBack) until worker 2's first cache hit (the probe reads every
+   * 50 ms; worker 2 is never paused or killed by a row); -1 = none within the wait.
+   */
+  firstHitMs: number;
+  /** The same for worker 1 (F2 pauses it and F7 kills it while Redis comes back: later there). */
+  firstHitWorker1Ms: number;
+  /** Requests and writes of the background load (background-load.ts) during the row; 0 when it is off. */
+  backgroundRequests: number;
+  backgroundWrites: number;
   /** /metrics showed the fault (fence or breaker gauge at 1, or cache errors counted). */
   metricsShowed: boolean;
   entries: EntryComparison;
@@ -74,6 +90,9 @@ export interface FaultFigures {
   /** The first few stale reads: time relative to the fault's start, expected and served value. */
   staleExamples: string[];
 }
+
+/** Bound of the first cache hit after Redis answers again (issue 22), guarded runs. */
+export const FIRST_HIT_BOUND_MS = 1_000;
 
 /** How long after the heal a row may take to recover before its recovery time is recorded as -1. */
 export const RECOVERY_WAIT_MS = 45_000;
@@ -118,6 +137,7 @@ export async function runFault(
   try {
     const urls = environment.workerUrls;
     const workload = await startWorkload(urls);
+    const background = await startBackgroundLoad(urls, backgroundLoadWanted());
     await sleep(1_500); // warm: every entry cached on both workers
     const baseline = await scrape(urls);
     let metricsShowed = false;
@@ -130,12 +150,24 @@ export async function runFault(
       }
     })();
     const faultStart = Date.now();
+    let redisBackAt: number | undefined;
     try {
-      await fault.inject({ control, workerUrls: urls, admin, databaseUrl, workload, sleep });
+      await fault.inject({
+        control,
+        workerUrls: urls,
+        admin,
+        databaseUrl,
+        workload,
+        sleep,
+        redisBack: () => {
+          redisBackAt ??= Date.now();
+        },
+      });
     } finally {
       workload.resume();
     }
     const healed = Date.now();
+    redisBackAt ??= healed;
     workload.freezeSlowWriters();
     let recovered: number | undefined;
     // a restarted worker (F7) needs seconds to start on a busy 2-core machine
@@ -146,11 +178,20 @@ export async function runFault(
     }
     await sleep(1_000); // after recovery: reads that would find what the fault left behind
     await workload.stop();
+    await background.stop();
     watching = false;
     await watcher;
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
     const entries = await compareEntries(redisUrl, databaseUrl, environment.redisPassword);
     const during = workload.samples.filter((s) => s.at >= faultStart);
+    if (process.env.FAULT_DEBUG === '1') {
+      const back = redisBackAt;
+      const line = background.probes
+        .filter((p) => p.doneAt >= back - 2_000 && p.doneAt <= back + 3_000)
+        .map((p) => `w${p.worker}:${p.startedAt - back}..${p.doneAt - back}:${p.cache ?? 'x'}`)
+        .join(' ');
+      console.log(`[fault-debug] ${fault.id} probes around Redis back: ${line}`);
+    }
     return {
       id: fault.id,
       mode,
@@ -161,6 +202,10 @@ export async function runFault(
       stale: workload.stale.length,
       p95FaultMs: p95(workload.samples.filter((s) => s.at >= faultStart && s.at <= healed).map((s) => s.ms)),
       recoveryMs: recovered === undefined ? -1 : recovered - healed,
+      firstHitMs: background.firstHitAfter(redisBackAt, 2) ?? -1,
+      firstHitWorker1Ms: background.firstHitAfter(redisBackAt, 1) ?? -1,
+      backgroundRequests: background.requests,
+      backgroundWrites: background.writes,
       metricsShowed,
       entries,
       faultMs: healed - faultStart,
@@ -178,7 +223,9 @@ export async function runFault(
 export function formatFigures(f: FaultFigures): string {
   return (
     `${f.id} ${f.mode}: requests ${f.requests}, 500 ${f.errors500}, 5xx ${f.errors5xx}, unanswered ${f.unanswered}, ` +
-    `stale ${f.stale}, p95 during fault ${f.p95FaultMs} ms, recovery ${f.recoveryMs} ms, /metrics showed it ` +
+    `stale ${f.stale}, p95 during fault ${f.p95FaultMs} ms, recovery ${f.recoveryMs} ms, first hit after Redis ` +
+    `answered again ${f.firstHitMs} ms (worker 1: ${f.firstHitWorker1Ms} ms), background load ` +
+    `${f.backgroundRequests} requests / ${f.backgroundWrites} writes, /metrics showed it ` +
     `${f.metricsShowed ? 'yes' : 'no'}, entries compared ${f.entries.compared}, mismatches ${f.entries.mismatches}` +
     ` (fault ${f.faultMs} ms)`
   );

@@ -45,6 +45,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     await sleep(1_000);
     await control.redisKill();
     await control.redisStart();
+    ctx.redisBack();
     await untilBreakerClosed(workerUrls[1]);
     await readAcross(ctx, 2_000);
   },
@@ -71,6 +72,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
         writerStopped = true;
       } finally {
         await control.redisCont();
+        ctx.redisBack();
       }
       await untilBreakerClosed(workerUrls[1]);
       await readAcross(ctx, 2_000);
@@ -78,12 +80,13 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
       if (writerStopped) await control.worker1Cont();
     }
   },
-  F3: async ({ admin }) => {
+  F3: async ({ admin, redisBack }) => {
     await admin.flushall();
+    redisBack();
   },
   // maxmemory just above what is used, then 3 s of filler writes outside the namespace: allkeys-lru evicts
   // entries, leases and whatever else it picks.
-  F4: async ({ admin, sleep }) => {
+  F4: async ({ admin, sleep, redisBack }) => {
     const before = await admin.config('GET', 'maxmemory');
     const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1] ?? 0);
     await admin.config('SET', 'maxmemory', String(used + 2 * 1024 * 1024));
@@ -99,6 +102,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
       await admin.config('SET', 'maxmemory', (before as string[])[1] ?? '0');
       const names = Array.from({ length: Math.min(i, 2_000) }, (_, n) => `fault-filler:${n}`);
       if (names.length > 0) await admin.unlink(...names);
+      redisBack();
     }
     const evicted = Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))?.[1] ?? 0);
     if (evicted === 0) throw new Error('F4 injected no eviction (maxmemory pressure too weak)');
@@ -109,7 +113,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
   // connections: the writes answer 503 (no invalidation: the service cannot tell a commit from a rollback) although
   // PostgreSQL recovers them as committed. The old entries stay in Redis (settings have no TTL) unless something
   // reads the commit log.
-  F5: async ({ control, databaseUrl, workload, sleep }) => {
+  F5: async ({ control, databaseUrl, workload, sleep, redisBack }) => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     let writes: Promise<number> | undefined;
@@ -134,6 +138,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
       await db.end().catch(() => {});
     }
     await control.postgresRestart();
+    redisBack(); // Redis never stopped: the clock starts when PostgreSQL is back
     const acknowledged = await writes;
     if (acknowledged > 0) throw new Error(`F5: ${acknowledged} writes were acknowledged while COMMIT had to wait`);
   },
@@ -152,6 +157,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
       await readAcross(ctx, 2_500);
     } finally {
       await control.heal();
+      ctx.redisBack();
     }
   },
   // Redis killed (after a snapshot of the warm cache), one write per user through worker 1 — its invalidation can
@@ -168,6 +174,7 @@ const INJECT: Record<string, (ctx: FaultContext) => Promise<void>> = {
     await control.worker1Kill();
     await sleep(300);
     await control.redisStart();
+    ctx.redisBack();
     await untilBreakerClosed(workerUrls[1]);
     await readAcross(ctx, 2_000);
   },
