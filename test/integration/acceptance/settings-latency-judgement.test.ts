@@ -17,9 +17,14 @@ const FILTER = 'acceptance/03-settings-latency.test.ts';
 const dir = mkdtempSync(join(tmpdir(), 'gate-03-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** One busy loop per core, each ended by its own timeout too (never outlives the test). */
+/**
+ * One busy loop per core: the shell itself (killing a `timeout` wrapper would leave its child spinning), killed in
+ * `finally` and, should the test process be killed first, by its own 600 s alarm.
+ */
 function saturate(): ChildProcess[] {
-  return cpus().map(() => spawn('timeout', ['600', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  return cpus().map(() =>
+    spawn('sh', ['-c', 'trap "exit 0" ALRM; (sleep 600; kill -ALRM $$) & while :; do :; done'], { stdio: 'ignore' }),
+  );
 }
 
 function figuresOf(runDir: string): string {

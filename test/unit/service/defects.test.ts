@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { CachedReads } from '../../../src/service/cached-reads.ts';
 import type { Database } from '../../../src/service/db.ts';
 import {
@@ -8,6 +8,7 @@ import {
   LEAK_POOL_SIZE,
   ListMissLeak,
   parseDefects,
+  SLOW_CACHED_READ_MS,
   WorkerTasks,
   withCacheDefects,
 } from '../../../src/service/defects.ts';
@@ -19,12 +20,42 @@ describe('emulated FastNPC defects', () => {
     expect(parseDefects(undefined).size).toBe(0);
     expect(() => parseDefects('admin-404')).toThrow(/FASTNPC_EMULATE_DEFECTS: unknown defect admin-404/);
     expect(() => parseDefects('no-leases', true)).toThrow(/refused in production/);
-    expect(DEFECTS).toHaveLength(10);
+    expect(DEFECTS).toHaveLength(11);
   });
 
   test('names-in-keys concatenates raw names; otherwise names are encoded', () => {
     expect(keySchemeFor(parseDefects('names-in-keys')).characterProfile(5, '*')).toBe('char_profile:5:*');
     expect(keySchemeFor(parseDefects('')).characterProfile(5, '*')).toBe('char_profile:5:%2A');
+  });
+
+  test('slow-cached-read: a settings read served from the cache waits 10 ms more; a miss and other entries do not', async () => {
+    vi.useFakeTimers();
+    try {
+      const fake = new FakeCache();
+      const cache = withCacheDefects(fake, parseDefects('slow-cached-read'), undefined);
+      const settingsKey = keySchemeFor(parseDefects('')).userSettings(7);
+      /** ms of fake time until the read answers (every microtask flushed at each step). */
+      const answersAfter = async (read: Promise<unknown>): Promise<number> => {
+        let done = false;
+        void read.then(() => {
+          done = true;
+        });
+        for (let ms = 0; ms <= 50; ms++) {
+          await vi.advanceTimersByTimeAsync(ms === 0 ? 0 : 1);
+          if (done) return ms;
+        }
+        return Number.POSITIVE_INFINITY;
+      };
+      expect(await answersAfter(cache.getOrLoad(settingsKey, async () => 'loaded'))).toBe(0); // a miss
+      expect(await answersAfter(cache.getOrLoad(settingsKey, async () => 'never'))).toBe(SLOW_CACHED_READ_MS); // a hit
+      await cache.getOrLoad('char_list:7', async () => []);
+      expect(await answersAfter(cache.getOrLoad('char_list:7', async () => ['x']))).toBe(0); // another entry's hit
+      // control: without the defect the settings hit answers at once
+      const healthy = withCacheDefects(fake, parseDefects(''), undefined);
+      expect(await answersAfter(healthy.getOrLoad(settingsKey, async () => 'x'))).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('socket-timeout-5s sets a 5 s command timeout', () => {
