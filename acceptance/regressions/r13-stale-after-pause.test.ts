@@ -5,7 +5,8 @@
  * serving the value from before the write. A write counts as landed in the pause when it was acknowledged before
  * the pause ended (timed by the harness); the row is judged only when both writes landed there (else NOT
  * MEASURABLE, with the count: a target that waited out the pause never wrote during it).
- * Observed: the settings read on both workers, and the entry in Redis (under the target's key profile), up to
+ * Observed: the settings read on both workers, and the entry in Redis (under the target's key profile: present, it
+ * must hold the written value — a read that bypassed the cache is no proof the entry is fresh), up to
  * SETTLE_MS after the pause — an invalidation the write path could not send may be replayed by then (the commit-log
  * invalidator, a retry queue); an entry still holding the old value then is stale for good on a no-TTL entry.
  * ACCEPTANCE_R13_RUNS=N repeats the whole check N times in one run (default 1), to measure how reliably it catches a
@@ -75,7 +76,12 @@ async function once(run: number): Promise<Outcome> {
           stale.push(`user ${i + 1} on worker ${((i + w) % 2) + 1}: ${r.status} ${r.body?.settings?.profile}`);
       }
       const entry = await redis.get(u.key);
-      if (entry?.includes(u.before)) stale.push(`user ${i + 1}: the entry in Redis holds the old value`);
+      // the entry decides what the app serves once it reads the cache again (a read that bypassed the cache right
+      // after the pause answers from the database and looks fresh while the entry still holds an old value)
+      if (entry !== null && !entry.includes(u.after))
+        stale.push(
+          `user ${i + 1}: the entry in Redis holds an old value (${entry.includes(u.before) ? 'the one before the write' : 'an earlier one'})`,
+        );
     }
     if (stale.length === 0 || performance.now() - pauseEnded > SETTLE_MS) break;
     await sleep(100);
