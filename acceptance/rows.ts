@@ -267,6 +267,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
   regression('R8', 'restart-failed-invalidation', {
     title: 'No stale entry after a Redis restart (failed invalidation)',
     mayFailWith: ['socket-timeout-5s', 'settings-no-invalidate', 'delete-before-commit'],
+    timing: true,
   }),
   regression('R9', 'list-miss-leak', {
     title: 'List misses leak no connection (>= 200 misses on one worker)',
