@@ -78,7 +78,7 @@ describe('R9 list misses leak no connection', () => {
     );
     rec.figure('list miss p95', round(summarize(times).p95), 'ms', '', null);
     rec.figure(
-      'reads confirmed as misses (the deleted entry refilled, no hit signal)',
+      'reads confirmed as misses (the app signal, else the deleted entry refilled)',
       `${confirmed}/${misses}`,
       '',
       '',
