@@ -1,12 +1,13 @@
 /**
  * FastNPC defect 6: 5-second socket timeouts — with Redis unresponsive every request could wait seconds before it
- * degraded. Redis is paused (CLIENT PAUSE ALL, 2.5 s); reads on both workers must answer correctly within 500 ms,
- * a write must succeed, and once Redis answers again the write must be visible (no stale entry left behind).
+ * degraded. Redis is paused (CLIENT PAUSE ALL, 2.5 s); reads on both workers must answer correctly within 500 ms and
+ * a write must succeed within it too. This row judges the latency only: whether the write left a stale entry behind
+ * once Redis answers again is R13's (its own row, its own figure).
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { recorder } from '../support/record.ts';
 import { adminRedis, serverNodes } from '../support/redis.ts';
-import { round, sleep } from '../support/stats.ts';
+import { round } from '../support/stats.ts';
 import { userSession, workers } from '../support/target.ts';
 
 const rec = recorder('R6');
@@ -15,8 +16,8 @@ const BOUND_MS = 500;
 const redis = adminRedis();
 afterAll(() => redis.quit());
 
-describe('R6 Redis unresponsive', () => {
-  test(`reads answer within ${BOUND_MS} ms while Redis is paused`, async () => {
+describe('R6 Redis unresponsive: requests degrade fast', () => {
+  test(`reads and a write answer within ${BOUND_MS} ms while Redis is paused`, async () => {
     const [u1, u2] = workers();
     const { client: w1 } = await userSession(8, u1);
     const w2 = w1.on(u2);
@@ -38,10 +39,6 @@ describe('R6 Redis unresponsive', () => {
     const write = await w1.put('/api/me/settings', { profile: 'during-pause' });
     times.push(write.ms);
     const inPauseMs = performance.now() - pausedAt;
-    const duringPause = inPauseMs < PAUSE_MS;
-    const afterWrite = await w2.get<{ settings: { profile: string } }>('/api/me/settings');
-    times.push(afterWrite.ms);
-    if (afterWrite.body.settings?.profile !== 'during-pause') wrong++;
     rec.samples({ name: 'request latency while Redis is paused', unit: 'ms', values: times.map((t) => round(t, 3)) });
     const slowest = Math.max(...times);
     const fast = rec.figure(
@@ -52,19 +49,13 @@ describe('R6 Redis unresponsive', () => {
       slowest < BOUND_MS,
     );
     // not all inside: the requests themselves took the pause (a target that waits on Redis) or the host is slow
-    const inside = duringPause ? 'all' : `not all (they took ${round(inPauseMs)} ms together)`;
+    const inside = inPauseMs < PAUSE_MS ? 'all' : `not all (they took ${round(inPauseMs)} ms together)`;
     rec.figure('requests made inside the pause window', inside, '', '', null);
     const writeOk = rec.figure('write during the pause', write.status, '', '= 200', write.status === 200);
-    // After the pause: the entry must not hold the value from before the write.
-    await sleep(Math.max(0, PAUSE_MS - (performance.now() - pausedAt)) + 1_500);
-    let staleAfter = 0;
-    for (const c of [w1, w2, w1, w2]) {
-      const r = await c.get<{ settings: { profile: string } }>('/api/me/settings');
-      if (r.body.settings?.profile !== 'during-pause') staleAfter++;
-    }
-    const fresh = rec.figure('stale reads after Redis answers again', staleAfter, '', '= 0', staleAfter === 0);
     const right = rec.figure('wrong answers during the pause', wrong, '', '= 0', wrong === 0);
     rec.headline('slowest request while Redis is paused');
-    expect(fast && writeOk && fresh && right).toBe(true);
+    // let the pause end before the next row
+    await new Promise((r) => setTimeout(r, Math.max(0, PAUSE_MS - (performance.now() - pausedAt)) + 200));
+    expect(fast && writeOk && right).toBe(true);
   });
 });

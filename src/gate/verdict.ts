@@ -90,8 +90,14 @@ export function idOfFile(file: string): string | undefined {
   return rowIdOfFile(file);
 }
 
-function headline(figures: Figure[]): Figure | undefined {
-  return figures.find((f) => f.pass !== null) ?? figures[0];
+/**
+ * The figure the table shows: the row's first gating figure (its suite moves the one it judges by to the front), but
+ * never a passing figure while another failed — a FAIL row's headline is one of its failing figures.
+ */
+export function headline(figures: readonly Figure[]): Figure | undefined {
+  const first = figures.find((f) => f.pass !== null) ?? figures[0];
+  if (first?.pass === false) return first;
+  return figures.find((f) => f.pass === false) ?? first;
 }
 
 function firstLine(text: string | undefined, fallback: string): string {

@@ -10,7 +10,7 @@ import { onProcessExit } from '../stack/cleanup.ts';
 import { freePortBlock, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
-import { parseDefects } from './defects.ts';
+import { parseDefects, withoutCommitLogInvalidator } from './defects.ts';
 import { superviseInvalidator } from './invalidator-process.ts';
 import { migrate } from './store/migrations.ts';
 import { DEFAULT_SEED, type SeedCounts, type SeedResult, seed } from './store/seed.ts';
@@ -51,7 +51,9 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
   }
   // An unknown emulated defect stops here with one message, not in a restart loop of dying workers.
-  parseDefects(env.FASTNPC_EMULATE_DEFECTS, production);
+  // defects emulating an app without the commit-log invalidator (FastNPC) run none
+  if (withoutCommitLogInvalidator(parseDefects(env.FASTNPC_EMULATE_DEFECTS, production)))
+    env.FASTNPC_INVALIDATOR = 'off';
   const cacheOff = (env.CACHE_MODE ?? 'on').toLowerCase() === 'off';
   const needDb = !env.DATABASE_URL;
   // REDIS_URL, or a Sentinel / Cluster topology (REDIS_TOPOLOGY): then no local redis-server is needed

@@ -9,7 +9,8 @@ import { keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
 import type { RedisClient } from '../redis/connect.ts';
 import { ConfigError } from './config.ts';
-import type { Invalidator } from './invalidation.ts';
+import type { Queryable } from './db.ts';
+import type { CommittedWrite, Invalidator } from './invalidation.ts';
 
 export const DEFECTS = [
   /** every /admin/cache/* route answers 403, for the admin too (defect 4) */
@@ -34,6 +35,15 @@ export const DEFECTS = [
   'no-profile-cache',
   /** a settings read served from the cache takes 10 ms longer (a slow cache path: criterion 03 must fail) */
   'slow-cached-read',
+  /** the character-list key carries no user id: every user shares one list entry (R11 must fail) */
+  'shared-list-key',
+  /**
+   * a settings write deletes the entry before its commit (10 ms of work in between) and not after it; no commit-log
+   * invalidator runs (as FastNPC): a reader in between refills the old row, for good (R12 must fail)
+   */
+  'delete-before-commit',
+  /** a settings write never invalidates the entry, and no commit-log invalidator runs (as FastNPC): R13 must fail */
+  'settings-no-invalidate',
 ] as const;
 export type Defect = (typeof DEFECTS)[number];
 
@@ -58,6 +68,10 @@ export function parseDefects(raw: string | undefined, production = false): Reado
 export type KeyScheme = typeof encodedKeys;
 
 export function keySchemeFor(defects: ReadonlySet<Defect>): KeyScheme {
+  if (defects.has('shared-list-key')) {
+    const base = defects.has('names-in-keys') ? keySchemeFor(new Set<Defect>(['names-in-keys'])) : encodedKeys;
+    return { ...base, characterList: () => SHARED_LIST_KEY };
+  }
   if (!defects.has('names-in-keys')) return encodedKeys;
   return {
     userSettings: (uid) => `user_settings:${uid}`,
@@ -65,6 +79,49 @@ export function keySchemeFor(defects: ReadonlySet<Defect>): KeyScheme {
     characterProfile: (uid, role) => `char_profile:${uid}:${role}`,
     characterList: (uid) => `char_list:${uid}`,
   };
+}
+
+/** shared-list-key: the one list key every user reads and fills (no user id in it). */
+export const SHARED_LIST_KEY = 'char_list:all';
+
+/**
+ * The defects that emulate an app without the commit-log invalidator (FastNPC has none): the primary runs none
+ * (FASTNPC_INVALIDATOR=off), so what the write path fails to invalidate stays in Redis, as it would in FastNPC.
+ */
+export function withoutCommitLogInvalidator(defects: ReadonlySet<Defect>): boolean {
+  return defects.has('delete-before-commit') || defects.has('settings-no-invalidate');
+}
+
+/** delete-before-commit: the app's work between its early delete and its commit. */
+export const DELETE_TO_COMMIT_MS = 10;
+
+/**
+ * The database as the service sees it, with delete-before-commit applied: the settings upsert (one autocommitted
+ * statement) is preceded by the delete of the user's settings entry and DELETE_TO_COMMIT_MS of work, so a read in
+ * between misses and refills the entry from the row before the commit.
+ */
+export function withDatabaseDefects<D extends Queryable>(
+  db: D,
+  defects: ReadonlySet<Defect>,
+  cache: Cache,
+  keys: KeyScheme,
+): D {
+  if (!defects.has('delete-before-commit')) return db;
+  const query = db.query.bind(db) as Queryable['query'];
+  const early: Queryable['query'] = async (text, params) => {
+    if (/^\s*INSERT INTO user_settings\b/.test(text) && params && params[0] !== undefined) {
+      await cache.delete(keys.userSettings(params[0] as number)).catch(() => false);
+      await new Promise((resolve) => setTimeout(resolve, DELETE_TO_COMMIT_MS));
+    }
+    return query(text, params);
+  };
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === 'query') return early;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Redis command timeout of the cache: FastNPC's 5 s socket timeout under socket-timeout-5s. */
@@ -156,12 +213,23 @@ export function withInvalidatorDefects(
   defects: ReadonlySet<Defect>,
   cache: Cache,
 ): Invalidator {
-  if (!defects.has('names-in-keys')) return invalidator;
+  const settingsSkipped = defects.has('delete-before-commit') || defects.has('settings-no-invalidate');
+  const inner = settingsSkipped
+    ? {
+        // delete-before-commit deleted the entry before the commit already; settings-no-invalidate never does
+        afterWrite: (
+          path: Parameters<Invalidator['afterWrite']>[0],
+          keys: readonly string[],
+          write?: CommittedWrite,
+        ) => (path === 'settings_update' ? Promise.resolve() : invalidator.afterWrite(path, keys, write)),
+      }
+    : invalidator;
+  if (!defects.has('names-in-keys')) return inner;
   return {
     async afterWrite(path, keys, write) {
       const byPattern = keys.filter((k) => k.startsWith('char_profile:') || k.startsWith('char_id:'));
       // only the keys deleted one by one are marked; the pattern-deleted ones stay the invalidator's to delete
-      await invalidator.afterWrite(
+      await inner.afterWrite(
         path,
         keys.filter((k) => !byPattern.includes(k)),
         write,

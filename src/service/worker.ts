@@ -17,6 +17,7 @@ import {
   parseDefects,
   WorkerTasks,
   withCacheDefects,
+  withDatabaseDefects,
   withInvalidatorDefects,
 } from './defects.ts';
 import type { RedisInfo, ServiceDeps } from './deps.ts';
@@ -159,7 +160,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const sink = options.failureSink ?? createLoggingFailureSink(consoleLogger, metrics.invalidationFailures);
   const deps: ServiceDeps = {
     config,
-    db,
+    db: withDatabaseDefects(db, defects, cache, keys),
     cache,
     reads: new CachedReads({
       cache,

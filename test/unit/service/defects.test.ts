@@ -20,7 +20,7 @@ describe('emulated FastNPC defects', () => {
     expect(parseDefects(undefined).size).toBe(0);
     expect(() => parseDefects('admin-404')).toThrow(/FASTNPC_EMULATE_DEFECTS: unknown defect admin-404/);
     expect(() => parseDefects('no-leases', true)).toThrow(/refused in production/);
-    expect(DEFECTS).toHaveLength(11);
+    expect(DEFECTS).toHaveLength(14);
   });
 
   test('names-in-keys concatenates raw names; otherwise names are encoded', () => {
