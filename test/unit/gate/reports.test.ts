@@ -221,8 +221,8 @@ describe('the rerun command of each row', () => {
       expect(filter, row.id).toBeDefined();
       expect([...(selectRows([filter as string], files).ids ?? [])], `${row.id}: --only ${filter}`).toEqual([row.id]);
     }
-    // control: the naive filter (the id in lower case) would rerun R10 with R1
-    expect([...(selectRows(['r1'], files).ids ?? [])].sort()).toEqual(['R1', 'R10']);
+    // control: the naive filter (the id in lower case) would rerun R10–R13 with R1
+    expect([...(selectRows(['r1'], files).ids ?? [])].sort()).toEqual(['R1', 'R10', 'R11', 'R12', 'R13']);
     expect(rerunFilter('R1')).toBe('r1-');
   });
 });
