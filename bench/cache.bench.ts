@@ -16,7 +16,7 @@ import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { type Cache, type CacheOptions, createCache } from '../src/cache/index.ts';
-import { startRedisServer } from '../src/stack/index.ts';
+import { privateRedisPassword, startRedisServer } from '../src/stack/index.ts';
 
 /** Goal of the hit path at one read in flight: mean time of fastnpc get ≤ this × raw ioredis GET's (issue 20). */
 const GOAL_MEAN_AT_1 = 1.15;
@@ -170,7 +170,8 @@ function machine(): string {
 }
 
 async function main(): Promise<void> {
-  const server = await startRedisServer();
+  const password = privateRedisPassword();
+  const server = await startRedisServer({ password });
   const url = server.url;
   const raw = new Redis(url);
   const rawPipelined = new Redis(url, { enableAutoPipelining: true });
@@ -204,7 +205,9 @@ async function main(): Promise<void> {
   }, 50);
   const bento = new BentoCache({
     default: 'redis',
-    stores: { redis: bentostore().useL2Layer(redisDriver({ connection: { host: server.host, port: server.port } })) },
+    stores: {
+      redis: bentostore().useL2Layer(redisDriver({ connection: { host: server.host, port: server.port, password } })),
+    },
   });
   const keyvStore = new KeyvRedis(url);
   const manager = createCacheManager({ stores: [new Keyv({ store: keyvStore })] });

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { StartedService, StartServiceOptions } from '../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../src/stack/index.ts';
+import { privateRedisPassword, type StartedLocalStack, startLocalStack } from '../src/stack/index.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -226,7 +226,11 @@ async function startTarget(label: string, dir: string): Promise<Target> {
   const { startService } = (await import(pathToFileURL(join(dir, 'src/service/cluster.ts')).href)) as {
     startService: (options: StartServiceOptions) => Promise<StartedService>;
   };
-  const stack = await startLocalStack({ redis: true, postgres: true });
+  const stack = await startLocalStack({
+    redis: true,
+    postgres: true,
+    redisServer: { password: privateRedisPassword() },
+  });
   try {
     const service = await startService({
       databaseUrl: stack.databaseUrl,

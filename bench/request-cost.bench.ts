@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { seed } from '../src/service/store/seed.ts';
-import { startLocalStack } from '../src/stack/index.ts';
+import { privateRedisPassword, startLocalStack } from '../src/stack/index.ts';
 
 const HELP = `npm run bench:request-cost [-- --help]
 
@@ -92,7 +92,11 @@ async function slice(c: Contender): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({ redis: true, postgres: true });
+  const stack = await startLocalStack({
+    redis: true,
+    postgres: true,
+    redisServer: { password: privateRedisPassword() },
+  });
   const workers: RunningWorker[] = [];
   try {
     const seeded = await seed(stack.databaseUrl, { users: 2, characters: 3, memories: 10 });

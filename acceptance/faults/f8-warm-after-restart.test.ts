@@ -12,7 +12,7 @@ import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { keys } from '../../src/cache/index.ts';
 import { startService } from '../../src/service/cluster.ts';
-import { startLocalStack } from '../../src/stack/index.ts';
+import { privateRedisPassword, startLocalStack } from '../../src/stack/index.ts';
 import { pacedChatWorkload } from '../support/paced-workload.ts';
 import { recorder } from '../support/record.ts';
 import { sleep } from '../support/stats.ts';
@@ -41,7 +41,7 @@ async function runRestart(persistence: boolean): Promise<Run> {
   const stack = await startLocalStack({
     redisUrl: '',
     databaseUrl: '',
-    ...(persistence ? {} : { redisServer: { extraArgs: ['--save', ''] } }),
+    redisServer: { password: privateRedisPassword(), ...(persistence ? {} : { extraArgs: ['--save', ''] }) },
   });
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   const admin = new Redis(stack.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });

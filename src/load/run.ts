@@ -6,13 +6,12 @@
 // Targets and the seed password reach k6 through its environment, never its command line.
 // Exit codes (docs/exit-codes.md): 0 every threshold held; 1 k6 failed (99 = a threshold; k6's code is printed);
 // 2 usage error; 3 no k6 to run, or the local target could not start; 130 interrupted.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskUrlCredentials } from '../secrets/redact.ts';
 import { startService } from '../service/cluster.ts';
-import { startLocalStack } from '../stack/index.ts';
+import { privateRedisPassword, startLocalStack } from '../stack/index.ts';
 import { K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
 import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
 import { type ContainerRuntime, chooseK6Runner, K6_IMAGE } from './k6-runner.ts';
@@ -54,7 +53,7 @@ export async function startLocalTarget(
   const cacheMode = SCENARIOS[scenario].cacheMode;
   // Redis runs in both modes: the baseline differs from the cached run by CACHE_MODE alone, as it would in production.
   // the private redis-server has a generated password from its start (a 0600 file, never argv): no open Redis
-  const stack = await startLocalStack({ redisServer: { password: randomBytes(24).toString('hex') } });
+  const stack = await startLocalStack({ redisServer: { password: privateRedisPassword() } });
   try {
     const service = await startService({
       port: 0,

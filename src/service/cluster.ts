@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
 import { onProcessExit } from '../stack/cleanup.ts';
-import { freePortBlock, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
+import { freePortBlock, privateRedisPassword, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
 import { ConfigError, invalidatorMode } from './config.ts';
 import { createDatabase } from './db.ts';
 import { parseDefects, withoutCommitLogInvalidator } from './defects.ts';
@@ -74,7 +74,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
       postgres: needDb,
       ...(needDb ? {} : { databaseUrl: env.DATABASE_URL }),
       // the private redis-server gets a generated password from its start (a file, never argv): no open Redis
-      ...(needRedis ? { redisServer: { password: randomBytes(24).toString('hex') } } : { redisUrl: env.REDIS_URL }),
+      ...(needRedis ? { redisServer: { password: privateRedisPassword() } } : { redisUrl: env.REDIS_URL }),
     });
     if (needDb) env.DATABASE_URL = stack.databaseUrl;
     if (needRedis) env.REDIS_URL = stack.redisUrl;

@@ -11,6 +11,7 @@ export {
   startSentinelTopology,
 } from './redis-sentinel.ts';
 export {
+  privateRedisPassword,
   REPOSITORY_REDIS_CONF,
   type RedisServerOptions,
   type StartedRedisServer,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +10,14 @@ import { StackError } from './errors.ts';
 import { freePort, waitForPort } from './free-port.ts';
 import { REDIS_DIR_PREFIX, reapOrphanedServers } from './orphaned-servers.ts';
 import { claimDir } from './ownership.ts';
+
+/**
+ * A fresh password for a private redis-server (`startRedisServer({ password })`): the project's commands never leave a
+ * Redis that answers without one (hex: no blanks or quotes, as the included file needs).
+ */
+export function privateRedisPassword(): string {
+  return randomBytes(24).toString('hex');
+}
 
 /** The repository's redis.conf: the file provisioning installs and every test runs on. */
 export const REPOSITORY_REDIS_CONF = resolve(dirname(fileURLToPath(import.meta.url)), '../../redis.conf');

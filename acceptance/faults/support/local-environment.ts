@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
-import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
+import { privateRedisPassword, type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import type { FaultControl } from './fault-control.ts';
 import type { FaultDefinition, FaultEnvironment, FaultMode } from './fault-run.ts';
 import { type PartitionedRedis, startPartitionedRedis } from './netns-partition.ts';
@@ -121,7 +121,14 @@ function localControl(
 
 export async function startLocalFaultEnvironment(fault: FaultDefinition, mode: FaultMode): Promise<FaultEnvironment> {
   const split = fault.partitionedRedis === true;
-  const stack = await startLocalStack({ redis: !split, postgres: true, redisUrl: '', databaseUrl: '' });
+  // the private redis-server has a password from its start (never an open Redis); its URL carries it
+  const stack = await startLocalStack({
+    redis: !split,
+    postgres: true,
+    redisUrl: '',
+    databaseUrl: '',
+    redisServer: { password: privateRedisPassword() },
+  });
   let partition: PartitionedRedis | undefined;
   try {
     if (split) partition = await startPartitionedRedis();
