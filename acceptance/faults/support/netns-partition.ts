@@ -8,13 +8,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBinary } from '../../../src/stack/binaries.ts';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { waitForPort } from '../../../src/stack/free-port.ts';
-import { REPOSITORY_REDIS_CONF } from '../../../src/stack/redis-server.ts';
+import { privateRedisPassword, REPOSITORY_REDIS_CONF } from '../../../src/stack/redis-server.ts';
 
 export interface PartitionedRedis {
   /** Redis over the writer's link (the one `partition()` cuts). */
@@ -56,6 +56,7 @@ export async function startPartitionedRedis(): Promise<PartitionedRedis> {
   const readerHost = `10.214.${x}.5`;
   const readerRedis = `10.214.${x}.6`;
   const dir = mkdtempSync(join(tmpdir(), 'fastnpc-f6-'));
+  const password = privateRedisPassword();
   let child: ChildProcess | undefined;
   let removed = false;
   const teardown = (): void => {
@@ -83,8 +84,11 @@ export async function startPartitionedRedis(): Promise<PartitionedRedis> {
       ip(['-n', ns, 'link', 'set', peer, 'up']);
     }
     const binary = findBinary('redis-server', 'redis-server');
-    // the repository's redis.conf, listening on the two link addresses of the private namespace only (no
-    // password in this throwaway server: protected mode would refuse the non-loopback clients)
+    // the repository's redis.conf, listening on the two link addresses of the private namespace only, with a
+    // password from its start (an included 0600 file, never argv: no open Redis, and protected mode, which refuses
+    // non-loopback clients only while there is no password, stays out of the way)
+    const authFile = join(dir, 'auth.conf');
+    writeFileSync(authFile, `requirepass ${password}\n`, { mode: 0o600 });
     child = spawn(
       'ip',
       [
@@ -108,6 +112,8 @@ export async function startPartitionedRedis(): Promise<PartitionedRedis> {
         join(dir, 'redis.log'),
         '--daemonize',
         'no',
+        '--include',
+        authFile,
       ],
       { stdio: 'ignore' },
     );
@@ -119,8 +125,8 @@ export async function startPartitionedRedis(): Promise<PartitionedRedis> {
     throw error;
   }
   return {
-    writerUrl: `redis://${writerRedis}:${REDIS_PORT}`,
-    readerUrl: `redis://${readerRedis}:${REDIS_PORT}`,
+    writerUrl: `redis://:${password}@${writerRedis}:${REDIS_PORT}`,
+    readerUrl: `redis://:${password}@${readerRedis}:${REDIS_PORT}`,
     namespace: ns,
     partition: () => ip(['-n', ns, 'link', 'set', peerW, 'down']),
     heal: () => ip(['-n', ns, 'link', 'set', peerW, 'up']),
