@@ -72,9 +72,14 @@ export class BreakerGate {
     return this.waitFirstReady();
   }
 
+  /** While the breaker is open, probes Redis now (shared with concurrent callers); see CircuitBreaker.probeNow. */
+  probeNow(): Promise<void> {
+    return this.#closed ? Promise.resolve() : this.#breaker.probeNow();
+  }
+
   /** Waits for the first connection; Redis down from the start counts like any failure (the breaker opens). */
   async waitFirstReady(): Promise<boolean> {
-    if (await this.#o.connection.waitFirstReady()) return true;
+    if (await this.#o.connection.waitReady()) return true;
     this.#breaker.failure();
     return false;
   }

@@ -20,6 +20,10 @@ export class CircuitBreaker {
   #failures = 0;
   #state: BreakerState = 'closed';
   #timer: NodeJS.Timeout | undefined;
+  /** The probe running now (scheduled or asked for): concurrent askers share it. */
+  #probing: Promise<void> | undefined;
+  /** performance.now() when the last probe failed: an asked-for probe right after it would only repeat it. */
+  #failedProbeAt = Number.NEGATIVE_INFINITY;
   #stopped = false;
   readonly #options: BreakerOptions;
 
@@ -47,6 +51,23 @@ export class CircuitBreaker {
     if (this.#state === 'closed' && this.#failures >= this.#options.threshold) this.#open();
   }
 
+  /**
+   * While open, probes at once instead of at the next scheduled time, and resolves when that probe is done (the
+   * breaker closed, or still open). A write about to leave its invalidation unconfirmed asks: Redis may be back
+   * already, and another process that trusts it again could serve the entry the write left (issue 22's F2).
+   * Concurrent calls share one probe; closed or stopped, or within half a probe interval of a failed probe (Redis
+   * just said it is still down: a write's retry must not wait for a second probe), it resolves at once.
+   */
+  probeNow(): Promise<void> {
+    if (this.#state === 'closed' || this.#stopped) return Promise.resolve();
+    if (!this.#probing && performance.now() - this.#failedProbeAt < this.#options.probeIntervalMs / 2) {
+      return Promise.resolve();
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return this.#probe();
+  }
+
   /** Stops probing (on close of the cache). */
   stop(): void {
     this.#stopped = true;
@@ -64,9 +85,16 @@ export class CircuitBreaker {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#runProbe();
+      void this.#probe();
     }, this.#options.probeIntervalMs);
     this.#timer.unref?.();
+  }
+
+  #probe(): Promise<void> {
+    this.#probing ??= this.#runProbe().finally(() => {
+      this.#probing = undefined;
+    });
+    return this.#probing;
   }
 
   async #runProbe(): Promise<void> {
@@ -82,6 +110,7 @@ export class CircuitBreaker {
       this.#state = 'closed';
       this.#options.onChange?.('closed');
     } else {
+      this.#failedProbeAt = performance.now();
       this.#schedule();
     }
   }

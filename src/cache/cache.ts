@@ -145,6 +145,8 @@ class RedisCache implements Cache {
   async #probe(): Promise<boolean> {
     if (this.#gate.closed) return false;
     try {
+      // a reconnect under way after the outage is waited for (at most commandTimeoutMs), not taken for a failure
+      if (!this.#connection.ready && !(await this.#connection.waitReady())) return false;
       if ((await this.#gate.command(() => this.#connection.client.ping())) !== 'PONG') return false;
       return await this.#pending.replay();
     } catch {
@@ -268,6 +270,9 @@ class RedisCache implements Cache {
       );
     }
     if (this.#gate.closed) throw new CacheInvalidationError(keys, 'the cache is closed');
+    // an open breaker is probed at once before an invalidation is given up: Redis may be back before the next
+    // scheduled probe, while another worker already trusts it again and would serve the entry this write left
+    if (!this.#gate.breakerClosed) await this.#gate.probeNow();
     if (!(await this.#gate.usable())) {
       this.#counters.count('errors');
       this.#pending.remember(keys);

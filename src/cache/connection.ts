@@ -36,7 +36,9 @@ function failFastOptions(options: ResolvedCacheOptions): RedisOptions {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.max(1_000, options.commandTimeoutMs),
-    retryStrategy: (times: number) => Math.min(times * 50, 1_000),
+    // at most 200 ms between reconnects: after an outage the cache is back (and a write's invalidation confirmed)
+    // within a probe, not after a back-off that grew through the outage
+    retryStrategy: (times: number) => Math.min(times * 50, 200),
   };
 }
 
@@ -129,8 +131,11 @@ export class Connection {
     return this.client.status === 'ready';
   }
 
-  /** Waits for the very first connection at most commandTimeoutMs; true when the client is ready. */
-  async waitFirstReady(): Promise<boolean> {
+  /**
+   * Waits for the connection at most commandTimeoutMs (the very first one, or a reconnect after an outage: the
+   * breaker's probe asks); true when the client is ready.
+   */
+  async waitReady(): Promise<boolean> {
     const client = this.client;
     if (client.status === 'ready') return true;
     if (client.status === 'end') return false;

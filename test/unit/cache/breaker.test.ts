@@ -64,4 +64,37 @@ describe('CircuitBreaker', () => {
     expect(probe).toHaveBeenCalledTimes(3);
     expect(changes).toEqual(['open']);
   });
+  it('probeNow: probes at once while open (one probe for concurrent callers), then on schedule again if it failed', async () => {
+    const { breaker, probe, changes } = make([false, true]);
+    await breaker.probeNow(); // closed: nothing to probe
+    expect(probe).not.toHaveBeenCalled();
+    for (let i = 0; i < 3; i++) breaker.failure();
+    await Promise.all([breaker.probeNow(), breaker.probeNow()]);
+    expect(probe).toHaveBeenCalledTimes(1); // shared, and long before the 1 s schedule
+    expect(breaker.state).toBe('open');
+    // right after a failed probe, asking again does not probe again (a write's retry must not wait twice)
+    await breaker.probeNow();
+    expect(probe).toHaveBeenCalledTimes(1);
+    // the failed probe rescheduled the next one a whole interval later
+    await vi.advanceTimersByTimeAsync(999);
+    expect(probe).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probe).toHaveBeenCalledTimes(2);
+    expect(breaker.state).toBe('closed');
+    expect(changes).toEqual(['open', 'closed']);
+    breaker.stop();
+  });
+
+  it('probeNow closes an open breaker at once when Redis answers (control: without it, it stays open until the schedule)', async () => {
+    const asked = make([true]);
+    for (let i = 0; i < 3; i++) asked.breaker.failure();
+    await asked.breaker.probeNow();
+    expect(asked.breaker.state).toBe('closed');
+    asked.breaker.stop();
+    const waiting = make([true]);
+    for (let i = 0; i < 3; i++) waiting.breaker.failure();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(waiting.breaker.state).toBe('open');
+    waiting.breaker.stop();
+  });
 });
