@@ -91,8 +91,13 @@ export interface FaultFigures {
   staleExamples: string[];
 }
 
-/** Bound of the first cache hit after Redis answers again (issue 22), guarded runs. */
-export const FIRST_HIT_BOUND_MS = 1_000;
+/**
+ * Issue 22's goal for the first cache hit after Redis answers again, guarded runs: reported as met or not, not gated
+ * yet — on the quiet machine F3 and F4 read 686–933 ms, too close to it for a CI gate (docs/invalidation.md).
+ */
+export const FIRST_HIT_GOAL_MS = 1_000;
+/** The gated bound: twice the goal, still far below the 2–13 s the cache stayed off before issue 22. */
+export const FIRST_HIT_BOUND_MS = 2_000;
 
 /** How long after the heal a row may take to recover before its recovery time is recorded as -1. */
 export const RECOVERY_WAIT_MS = 45_000;
