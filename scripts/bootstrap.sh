@@ -15,4 +15,4 @@ fi
 bash scripts/install-system-deps.sh
 npm ci --no-audit --no-fund
 # only the test of the CI examples needs it; a machine without Go still gets a working harness
-bash scripts/install-actionlint.sh || echo "bootstrap: actionlint was not built (see above); test/unit/ci/ needs it" >&2
+bash scripts/install-actionlint.sh || echo "bootstrap: actionlint was not built (see above); test/integration/ci/ci-examples.test.ts needs it" >&2
