@@ -122,6 +122,13 @@ async function main(argv: string[]): Promise<number> {
     fail(`cannot reach ${report.target}: ${connection.actual}${connection.note ? ` (${connection.note})` : ''}`);
     return EXIT.UNREACHABLE;
   }
+  if (connection && !connection.ok) {
+    // reachable, but the password was refused or missing: nothing could be compared, so this is no "drift"
+    fail(
+      `authentication failed on ${report.target}: ${connection.actual} — check the password (--password-file or REDIS_PASSWORD) and the user (--redis-url)`,
+    );
+    return EXIT.FAILED;
+  }
   const drift = report.checks.filter((c) => !c.ok);
   if (drift.length > 0) {
     fail(

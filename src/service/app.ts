@@ -40,7 +40,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // a character name of 100 code points percent-encoded is up to 1 200 characters (4 UTF-8 bytes × 3)
-    maxParamLength: MAX_ENCODED_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_ENCODED_PARAM_LENGTH },
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   await app.register(fastifyCookie, { secret: config.secret, hook: 'onRequest' });

@@ -61,6 +61,21 @@ function runAs(): RunAs {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/**
+ * Run as root, PostgreSQL runs as "postgres", which must be able to reach the data folder: a TMPDIR only root may
+ * enter (mode 0700, as mkdtemp makes) would otherwise fail deep inside initdb with a message about file ownership.
+ */
+function assertReachable(dir: string, as: RunAs): void {
+  const probe = spawnSync('test', ['-w', dir, '-a', '-x', dir], { ...as, stdio: 'ignore' });
+  if (probe.status === 0) return;
+  rmSync(dir, { recursive: true, force: true });
+  throw new StackError(
+    'E_START_FAILED',
+    `PostgreSQL runs as user "postgres" here (root may not run it), and that user cannot reach ${dirname(dir)}: ` +
+      'let others enter it (chmod o+x on it and its parents) or point TMPDIR at a folder they can (e.g. /tmp)',
+  );
+}
+
 function run(binary: string, args: string[], as: RunAs, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
@@ -105,7 +120,10 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), POSTGRES_DIR_PREFIX));
   claimDir(dir);
   const dataDir = join(dir, 'data');
-  if (as.uid !== undefined) chownSync(dir, as.uid, as.gid ?? as.uid);
+  if (as.uid !== undefined) {
+    chownSync(dir, as.uid, as.gid ?? as.uid);
+    assertReachable(dir, as);
+  }
   const major = basename(dirname(dirname(initdb)));
   const statStatements = existsSync(`/usr/share/postgresql/${major}/extension/pg_stat_statements.control`);
 

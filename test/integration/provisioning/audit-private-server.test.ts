@@ -2,7 +2,11 @@
  * auditRedis as the acceptance gate uses it (criterion 1): against a private redis-server running the repository's
  * redis.conf on a random port, with a temp dir. No root needed.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRedis } from '../../../provisioning/lib/checks/audit.ts';
@@ -78,6 +82,47 @@ describe('auditRedis against a private redis-server on the repository redis.conf
     } finally {
       await admin.call('AUTH', password);
       await admin.config('SET', 'requirepass', '');
+    }
+  });
+
+  it('npm run audit with a wrong password: exit 1 "authentication failed", not "drift"; the password nowhere', async () => {
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const wrong = `wrong-${randomBytes(12).toString('hex')}`;
+    const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
+    await admin.config('SET', 'requirepass', password);
+    try {
+      const run = (secret: string) => {
+        writeFileSync(join(dir, 'pw'), secret, { mode: 0o600 });
+        return spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'provisioning/cli/audit.ts',
+            '--redis-url',
+            server.url,
+            '--password-file',
+            join(dir, 'pw'),
+            '--json',
+            join(dir, 'audit.json'),
+          ],
+          { encoding: 'utf8', env: { ...process.env, REDIS_PASSWORD: '' } },
+        );
+      };
+      const refused = run(wrong);
+      expect(refused.status, refused.stderr).toBe(1);
+      expect(refused.stderr).toMatch(/authentication failed on .*WRONGPASS/);
+      expect(refused.stderr).not.toMatch(/drift/);
+      const accepted = run(password); // control: the same command with the right password
+      expect(accepted.status, accepted.stderr).toBe(0);
+      for (const out of [refused.stdout, refused.stderr, accepted.stdout, accepted.stderr]) {
+        expect(out).not.toContain(password);
+        expect(out).not.toContain(wrong);
+      }
+    } finally {
+      await admin.call('AUTH', password);
+      await admin.config('SET', 'requirepass', '');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { findBinary, StackError, startLocalStack, startRedisServer } from '../../../src/stack/index.ts';
+import { findBinary, StackError, startLocalStack, startPostgres, startRedisServer } from '../../../src/stack/index.ts';
 
 describe('local stack', () => {
   it('starts Redis and PostgreSQL whose URLs answer, and stop() removes what it started', async () => {
@@ -32,6 +34,30 @@ describe('local stack', () => {
     }
     for (const dir of dirs) expect(existsSync(dir)).toBe(false);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    'run as root with a TMPDIR only root may enter: a clear E_START_FAILED naming the fix, nothing left in it',
+    async () => {
+      const closed = mkdtempSync(join(tmpdir(), 'closed-tmp-')); // mode 0700, as mkdtemp makes
+      const saved = process.env.TMPDIR;
+      process.env.TMPDIR = closed;
+      try {
+        const error = await startPostgres().then(
+          (pg) => pg.stop().then(() => undefined),
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(StackError);
+        expect((error as StackError).code).toBe('E_START_FAILED');
+        expect((error as Error).message).toContain(
+          `user "postgres" here (root may not run it), and that user cannot reach ${closed}`,
+        );
+        expect(readdirSync(closed)).toEqual([]);
+      } finally {
+        process.env.TMPDIR = saved;
+        rmSync(closed, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('kill() and restart() keep the port', async () => {
     const server = await startRedisServer();
