@@ -27,13 +27,13 @@ describe('01 Redis runs', () => {
       `PONG, ${version}, up ${uptime} s`,
       '',
       'PONG, >= 6.0',
-      pong === 'PONG' && Number(version.split('.')[0]) >= 6 && uptime >= 0,
+      pong === 'PONG' && Number(version.split('.')[0]) >= 6,
     );
     const ok = rec.figure('PING', pong, '', '= PONG', pong === 'PONG');
     rec.figure('PING round trip', round(pingMs), 'ms', '', null);
     const versionOk = rec.figure('redis_version', version, '', '>= 6.0', Number(version.split('.')[0]) >= 6);
-    const uptimeOk = rec.figure('uptime', uptime, 's', '>= 0', uptime >= 0);
-    expect(ok && versionOk && uptimeOk).toBe(true);
+    rec.figure('uptime', uptime, 's', '', null); // reported, not judged: any uptime is a running Redis
+    expect(ok && versionOk).toBe(true);
   });
 
   test('the config audit (provisioning auditRedis) passes on the live server', async () => {

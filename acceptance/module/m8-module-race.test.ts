@@ -10,49 +10,65 @@ import { connectedModuleCache } from '../support/module-cache.ts';
 import { raceRun } from '../support/race.ts';
 import { type Recorder, recorder } from '../support/record.ts';
 import { adminRedis, type RedisClient } from '../support/redis.ts';
-import { sleep } from '../support/stats.ts';
 import { target } from '../support/target.ts';
 
 const embedded = target().kind !== 'external';
 const rec: Recorder | undefined = embedded ? recorder('M8') : undefined;
 
 describe('M8 reference module: leases close the stale-set race', () => {
-  test('a load that began before an invalidation does not store its old value', async (ctx) => {
+  test('a load that began before an invalidation does not store its old value; a naive cache-aside does', async (ctx) => {
     if (!rec) return ctx.skip();
     const cache = await connectedModuleCache({ workerId: 'acceptance-m8' });
+    const redis: RedisClient = adminRedis();
+    const naiveKey = `fastnpc:acceptance:naive-interleave:${process.pid}:${Date.now()}`;
     try {
       const key = `acceptance:m8:${process.pid}:${Date.now()}`;
-      let row = 'old';
-      let releaseLoad: () => void = () => {};
-      const loadStarted = new Promise<void>((resolveStarted) => {
-        void cache.getOrLoad(key, async () => {
-          const value = row; // reads the OLD row
-          resolveStarted();
-          await new Promise<void>((r) => {
-            releaseLoad = r;
-          });
-          return value;
-        });
+      const module = await interleave({
+        getOrLoad: (loader) => cache.getOrLoad(key, loader),
+        invalidate: () => cache.invalidate(key),
+        get: () => cache.get<string>(key),
       });
-      await loadStarted;
-      row = 'new';
-      await cache.invalidate(key); // the update's delete, while the slow load is in flight
-      releaseLoad();
-      await sleep(100); // the slow load has finished and tried to store
-      const cached = await cache.get<string>(key);
-      const served = await cache.getOrLoad(key, async () => row);
+      const served = await cache.getOrLoad(key, async () => 'new');
       await cache.delete(key);
-      rec.figure(
+      // control: GET / SET / DEL cache-aside under the same interleaving stores the old row
+      const naive = await interleave({
+        getOrLoad: async (loader) => {
+          const hit = await redis.get(naiveKey);
+          if (hit !== null) return JSON.parse(hit) as string;
+          const value = await loader();
+          await redis.set(naiveKey, JSON.stringify(value));
+          return value;
+        },
+        invalidate: async () => {
+          await redis.del(naiveKey);
+        },
+        get: async () => {
+          const hit = await redis.get(naiveKey);
+          return hit === null ? undefined : (JSON.parse(hit) as string);
+        },
+      });
+      const show = (v: string | undefined) => (v === undefined ? 'no entry' : JSON.stringify(v));
+      const kept = rec.figure(
         'entry after the interleaving',
-        cached === undefined ? '(none)' : JSON.stringify(cached),
+        show(module.entry),
         '',
         'not "old"',
-        cached !== 'old',
+        module.entry !== 'old',
       );
       const ok = rec.figure('value served after the update', served, '', '= new', served === 'new');
-      expect(cached).not.toBe('old');
-      expect(ok).toBe(true);
+      const control = rec.figure(
+        'entry a naive cache-aside keeps after the same interleaving (control)',
+        show(naive.entry),
+        '',
+        '= "old" (the check can fail)',
+        naive.entry === 'old',
+      );
+      expect(module.loaded, 'the slow load itself answers its caller with what it read').toBe('old');
+      expect(module.entry).not.toBe('old');
+      expect(kept && ok && control).toBe(true);
     } finally {
+      await redis.del(naiveKey);
+      redis.disconnect();
       await cache.close();
     }
   });
@@ -107,3 +123,34 @@ describe('M8 reference module: leases close the stale-set race', () => {
     }
   });
 });
+
+/**
+ * The exact stale-set interleaving, deterministic: a load reads the old row and waits; the row is updated and the
+ * entry invalidated; the load finishes (its promise awaited: it has tried to store) — then the entry is read.
+ */
+async function interleave(cache: {
+  getOrLoad: (loader: () => Promise<string>) => Promise<string>;
+  invalidate: () => Promise<void>;
+  get: () => Promise<string | undefined>;
+}): Promise<{ loaded: string; entry: string | undefined }> {
+  let row = 'old';
+  let releaseLoad: () => void = () => {};
+  let loadStarted: () => void = () => {};
+  const started = new Promise<void>((r) => {
+    loadStarted = r;
+  });
+  const load = cache.getOrLoad(async () => {
+    const value = row; // reads the OLD row
+    loadStarted();
+    await new Promise<void>((r) => {
+      releaseLoad = r;
+    });
+    return value;
+  });
+  await started;
+  row = 'new';
+  await cache.invalidate(); // the update's delete, while the slow load is in flight
+  releaseLoad();
+  const loaded = await load;
+  return { loaded, entry: await cache.get() };
+}

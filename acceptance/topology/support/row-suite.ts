@@ -54,9 +54,9 @@ export function topologyRowSuite(id: string): void {
           rec.figure('5xx responses', f.errors5xx, 'responses', '= 0', f.errors5xx === 0),
           rec.figure(
             'cache back in use (kill → every user served through it)',
-            f.cacheBackMs,
-            'ms',
-            '>= 0',
+            f.cacheBackMs < 0 ? 'never' : f.cacheBackMs,
+            f.cacheBackMs < 0 ? '' : 'ms',
+            'back before the run ends',
             f.cacheBackMs >= 0,
           ),
         ];

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { runCaptured } from '../../support/run-captured.ts';
 
@@ -28,6 +29,28 @@ export function netnsUnavailable(): string | undefined {
   }
   if (spawnSync('getent', ['passwd', 'redis']).status !== 0) return 'no redis user (apt-get install redis-server)';
   return undefined;
+}
+
+/**
+ * True when network namespaces can run here. Otherwise registers, under `title`, a test that fails with the reason —
+ * or, with FASTNPC_NETNS=off (a developer machine without root; CI never sets it), a skip that says so — and returns
+ * false. Never a silent skip: a CI machine that lost `ip netns` fails instead of passing with the checks unrun.
+ */
+export function netnsCanRun(title: string): boolean {
+  const unavailable = netnsUnavailable();
+  if (!unavailable) return true;
+  if (process.env.FASTNPC_NETNS === 'off') {
+    describe.skip(`${title}: skipped by FASTNPC_NETNS=off (${unavailable})`, () => {
+      it('skipped', () => {});
+    });
+  } else {
+    describe(title, () => {
+      it(`cannot run here: ${unavailable}`, () => {
+        throw new Error(`network namespaces cannot run here: ${unavailable} (FASTNPC_NETNS=off skips on purpose)`);
+      });
+    });
+  }
+  return false;
 }
 
 export interface RunResult {

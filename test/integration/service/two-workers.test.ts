@@ -6,7 +6,8 @@ import { type ServiceFixture, startFixture } from './setup.ts';
 let fx: ServiceFixture;
 
 beforeAll(async () => {
-  fx = await startFixture({ seed: false });
+  // TWO_WORKERS_CACHE_MODE=off runs the same tests on the uncached service: the "served from the cache" checks fail
+  fx = await startFixture({ seed: false, cacheMode: process.env.TWO_WORKERS_CACHE_MODE === 'off' ? 'off' : 'on' });
 });
 afterAll(async () => {
   await fx?.stop();
@@ -21,6 +22,7 @@ describe('two-worker consistency', () => {
     let done = false;
     const stale: string[] = [];
     let concurrentReads = 0;
+    let concurrentHits = 0;
     // A read that starts after PUT n answered must see n or newer.
     const reader = async (client: Client) => {
       while (!done) {
@@ -29,6 +31,7 @@ describe('two-worker consistency', () => {
         const value = reply.body.settings.ctx_max_chat;
         const seen = value === null ? 0 : value - 1000;
         concurrentReads += 1;
+        if (reply.headers.get('x-cache') === 'hit') concurrentHits += 1;
         if (seen < floor) stale.push(`reader on worker ${reply.headers.get('x-worker')}: saw ${seen} after ${floor}`);
       }
     };
@@ -52,19 +55,29 @@ describe('two-worker consistency', () => {
     }
     expect(stale).toEqual([]);
     expect(concurrentReads).toBeGreaterThan(50);
+    // the fresh values came through the cache, not around it: most reads between two writes are hits
+    expect(concurrentHits, `${concurrentHits} of ${concurrentReads} concurrent reads were cache hits`).toBeGreaterThan(
+      concurrentReads / 2,
+    );
   });
 
   it('profiles stay consistent too: 50 rounds of memories save on worker 1 → read on worker 2', async () => {
     const w1 = await registerUser(fx.w1, 'profile-consistency');
     const w2 = w1.on(fx.w2);
     await w1.post('/api/characters', { role: '岳飞' });
-    const stale: number[] = [];
+    const stale: string[] = [];
+    let hits = 0;
     for (let round = 1; round <= 50; round += 1) {
       await w1.put(`/api/characters/${enc('岳飞')}/memories`, { short_term: [`第${round}轮`] });
-      const read = await w2.get(`/api/characters/${enc('岳飞')}/memories`);
-      if (read.body.short_term[0] !== `第${round}轮`) stale.push(round);
+      // the first read after the write refills the entry; the second is served from the cache and still new
+      for (const read of [1, 2]) {
+        const reply = await w2.get(`/api/characters/${enc('岳飞')}/memories`);
+        if (reply.body.short_term[0] !== `第${round}轮`) stale.push(`round ${round} read ${read}`);
+        if (read === 2 && reply.headers.get('x-cache') === 'hit') hits += 1;
+      }
     }
     expect(stale).toEqual([]);
+    expect(hits, 'second reads served from the cache').toBeGreaterThanOrEqual(45);
   });
 });
 
