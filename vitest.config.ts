@@ -1,16 +1,42 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// Three projects: `unit` needs no services, `integration` starts private redis-server/PostgreSQL instances
-// (and network namespaces for provisioning), `acceptance` proves the plan's nine criteria against a target.
+/**
+ * Test files that start everything they use (private redis-server / PostgreSQL on free ports, their own namespaces
+ * and containers, random names) run side by side: most of their time is spent waiting on processes, so on 2 cores
+ * three at once roughly halves the run. VITEST_MAX_WORKERS overrides it (1 runs them one by one).
+ */
+const SIDE_BY_SIDE = Number(process.env.VITEST_MAX_WORKERS) || 3;
+
+/** Acceptance rows that start their own stack and never use the shared target's Redis or counters. */
+const OWN_STACK_ROWS = ['acceptance/faults/**/*.test.ts', 'acceptance/topology/**/*.test.ts'];
+
+/**
+ * The gate runs every acceptance row in one serial project, in its own order (src/gate/run-acceptance.ts sets this);
+ * `npm test` runs the rows with their own stack beside the integration files, the rest after them, one by one.
+ */
+const gateRun = process.env.FASTNPC_VITEST_LAYOUT === 'gate';
+
+const acceptance = {
+  environment: 'node',
+  globalSetup: ['acceptance/global-setup.ts'],
+  testTimeout: 180_000,
+  hookTimeout: 180_000,
+};
+
 export default defineConfig({
   test: {
-    reporters: ['default', './test/support/closing-line-reporter.ts'],
+    reporters: ['default', './test/support/durations-reporter.ts', './test/support/closing-line-reporter.ts'],
+    outputFile: { junit: 'reports/tests/junit.xml' },
     projects: [
       {
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // a few unit tests start a child process (tsx): beside the integration files on a 2-core runner that can
+          // take longer than vitest's 5 s default — a deadlock guard, not a speed target
+          testTimeout: 30_000,
+          maxWorkers: SIDE_BY_SIDE,
         },
       },
       {
@@ -20,18 +46,30 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          maxWorkers: SIDE_BY_SIDE,
         },
       },
+      ...(gateRun
+        ? []
+        : [
+            {
+              test: {
+                ...acceptance,
+                name: 'acceptance-own-stack',
+                include: OWN_STACK_ROWS,
+                maxWorkers: SIDE_BY_SIDE,
+              },
+            },
+          ]),
       {
         test: {
+          ...acceptance,
           name: 'acceptance',
           include: ['acceptance/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['acceptance/global-setup.ts'],
-          // After the unit and integration projects, never beside them: its figures are timings and rates.
+          exclude: gateRun ? configDefaults.exclude : [...configDefaults.exclude, ...OWN_STACK_ROWS],
+          // After everything else, never beside it, one file at a time: its figures are timings and rates on one
+          // shared target.
           sequence: { groupOrder: 1 },
-          testTimeout: 180_000,
-          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

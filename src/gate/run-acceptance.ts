@@ -99,6 +99,8 @@ export async function runAcceptance(options: {
     },
   };
   handOverTarget(options.target);
+  // every row in the one serial 'acceptance' project, in this file order (vitest.config.ts reads it)
+  process.env.FASTNPC_VITEST_LAYOUT = 'gate';
   let startError: string | undefined;
   try {
     const vitest = await startVitest(

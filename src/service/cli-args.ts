@@ -1,4 +1,7 @@
-/** Parsing shared by the service's CLIs (serve, seed): strict whole numbers, one usage-error type, exit code 2. */
+/**
+ * What the service's CLIs (serve, seed, warm) share: strict whole numbers, one usage-error type (exit 2), and the one
+ * way a CLI ends — its exit code, or one line on stderr naming the command, never a stack trace.
+ */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Exit codes (docs/exit-codes.md): 0 done, 1 failed, 2 usage error, 3 something needed cannot be reached. */
@@ -24,4 +27,27 @@ export function wholeNumber(flag: string, raw: string | undefined, fallback: num
   const n = Number(raw);
   if (n < min || n > max) throw new CliUsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
   return n;
+}
+
+/**
+ * Runs a CLI's `main` and exits with its code. A thrown error is one line on stderr, `<command>: <message>`: a usage
+ * error (or one `isUsage` accepts, e.g. a bad setting) exits 2 with "(see --help)", anything else 1.
+ */
+export function runCli(
+  command: string,
+  main: (argv: string[]) => Promise<number>,
+  isUsage: (error: unknown) => boolean = () => false,
+): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof CliUsageError) {
+        console.error(`${command}: ${message} (see --help)`);
+        process.exit(CLI_EXIT.usage);
+      }
+      console.error(`${command}: ${message}`);
+      process.exit(isUsage(error) ? CLI_EXIT.usage : CLI_EXIT.fail);
+    },
+  );
 }

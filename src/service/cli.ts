@@ -5,15 +5,12 @@
  * stop, 2 usage error (docs/exit-codes.md).
  */
 
-import { createCache } from '../cache/index.ts';
-import { cacheOptionsFromEnv } from '../cache/options.ts';
-import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
+import { CLI_EXIT, CliUsageError, parseFlags, runCli, wholeNumber } from './cli-args.ts';
 import { survivePipeLoss } from './closed-output.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, DEFAULTS } from './config.ts';
-import { createDatabase } from './db.ts';
 import { DEFAULT_SEED } from './store/seed.ts';
-import { warmUp } from './warm-up.ts';
+import { warmUpFromEnv } from './warm-up.ts';
 import { watchParents } from './watch-parents.ts';
 
 const HELP = `usage: npm run serve -- [--workers 2] [--port 8000] [--seed | --no-seed] [--users N] [--characters N] [--memories N]
@@ -102,30 +99,14 @@ async function main(argv: string[]): Promise<number> {
 /** The opt-in warm-up at start: a failure is reported, never fatal (the cache fills on demand as without it). */
 async function warmAtStart(env: Readonly<NodeJS.ProcessEnv>, days: number): Promise<void> {
   if ((env.CACHE_MODE ?? 'on').toLowerCase() === 'off' || !env.DATABASE_URL) return;
-  const cache = createCache(cacheOptionsFromEnv(env));
-  const db = createDatabase({ connectionString: env.DATABASE_URL, max: 4 });
   try {
-    const r = await warmUp({ cache, db, days, concurrency: 4 });
+    const r = await warmUpFromEnv(env, { days, concurrency: 4 });
     console.log(
       `warm-up: settings of ${r.users} user(s) active in the last ${days} day(s): ${r.loaded} loaded, ${r.alreadyCached} already cached (${r.ms} ms)`,
     );
   } catch (error) {
     console.error(`fastnpc serve: warm-up failed (the cache fills on demand): ${(error as Error).message}`);
-  } finally {
-    await cache.close();
-    await db.close();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof CliUsageError) {
-      console.error(`fastnpc serve: ${error.message} (see --help)`);
-      process.exit(CLI_EXIT.usage);
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`fastnpc serve: ${message}`);
-    process.exit(error instanceof ConfigError ? CLI_EXIT.usage : CLI_EXIT.fail);
-  },
-);
+runCli('fastnpc serve', main, (error) => error instanceof ConfigError);

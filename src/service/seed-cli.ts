@@ -3,7 +3,7 @@
  * Exit codes: 0 seeded, 1 failed, 2 usage error, 3 the database cannot be reached (docs/exit-codes.md).
  */
 import { writeFileSync } from 'node:fs';
-import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
+import { CLI_EXIT, CliUsageError, parseFlags, runCli, wholeNumber } from './cli-args.ts';
 import { DEFAULT_SEED, seed } from './store/seed.ts';
 
 const HELP = `usage: DATABASE_URL=postgres://… npm run seed -- [--users N] [--characters N] [--memories N] [--out FILE]
@@ -61,14 +61,4 @@ async function main(argv: string[]): Promise<number> {
   return CLI_EXIT.ok;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof CliUsageError) {
-      console.error(`fastnpc seed: ${error.message} (see --help)`);
-      process.exit(CLI_EXIT.usage);
-    }
-    console.error(`fastnpc seed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(CLI_EXIT.fail);
-  },
-);
+runCli('fastnpc seed', main);

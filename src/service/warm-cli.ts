@@ -4,11 +4,8 @@
  * database at DATABASE_URL. Exit codes: 0 done, 1 failed, 2 usage error, 3 Redis or the database cannot be reached
  * (docs/exit-codes.md).
  */
-import { createCache } from '../cache/index.ts';
-import { cacheOptionsFromEnv } from '../cache/options.ts';
-import { CLI_EXIT, CliUsageError, parseFlags, wholeNumber } from './cli-args.ts';
-import { createDatabase } from './db.ts';
-import { WARM_UP_DEFAULTS, warmUp } from './warm-up.ts';
+import { CLI_EXIT, CliUsageError, parseFlags, runCli, wholeNumber } from './cli-args.ts';
+import { WARM_UP_DEFAULTS, WarmUpUnreachableError, warmUpFromEnv } from './warm-up.ts';
 
 const HELP = `usage: DATABASE_URL=postgres://… REDIS_URL=redis://… npm run warm -- [--days N] [--concurrency N]
 
@@ -35,37 +32,18 @@ async function main(argv: string[]): Promise<number> {
   if (!process.env.REDIS_URL && !process.env.REDIS_TOPOLOGY) {
     throw new CliUsageError('REDIS_URL is required (redis://host:port; the password in REDIS_PASSWORD)');
   }
-  const cache = createCache(cacheOptionsFromEnv(process.env));
-  const db = createDatabase({ connectionString: databaseUrl, max: concurrency });
   try {
-    if (!(await cache.ping())) {
-      console.error('fastnpc warm: cannot reach Redis at REDIS_URL (or the password was refused)');
-      return CLI_EXIT.unreachable;
-    }
-    if (!(await db.ping())) {
-      console.error('fastnpc warm: cannot reach the database at DATABASE_URL');
-      return CLI_EXIT.unreachable;
-    }
-    const result = await warmUp({ cache, db, days, concurrency });
+    const result = await warmUpFromEnv(process.env, { days, concurrency });
     console.log(
       `warmed the settings of ${result.users} user(s) active in the last ${days} day(s): ${result.loaded} loaded, ` +
         `${result.alreadyCached} already cached, in ${result.ms} ms`,
     );
     return CLI_EXIT.ok;
-  } finally {
-    await cache.close();
-    await db.close();
+  } catch (error) {
+    if (!(error instanceof WarmUpUnreachableError)) throw error;
+    console.error(`fastnpc warm: ${error.message}`);
+    return CLI_EXIT.unreachable;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof CliUsageError) {
-      console.error(`fastnpc warm: ${error.message} (see --help)`);
-      process.exit(CLI_EXIT.usage);
-    }
-    console.error(`fastnpc warm: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(CLI_EXIT.fail);
-  },
-);
+runCli('fastnpc warm', main);

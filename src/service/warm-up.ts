@@ -4,9 +4,11 @@
  * (CachedReads.settings → cache.getOrLoad): the same key, loader and lease as any request's fill, so a warm-up that
  * races a settings write can never store the old row — the write's invalidation voids the warm-up's lease.
  */
+import { createCache } from '../cache/index.ts';
+import { cacheOptionsFromEnv } from '../cache/options.ts';
 import type { Cache } from '../cache/types.ts';
 import { CachedReads } from './cached-reads.ts';
-import type { Database, Queryable } from './db.ts';
+import { createDatabase, type Database, type Queryable } from './db.ts';
 import { nowSeconds } from './store/users.ts';
 
 export interface WarmUpOptions {
@@ -72,4 +74,34 @@ export async function warmUp(options: WarmUpOptions): Promise<WarmUpResult> {
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
   return { users: ids.length, loaded, alreadyCached, ms: Date.now() - started };
+}
+
+/** A warm-up from the environment could not reach Redis or the database (nothing was warmed). */
+export class WarmUpUnreachableError extends Error {
+  override readonly name = 'WarmUpUnreachableError';
+  readonly code = 'E_WARM_UP_UNREACHABLE';
+}
+
+/**
+ * The warm-up as `npm run warm` and `serve --warm-up-days` run it: the cache and the database the environment names
+ * (REDIS_URL / REDIS_TOPOLOGY, REDIS_PASSWORD, CACHE_NAMESPACE, CACHE_FENCE, DATABASE_URL — as the service reads
+ * them), both checked first, both closed after.
+ */
+export async function warmUpFromEnv(
+  env: Readonly<NodeJS.ProcessEnv>,
+  options: { days: number; concurrency: number },
+): Promise<WarmUpResult> {
+  if (!env.DATABASE_URL) throw new WarmUpUnreachableError('DATABASE_URL is not set');
+  const cache = createCache(cacheOptionsFromEnv(env));
+  const db = createDatabase({ connectionString: env.DATABASE_URL, max: options.concurrency });
+  try {
+    if (!(await cache.ping())) {
+      throw new WarmUpUnreachableError('cannot reach Redis at REDIS_URL (or the password was refused)');
+    }
+    if (!(await db.ping())) throw new WarmUpUnreachableError('cannot reach the database at DATABASE_URL');
+    return await warmUp({ cache, db, ...options });
+  } finally {
+    await cache.close();
+    await db.close();
+  }
 }

@@ -3,7 +3,7 @@
  * 7.0; Debian 11: Redis 6.0.16, the version Ubuntu 22.04 ships): a root built by debootstrap (cached per machine)
  * booted with `systemd-nspawn -b` (systemd as its PID 1), its own veth /30, sshd, apt through a proxy restricted to
  * this machine's Debian mirror. The project's commands reach it only over SSH (`--host root@…`, then `--host ops@…
- * --sudo`), one test per step of the scenario in docs/operations.md. Where nspawn cannot run the file FAILS with the
+ * --sudo`), one test per step of the scenario in docs/provisioning-tests.md. Where nspawn cannot run the file FAILS with the
  * reason (opt-out for a developer machine: FASTNPC_SYSTEMD_HOST=off, documented there; CI never sets it).
  * systemd-host.test.ts runs the two releases side by side (CI time: one vitest worker on a 2-core machine runs files
  * one after the other, so the releases share one file and run as concurrent suites).
