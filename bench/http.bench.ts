@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import type { StartedService, StartServiceOptions } from '../src/service/cluster.ts';
+import { type StartedService, type StartServiceOptions, WORKER_V8_FLAGS } from '../src/service/cluster.ts';
 import { privateRedisPassword, type StartedLocalStack, startLocalStack } from '../src/stack/index.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
 
@@ -21,6 +21,11 @@ const ROOT = resolve(HERE, '..');
 const PLAN_P99_MS = 5;
 /** Goal of issue 20: every cached route at the top concurrency ≥ this × the ceiling. */
 const GOAL_RATIO = 0.85;
+/**
+ * A cached route does all the ceiling's work and more, so it cannot really be faster: a ratio above this means the
+ * ceiling's run met a burst of load from elsewhere, and the ratio goal of that version is not judged.
+ */
+const PLAUSIBLE_RATIO = 1.1;
 
 const HELP = `npm run bench:http [-- --json FILE] [-- --help]
 
@@ -28,6 +33,8 @@ The reference service's cached reads (settings, character list, profile) on two 
 GET /health/live on the same workers (the framework's ceiling), at fixed concurrency (autocannon, own process);
 then every route at the plan's load, evenly spaced (bench/paced-load.ts). Prints a table and whether each goal is
 met: every cached route ≥ ${GOAL_RATIO.toFixed(2)}× the ceiling at the top concurrency; p99 < ${PLAN_P99_MS} ms at the plan's load.
+A cached route above ${PLAUSIBLE_RATIO.toFixed(2)}× the ceiling means other load disturbed the ceiling's run: the ratio goal is then
+NOT JUDGED (run again on a quiet machine).
 
 Options:
   --json FILE   also write the figures as JSON: per route and concurrency requests/s of the route and of the
@@ -146,7 +153,10 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
 /** Runs one load job in its own process (the job, with the session cookie, goes through stdin). */
 function runLoad(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', LOAD], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // the generator's own scavenges would count as the service's latency: it gets the workers' young generation
+    const child = spawn(process.execPath, [...WORKER_V8_FLAGS, '--import', 'tsx', LOAD], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -253,17 +263,20 @@ async function startTarget(label: string, dir: string): Promise<Target> {
       { name: 'cached character list', path: '/api/characters', cached: true },
       { name: 'cached profile (structured)', path: `/api/characters/${role}/structured`, cached: true },
     ];
-    // Every cached route must really be served from the cache on both workers before it is timed.
+    // Every cached route must really be served from the cache on both workers before it is timed. Right after the
+    // start the cache may still be fenced (the invalidator catching up: reads bypass it), so this retries for 30 s.
     for (const r of routes.filter((r) => r.cached)) {
-      for (const base of [...service.workerUrls, ...service.workerUrls]) {
-        const res = await fetch(base + r.path, { headers: { cookie } });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`${label}: ${r.path} answered ${res.status}`);
-      }
       for (const base of service.workerUrls) {
-        const res = await fetch(base + r.path, { headers: { cookie } });
-        await res.arrayBuffer();
-        if (res.headers.get('x-cache') !== 'hit') throw new Error(`${label}: ${r.path} on ${base} was not a hit`);
+        let cache: string | null = null;
+        for (const until = Date.now() + 30_000; cache !== 'hit'; ) {
+          const res = await fetch(base + r.path, { headers: { cookie } });
+          await res.arrayBuffer();
+          if (res.status !== 200) throw new Error(`${label}: ${r.path} answered ${res.status}`);
+          cache = res.headers.get('x-cache');
+          if (cache === 'hit') break;
+          if (Date.now() > until) throw new Error(`${label}: ${r.path} on ${base} was not a hit (X-Cache: ${cache})`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
     }
     const workerPids = await Promise.all(
@@ -435,17 +448,24 @@ async function main(): Promise<void> {
       const ratios = concurrency.filter((c) => c.cached && c.connections === top);
       const worstRatio = Math.min(...ratios.map((c) => c.ratio));
       const worstP99 = Math.max(...planRows.filter((p) => p.cached).map((p) => p.p99));
-      const ratioMet = worstRatio >= GOAL_RATIO;
+      const bestRatio = Math.max(...concurrency.filter((c) => c.cached).map((c) => c.ratio));
+      const ratioJudged = bestRatio <= PLAUSIBLE_RATIO;
+      const ratioMet = ratioJudged && worstRatio >= GOAL_RATIO;
       const p99Met = worstP99 < PLAN_P99_MS;
+      const ratioVerdict = ratioJudged
+        ? ratioMet
+          ? 'met'
+          : 'NOT MET'
+        : `NOT JUDGED: a cached route ran at ${bestRatio.toFixed(2)}× the ceiling, so the ceiling's run was disturbed by other load`;
       verdicts.push(
-        `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(3)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioMet ? 'met' : 'NOT MET'}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : 'NOT MET'})`,
+        `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(3)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioVerdict}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : 'NOT MET'})`,
       );
       json.versions.push({
         label: t.label,
         keyspaceMisses: misses[targets.indexOf(t)],
         concurrency,
         planLoad: planRows,
-        goals: { worstRatio, ratioMet, worstPlanP99Ms: worstP99, planP99Met: p99Met },
+        goals: { worstRatio, ratioJudged, ratioMet, worstPlanP99Ms: worstP99, planP99Met: p99Met },
       });
     }
     lines.push(
@@ -466,8 +486,10 @@ async function main(): Promise<void> {
       }
     }
     lines.push('', ...verdicts.map((v) => `- ${v}.`));
-    const missed = verdicts.filter((v) => v.includes('NOT MET'));
-    if (missed.length > 0) lines.push('', `GOALS NOT MET in ${missed.length} of ${verdicts.length} version(s).`);
+    const missed = verdicts.filter((v) => v.includes('NOT MET') || v.includes('NOT JUDGED'));
+    if (missed.length > 0) {
+      lines.push('', `GOALS NOT MET (or not judged) in ${missed.length} of ${verdicts.length} version(s).`);
+    }
     console.log(lines.join('\n'));
     if (ARGS.json) {
       writeFileSync(ARGS.json, `${JSON.stringify(json, null, 2)}\n`);

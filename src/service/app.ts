@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerFactory } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerFactory, type onRouteHookHandler } from 'fastify';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavailable.ts';
 import type { ServiceDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
@@ -29,6 +29,8 @@ export interface BuildAppOptions {
   /** Lets the worker serve the same app on a second port (see worker.ts). */
   serverFactory?: FastifyServerFactory;
   logLevel?: string;
+  /** Applied to every route as it is added (the worker's emulated route defects: defect-wrappers.ts). */
+  onRoute?: onRouteHookHandler;
 }
 
 /** The FastNPC-compatible HTTP app: routes, JSON failures, and the X-Worker / X-Cache / X-DB-Queries headers. */
@@ -110,6 +112,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     return reply.code(500).send({ error: 'internal_error' });
   });
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   registerSystemRoutes(app, deps);
   registerAuthRoutes(app, deps);
   registerSettingsRoutes(app, deps);

@@ -1,7 +1,7 @@
 import { keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
 import type { Database } from './db.ts';
-import type { KeyScheme, ListMissLeak } from './defects.ts';
+import type { KeyScheme } from './defects.ts';
 import { type CacheOutcome, recordCacheOutcome } from './request-context.ts';
 import { type CharacterListItem, findCharacterId, listCharacters } from './store/characters.ts';
 import { type CharacterProfile, loadProfile } from './store/profile.ts';
@@ -23,10 +23,6 @@ export interface CachedReadsOptions {
   ttlListSeconds: number;
   /** Key builders. @default the cache module's (encoded names) */
   keys?: KeyScheme;
-  /** false only under the emulated no-profile-cache defect: profiles load from PostgreSQL every time. @default true */
-  profileCache?: boolean;
-  /** The emulated list-miss leak (inactive unless that defect is on). */
-  leak?: ListMissLeak;
   onOutcome?: (entry: CacheEntry, outcome: CacheOutcome) => void;
 }
 
@@ -42,11 +38,6 @@ export class CachedReads {
   }
 
   async #read<T>(entry: CacheEntry, key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
-    if (entry === 'profile' && this.#o.profileCache === false) {
-      recordCacheOutcome(entry, 'bypass');
-      return loader();
-    }
-    if (entry === 'list' && this.#o.leak?.drained) return (await this.#o.leak.stalledList()) as T;
     let loaded = false;
     const fencedBefore = this.#o.fenced?.() === true;
     const value = await this.#o.cache.getOrLoad(
@@ -60,7 +51,6 @@ export class CachedReads {
     // a load while Redis is down or the cache fenced was not stored: a bypass, not a miss
     const bypassed = loaded && (!this.#o.redisUp() || fencedBefore || this.#o.fenced?.() === true);
     const outcome: CacheOutcome = !this.#o.enabled || bypassed ? 'bypass' : loaded ? 'miss' : 'hit';
-    if (entry === 'list' && loaded) this.#o.leak?.onListMiss();
     recordCacheOutcome(entry, outcome);
     this.#o.onOutcome?.(entry, outcome);
     return value;

@@ -131,17 +131,22 @@ export function commandTimeoutFor(defects: ReadonlySet<Defect>, configured: numb
 
 /**
  * The cache as the service sees it, with the cache-level defects applied: no-leases (plain GET → load → SET, DEL on
- * invalidate) and keys-pattern-delete (KEYS + DEL through `raw`, a plain connection to the same Redis).
+ * invalidate), keys-pattern-delete (KEYS + DEL through `raw`, a plain connection to the same Redis),
+ * slow-cached-read, and per-worker-stats (`stats()` reports worker `workerIndex`'s own counters as the system's).
  */
 export function withCacheDefects(
   cache: Cache,
   defects: ReadonlySet<Defect>,
   raw: RedisClient | undefined,
-  namespace = 'fastnpc',
+  { namespace = 'fastnpc', workerIndex = 0 }: { namespace?: string; workerIndex?: number } = {},
 ): Cache {
-  if (!defects.has('no-leases') && !defects.has('keys-pattern-delete') && !defects.has('slow-cached-read')) {
-    return cache;
-  }
+  const wrappedDefects: readonly Defect[] = [
+    'no-leases',
+    'keys-pattern-delete',
+    'slow-cached-read',
+    'per-worker-stats',
+  ];
+  if (!wrappedDefects.some((d) => defects.has(d))) return cache;
   const wrapped: Cache = {
     get: (key) => cache.get(key),
     set: (key, value, ttl) => cache.set(key, value, ttl),
@@ -186,6 +191,13 @@ export function withCacheDefects(
       );
       if (!loaded && key.startsWith(settingsPrefix)) await new Promise((r) => setTimeout(r, SLOW_CACHED_READ_MS));
       return value;
+    };
+  }
+  if (defects.has('per-worker-stats')) {
+    // FastNPC defect 1: the answering worker's own counters, reported as if they were the system's
+    wrapped.stats = async () => {
+      const stats = await cache.stats();
+      return { ...stats, system: stats.process, workers: { [`worker-${workerIndex}`]: stats.process } };
     };
   }
   if (defects.has('keys-pattern-delete') && raw) {
@@ -241,52 +253,3 @@ export function withInvalidatorDefects(
 
 /** What slow-cached-read adds to a settings read served from the cache. */
 export const SLOW_CACHED_READ_MS = 10;
-
-/** Pool connections FastNPC's worker has for the list-miss leak (its pool max is 50). */
-export const LEAK_POOL_SIZE = 50;
-/** How long a list read waits for a connection once the pool is drained (FastNPC's ≈5 s). */
-export const LEAK_WAIT_MS = 5_000;
-
-/** list-miss-leak: counts leaked connections per worker; once drained, lists stall and answer [] and writes fail. */
-export class ListMissLeak {
-  #leaked = 0;
-  readonly enabled: boolean;
-
-  constructor(defects: ReadonlySet<Defect>) {
-    this.enabled = defects.has('list-miss-leak');
-  }
-
-  get drained(): boolean {
-    return this.enabled && this.#leaked >= LEAK_POOL_SIZE;
-  }
-
-  /** Called on every list cache miss: leaks one connection. */
-  onListMiss(): void {
-    if (this.enabled) this.#leaked += 1;
-  }
-
-  /** A list read once drained: waits for a connection that never comes, then answers an empty list (as FastNPC). */
-  async stalledList<T>(): Promise<T[]> {
-    await new Promise((resolve) => setTimeout(resolve, LEAK_WAIT_MS));
-    return [];
-  }
-}
-
-/** per-worker-tasks: the ids of tasks created by this worker (FastNPC kept task status in worker memory). */
-export class WorkerTasks {
-  readonly #mine = new Set<string>();
-  readonly enabled: boolean;
-
-  constructor(defects: ReadonlySet<Defect>) {
-    this.enabled = defects.has('per-worker-tasks');
-  }
-
-  created(id: string): void {
-    if (this.enabled) this.#mine.add(id);
-  }
-
-  /** false when the defect hides a task another worker created. */
-  visible(id: string): boolean {
-    return !this.enabled || this.#mine.has(id);
-  }
-}

@@ -2,7 +2,7 @@ import type { Cache, FenceState } from '../cache/types.ts';
 import type { CachedReads } from './cached-reads.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Database } from './db.ts';
-import type { Defect, KeyScheme, ListMissLeak, WorkerTasks } from './defects.ts';
+import type { KeyScheme } from './defects.ts';
 import type { Invalidator } from './invalidation.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { Responder } from './responder.ts';
@@ -23,7 +23,7 @@ export interface ServiceDeps {
   config: ServiceConfig;
   db: Database;
   cache: Cache;
-  reads: CachedReads;
+  reads: ServiceReads;
   invalidator: Invalidator;
   responder: Responder;
   metrics: ServiceMetrics;
@@ -34,8 +34,7 @@ export interface ServiceDeps {
   fenceState: () => FenceState | undefined;
   /** Key builders (ours; FastNPC's raw concatenation under the emulated names-in-keys defect). */
   keys: KeyScheme;
-  /** Emulated FastNPC defects (FASTNPC_EMULATE_DEFECTS; empty in normal operation). */
-  defects: ReadonlySet<Defect>;
-  leak: ListMissLeak;
-  tasks: WorkerTasks;
 }
+
+/** The cached reads the routes use (`CachedReads`, or it wrapped by an emulated defect: defect-wrappers.ts). */
+export type ServiceReads = Pick<CachedReads, 'settings' | 'characterId' | 'profile' | 'list'>;

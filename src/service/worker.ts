@@ -10,12 +10,11 @@ import { createCacheOff } from './cache-off.ts';
 import { CachedReads } from './cached-reads.ts';
 import { loadConfig, type ServiceConfig } from './config.ts';
 import { createDatabase } from './db.ts';
+import { defectRoutes, ListMissLeak, WorkerTasks, withDrainedPool, withReadDefects } from './defect-wrappers.ts';
 import {
   commandTimeoutFor,
   keySchemeFor,
-  ListMissLeak,
   parseDefects,
-  WorkerTasks,
   withCacheDefects,
   withDatabaseDefects,
   withInvalidatorDefects,
@@ -99,7 +98,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       : undefined;
   infoClient?.on('error', () => {});
   infoClient?.connect().catch(() => {});
-  const cache = withCacheDefects(moduleCache, defects, infoClient);
+  const cache = withCacheDefects(moduleCache, defects, infoClient, { workerIndex: config.workerIndex });
   const keys = keySchemeFor(defects);
 
   let redisUp = cacheOn;
@@ -158,23 +157,30 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   if (defects.has('structured-no-invalidate')) skip.add('structured_update');
   const fenceState = () => moduleCache.fenceState?.();
   const sink = options.failureSink ?? createLoggingFailureSink(consoleLogger, metrics.invalidationFailures);
+  // The emulated defects (none in normal operation) wrap the parts below; the routes and reads contain none.
   const deps: ServiceDeps = {
     config,
-    db: withDatabaseDefects(db, defects, cache, keys),
+    db: withDrainedPool(withDatabaseDefects(db, defects, cache, keys), leak),
     cache,
-    reads: new CachedReads({
-      cache,
+    reads: withReadDefects(
+      new CachedReads({
+        cache,
+        db,
+        enabled: cacheOn,
+        redisUp: () => redisUp,
+        fenced: () => fenceState()?.fenced === true,
+        ttlProfileSeconds: config.ttlProfileSeconds,
+        ttlListSeconds: config.ttlListSeconds,
+        keys,
+        onOutcome: (entry, outcome) => {
+          metrics.cacheReads.inc({ entry, outcome });
+          leak.onOutcome(entry, outcome);
+        },
+      }),
+      defects,
       db,
-      enabled: cacheOn,
-      redisUp: () => redisUp,
-      fenced: () => fenceState()?.fenced === true,
-      ttlProfileSeconds: config.ttlProfileSeconds,
-      ttlListSeconds: config.ttlListSeconds,
-      keys,
-      profileCache: !defects.has('no-profile-cache'),
       leak,
-      onOutcome: (entry, outcome) => metrics.cacheReads.inc({ entry, outcome }),
-    }),
+    ),
     invalidator: withInvalidatorDefects(createInvalidator(cache, sink, { skip }), defects, cache),
     responder: createLocalResponder(config.llmLatencyMs),
     metrics,
@@ -182,13 +188,12 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     redisState: () => (cacheOn ? (redisUp ? 'up' : 'down') : 'off'),
     fenceState,
     keys,
-    defects,
-    leak,
-    tasks: new WorkerTasks(defects),
   };
 
   let ownServer: Server | undefined;
+  const onRoute = defectRoutes(defects, config.sessionMaxAgeSeconds, new WorkerTasks(defects));
   const app = await buildApp(deps, {
+    ...(onRoute ? { onRoute } : {}),
     serverFactory: (handler) => {
       if (config.workerIndex > 0) ownServer = createServer(handler);
       return createServer(handler);

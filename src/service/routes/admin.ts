@@ -13,8 +13,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): vo
   const { cache, config } = deps;
   const requireAdmin = (request: FastifyRequest) => {
     const session = requireSession(request, config.sessionMaxAgeSeconds);
-    // Emulated admin-403: FastNPC's guard read a field the session never carries.
-    if (!session.isAdmin || deps.defects.has('admin-403')) throw forbidden();
+    if (!session.isAdmin) throw forbidden();
     return session;
   };
 
@@ -44,11 +43,6 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServiceDeps): vo
   app.get('/admin/cache/stats', async (request) => {
     requireAdmin(request);
     const [stats, redis, invalidator] = await Promise.all([cache.stats(), deps.redisInfo(), invalidatorState()]);
-    if (deps.defects.has('per-worker-stats')) {
-      // Emulated: the answering worker's own counters, reported as if they were the system's (FastNPC defect 1).
-      stats.system = stats.process;
-      stats.workers = { [`worker-${config.workerIndex}`]: stats.process };
-    }
     return {
       ok: true,
       stats: {

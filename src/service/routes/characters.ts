@@ -69,7 +69,6 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       return { task, xid: await currentXid(tx) };
     });
     if (created === undefined) throw new HttpError(400, 'role already exists');
-    deps.tasks.created(created.task);
     await invalidator.afterWrite(
       'character_create',
       [keys.characterId(uid, role), keys.characterProfile(uid, role), keys.characterList(uid)],
@@ -81,8 +80,6 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
   app.get<{ Params: Params }>('/api/tasks/:id', async (request) => {
     const { uid } = requireSession(request, maxAge);
     const task = await findTask(db, uid, request.params.id ?? '');
-    // Emulated per-worker-tasks: FastNPC kept task status in the creating worker's memory.
-    if (task && !deps.tasks.visible(task.id)) return { task_id: task.id, status: 'not_found' };
     if (!task) throw notFound();
     return {
       task_id: task.id,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceDeps } from '../deps.ts';
-import { HttpError, unauthorized } from '../errors.ts';
+import { unauthorized } from '../errors.ts';
 import { ResponseBodies } from '../response-body.ts';
 import { requireSession } from '../session.ts';
 import type { UserSettings } from '../store/settings.ts';
@@ -23,8 +23,6 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
   app.put('/api/me/settings', async (request) => {
     const session = requireSession(request, maxAge);
     const update = parseSettingsUpdate(request.body);
-    // Emulated list-miss leak: the worker's pool is drained, so the write fails as FastNPC's did (500).
-    if (deps.leak.drained) throw new HttpError(500, 'internal_error');
     const written = await updateSettings(deps.db, session.uid, update);
     if (!written) throw unauthorized();
     await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)], written);

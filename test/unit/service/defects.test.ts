@@ -1,15 +1,13 @@
 import { describe, expect, test, vi } from 'vitest';
 import { CachedReads } from '../../../src/service/cached-reads.ts';
 import type { Database } from '../../../src/service/db.ts';
+import { LEAK_POOL_SIZE, ListMissLeak, WorkerTasks } from '../../../src/service/defect-wrappers.ts';
 import {
   commandTimeoutFor,
   DEFECTS,
   keySchemeFor,
-  LEAK_POOL_SIZE,
-  ListMissLeak,
   parseDefects,
   SLOW_CACHED_READ_MS,
-  WorkerTasks,
   withCacheDefects,
 } from '../../../src/service/defects.ts';
 import { FakeCache } from './fake-cache.ts';
@@ -104,9 +102,13 @@ describe('emulated FastNPC defects', () => {
       redisUp: () => true,
       ttlProfileSeconds: 300,
       ttlListSeconds: 60,
-      leak,
+      onOutcome: (entry, outcome) => leak.onOutcome(entry, outcome),
     });
-    for (let uid = 1; uid <= LEAK_POOL_SIZE; uid++) await reads.list(uid);
+    for (let uid = 1; uid <= LEAK_POOL_SIZE - 1; uid++) await reads.list(uid);
+    await reads.list(1); // a hit leaks nothing
+    await reads.settings(1);
+    expect(leak.drained).toBe(false);
+    await reads.list(LEAK_POOL_SIZE);
     expect(leak.drained).toBe(true);
     expect(new ListMissLeak(parseDefects('')).drained).toBe(false);
   });
