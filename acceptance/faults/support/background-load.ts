@@ -16,13 +16,22 @@ export interface ProbeSample {
   cache: string | undefined;
 }
 
+/** The calibration of the first-hit probe: the no-work liveness route on worker 2, timed between its reads. */
+export interface LivenessSample {
+  doneAt: number;
+  ms: number;
+}
+
 export interface BackgroundLoad {
   readonly probes: ProbeSample[];
+  readonly liveness: LivenessSample[];
   /** Requests the load made, and how many were writes. */
   readonly requests: number;
   readonly writes: number;
   /** ms from `since` until worker `worker` (or either, when omitted) served a probe read from the cache. */
   firstHitAfter(since: number, worker?: 1 | 2): number | undefined;
+  /** p95 (ms) of the liveness calibration answered within [from, to]; undefined without samples. */
+  livenessP95(from: number, to: number): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,6 +57,7 @@ export function backgroundLoadWanted(env: NodeJS.ProcessEnv = process.env): bool
 
 export async function startBackgroundLoad(workerUrls: [string, string], withLoad = true): Promise<BackgroundLoad> {
   const probes: ProbeSample[] = [];
+  const liveness: LivenessSample[] = [];
   let requests = 0;
   let writes = 0;
   let running = true;
@@ -72,6 +82,13 @@ export async function startBackgroundLoad(workerUrls: [string, string], withLoad
             worker,
             cache: reply?.status === 200 ? reply.cache : undefined,
           });
+          if (worker === 2) {
+            // the calibration, on the same worker and socket: how long this host takes to answer a request that
+            // does no work, in the same window as the first-hit probe
+            const liveAt = performance.now();
+            const live = await client.send('GET', '/health/live', undefined, TIMEOUT_MS).catch(() => undefined);
+            if (live?.status === 200) liveness.push({ doneAt: Date.now(), ms: performance.now() - liveAt });
+          }
           await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
         }
       })(),
@@ -122,6 +139,7 @@ export async function startBackgroundLoad(workerUrls: [string, string], withLoad
 
   return {
     probes,
+    liveness,
     get requests() {
       return requests;
     },
@@ -133,6 +151,14 @@ export async function startBackgroundLoad(workerUrls: [string, string], withLoad
         (p) => p.startedAt >= since && p.cache === 'hit' && (worker === undefined || p.worker === worker),
       );
       return hit === undefined ? undefined : hit.doneAt - since;
+    },
+    livenessP95(from, to) {
+      const window = liveness
+        .filter((l) => l.doneAt >= from && l.doneAt <= to)
+        .map((l) => l.ms)
+        .sort((a, b) => a - b);
+      if (window.length === 0) return undefined;
+      return Math.round(window[Math.min(window.length - 1, Math.floor(window.length * 0.95))]! * 10) / 10;
     },
     stop: async () => {
       running = false;
