@@ -18,7 +18,7 @@ import { discardRunDir, keepPartialRun, markInterrupted, publishRunDir, type Run
 import { appendStepSummary } from './reports/step-summary.ts';
 import { buildTrend } from './reports/trend.ts';
 import { REPOSITORY_ROOT, runAcceptance } from './run-acceptance.ts';
-import { type AuditCheck, runAudit } from './run-audit.ts';
+import { type AuditCheck, runAudit, slotWalCheck, withCheck } from './run-audit.ts';
 import { runLoad } from './run-load.ts';
 import {
   checkoutState,
@@ -171,7 +171,9 @@ export async function runGateSteps(steps: GateSteps): Promise<GateOutcome> {
     };
     if (selection.audit) {
       progress.update('config audit of the live Redis…');
-      const outcome = await runAudit(info.redisUrl, info.redisPassword, info.auditExpected);
+      let outcome = await runAudit(info.redisUrl, info.redisPassword, info.auditExpected);
+      // an external target's PostgreSQL: can the invalidator's slot fill its disk? (issue 22 item 7)
+      if (request.kind === 'external') outcome = withCheck(outcome, await slotWalCheck(info.databaseUrl));
       audit = { ...outcome, checks: outcome.report?.checks };
       progress.update(`config audit: ${audit.status} (${audit.figure})`);
     }

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { syncInvalidationKey } from '../cache/internal-keys.ts';
-import { leaseKeyOf } from '../cache/key-space.ts';
-import { type LuaScript, runScript } from '../cache/scripts.ts';
+import { leaseKeyOf, luaScript, runScript, syncInvalidationKey, valueKeyOf } from '../cache/shared-layout.ts';
 import { isCluster, type RedisClient } from '../redis/connect.ts';
 import { sortableLsn } from './lsn.ts';
 import { APPLY, TICK } from './marker.ts';
@@ -27,10 +24,6 @@ export interface BatchOutcome {
   keysKept: number;
 }
 
-function script(name: string, source: string): LuaScript {
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
 /**
  * Applies many committed transactions (and the tick that follows them, if any) in one atomic step: deletes value +
  * lease of every affected entry once — a key several transactions touched is kept only when *every* one of them
@@ -43,7 +36,7 @@ function script(name: string, source: string): LuaScript {
  * (1..m; 0 = a transaction without marker, so the entry is deleted). Returns the entries kept, or -1 when the
  * consistency marker is not this session's.
  */
-export const APPLY_BATCH = script(
+export const APPLY_BATCH = luaScript(
   'invalidator-apply-batch',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
 local m = tonumber(ARGV[5])
@@ -128,7 +121,7 @@ export async function applyBatch(
     const keys = [marker, ...markers];
     const args: (string | number)[] = [session, lsn, tick ? tick.seq : '', tickLsn, markers.length];
     for (const [key, touched] of entries) {
-      keys.push(`${namespace}:${key}`, leaseKeyOf(namespace, key));
+      keys.push(valueKeyOf(namespace, key), leaseKeyOf(namespace, key));
       args.push(key, touched.length, ...touched);
     }
     const kept = Number(await runScript(redis, APPLY_BATCH, keys, args));
@@ -137,7 +130,7 @@ export async function applyBatch(
   }
   const marked = await Promise.all(markers.map((name) => redis.smembers(name).then((m) => new Set(m))));
   const deleting = [...entries].filter(([key, touched]) => touched.some((i) => i === 0 || !marked[i - 1]!.has(key)));
-  await Promise.all(deleting.map(([key]) => redis.del(`${namespace}:${key}`, leaseKeyOf(namespace, key))));
+  await Promise.all(deleting.map(([key]) => redis.del(valueKeyOf(namespace, key), leaseKeyOf(namespace, key))));
   if (lsn !== '' && Number(await runScript(redis, APPLY, [marker], [session, lsn])) < 0) return null;
   if (tick && Number(await runScript(redis, TICK, [marker], [session, tick.seq, ...(tickLsn ? [tickLsn] : [])])) < 0)
     return null;

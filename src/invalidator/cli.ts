@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
+import { InvalidatorError } from './errors.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
 import { checkSlotWalLimit, SlotWalUnlimitedError } from './slot.ts';
@@ -21,7 +22,11 @@ invalidator's slot would keep WAL until the disk is full. Set a cap, or waive it
   FASTNPC_INVALIDATOR_WAL_WAIVER="<reason>" (logged at start).`;
 
 /** Reason for exit code 2 (bad usage). */
-class UsageError extends Error {}
+class UsageError extends InvalidatorError {
+  constructor(message: string) {
+    super('INVALIDATOR_USAGE', message);
+  }
+}
 
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;

@@ -1,12 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { INTERNAL_PREFIX } from '../cache/internal-keys.ts';
-import type { LuaScript } from '../cache/scripts.ts';
+import { INTERNAL_PREFIX, luaScript } from '../cache/shared-layout.ts';
 import { isCluster, primaries, type RedisClient } from '../redis/connect.ts';
-
-function script(name: string, source: string): LuaScript {
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
-}
 
 /**
  * Applies one committed transaction: deletes value + lease of every affected entry (the lease voids a load in
@@ -18,7 +12,7 @@ function script(name: string, source: string): LuaScript {
  * ARGV: session, sortable LSN, logical key1, … (one per value/lease pair). Returns how many entries were left in
  * place (≥ 0), or -1. (No TIME: the plan's app ACL user has no @fast commands beyond reads and writes.)
  */
-export const APPLY = script(
+export const APPLY = luaScript(
   'invalidator-apply',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
 local kept = 0
@@ -41,7 +35,7 @@ return kept`,
  * marker behind the slot and is emptied although it missed nothing. KEYS: marker. ARGV: session, seq, sortable LSN
  * of the tick (optional). Returns 1, or -1 when the marker is not this session's.
  */
-export const TICK = script(
+export const TICK = luaScript(
   'invalidator-tick',
   `if redis.call('HGET', KEYS[1], 'session') ~= ARGV[1] then return -1 end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'caught_up_seq') or '0')

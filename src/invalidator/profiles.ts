@@ -1,4 +1,5 @@
 import { keys } from '../cache/index.ts';
+import { SCHEMA_TABLES } from '../service/store/migrations.ts';
 
 /** The cache entries a row change can affect (the plan's key names). */
 export type Entry = 'settings' | 'char_id' | 'profile' | 'list';
@@ -18,33 +19,42 @@ export interface TableRule {
 /** table → rule. Tables not listed are not watched (messages, tasks). */
 export type Profile = Readonly<Record<string, TableRule>>;
 
-const SECTION_TABLES = [
-  'character_basic_info',
-  'character_knowledge',
-  'character_personality',
-  'character_dialogue_rules',
-  'character_tasks',
-  'character_worldview',
-  'character_background',
-  'character_system_params',
-  'character_source_info',
-  'character_experiences',
-  'character_relationships',
-] as const;
+/** What profileFor derives a profile from: the schema's tables by what the cache makes of their rows. */
+export interface SchemaTables {
+  users: string;
+  userSettings: string;
+  characters: string;
+  /** Rows with a `character_id` that are part of the character's profile only. */
+  characterProfileOnly: readonly string[];
+  /** Rows with a `character_id` that are part of the character's profile and its user's list. */
+  characterProfileAndList: readonly string[];
+}
+
+/** The profile of a schema with the plan's key names (the tables of `uncached` are not watched). */
+export function profileFor(schema: SchemaTables): Profile {
+  return {
+    [schema.users]: { user: 'id', entries: ['settings', 'list'] },
+    [schema.userSettings]: { user: 'user_id', entries: ['settings'] },
+    [schema.characters]: { user: 'user_id', name: 'name', entries: ['char_id', 'profile', 'list'] },
+    ...Object.fromEntries(
+      schema.characterProfileOnly.map((table) => [table, { character: 'character_id', entries: ['profile'] }]),
+    ),
+    ...Object.fromEntries(
+      schema.characterProfileAndList.map((table) => [
+        table,
+        { character: 'character_id', entries: ['profile', 'list'] },
+      ]),
+    ),
+  };
+}
 
 /**
  * FastNPC's schema with the plan's key names: `user_settings:{uid}`, `char_id:{uid}:{name}`,
  * `char_profile:{uid}:{role}`, `char_list:{uid}`. Covers the write paths FastNPC forgets (structured update).
+ * Derived from the reference schema's declaration (SCHEMA_TABLES in src/service/store/migrations.ts: FastNPC's
+ * tables), so a table added there is invalidated from the commit log without another list to keep.
  */
-export const PLAN_PROFILE: Profile = {
-  users: { user: 'id', entries: ['settings', 'list'] },
-  user_settings: { user: 'user_id', entries: ['settings'] },
-  characters: { user: 'user_id', name: 'name', entries: ['char_id', 'profile', 'list'] },
-  character_memories: { character: 'character_id', entries: ['profile'] },
-  ...Object.fromEntries(
-    SECTION_TABLES.map((table) => [table, { character: 'character_id', entries: ['profile', 'list'] }]),
-  ),
-};
+export const PLAN_PROFILE: Profile = profileFor(SCHEMA_TABLES);
 
 /** The reference service of this repository (src/service): FastNPC's tables and the plan's keys, so the same map. */
 export const REFERENCE_PROFILE: Profile = PLAN_PROFILE;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { InvalidatorError } from './errors.ts';
 import type { Profile } from './profiles.ts';
 
 /** The replication slot (and publication) of a cache namespace: `<namespace>_invalidator`, lower-case, [a-z0-9_]. */
@@ -97,8 +98,10 @@ export async function slotWalLimit(db: pg.Pool | pg.Client): Promise<{ bytes: nu
 }
 
 /** The invalidator refuses to run on an unlimited slot (code SLOT_WAL_UNLIMITED) unless waived. */
-export class SlotWalUnlimitedError extends Error {
-  readonly code = 'SLOT_WAL_UNLIMITED';
+export class SlotWalUnlimitedError extends InvalidatorError {
+  constructor(message: string) {
+    super('SLOT_WAL_UNLIMITED', message);
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { InvalidatorError } from './errors.ts';
+
 /**
  * The invalidator's control switches, read from the environment by its CLI and checked by the service at start (so
  * a typo stops the service instead of the supervised invalidator exiting again and again). `on` (the default) or
@@ -12,7 +14,11 @@ export const INVALIDATOR_SWITCHES = {
 export type InvalidatorSwitches = Record<(typeof INVALIDATOR_SWITCHES)[keyof typeof INVALIDATOR_SWITCHES], boolean>;
 
 /** A switch set to something other than on/off; the message names the variable. */
-export class InvalidatorSwitchError extends Error {}
+export class InvalidatorSwitchError extends InvalidatorError {
+  constructor(message: string) {
+    super('INVALIDATOR_BAD_SWITCH', message);
+  }
+}
 
 /** The switches `env` sets (true = on); throws InvalidatorSwitchError for a value other than on/off. */
 export function invalidatorSwitches(env: NodeJS.ProcessEnv): InvalidatorSwitches {

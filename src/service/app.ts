@@ -5,7 +5,13 @@ import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './db-unavai
 import type { ServiceDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { checkJsonBody } from './hostile-input.ts';
-import { newRequestContext, type RequestContext, runWithContext, summarizeCache } from './request-context.ts';
+import {
+  newRequestContext,
+  type RequestContext,
+  runWithContext,
+  serverTiming,
+  summarizeCache,
+} from './request-context.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerCharacterRoutes } from './routes/characters.ts';
@@ -64,6 +70,7 @@ export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {})
     const context = request.fastnpc ?? newRequestContext();
     reply.header('X-Worker', workerHeader);
     reply.header('X-DB-Queries', String(context.dbQueries));
+    if (config.serverTiming) reply.header('Server-Timing', serverTiming(context));
     const { summary, detail } = summarizeCache(context.cache);
     if (summary) {
       reply.header('X-Cache', summary);

@@ -61,6 +61,11 @@ export interface ServiceConfig {
   invalidator: InvalidatorMode;
   /** CACHE_NAMESPACE (the invalidator's slot is `<namespace>_invalidator`). @default 'fastnpc' */
   cacheNamespace: string;
+  /**
+   * FASTNPC_SERVER_TIMING=on: every answer carries `Server-Timing` (statements, transaction-id select, synchronous
+   * delete, `syncinv` marker; npm run bench:write-path reads it). @default false
+   */
+  serverTiming: boolean;
 }
 
 export type InvalidatorMode = 'on' | 'external' | 'off';
@@ -196,5 +201,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     skipInvalidation: skip,
     invalidator: invalidatorMode(env),
     cacheNamespace: env.CACHE_NAMESPACE || 'fastnpc',
+    serverTiming: (env.FASTNPC_SERVER_TIMING ?? 'off').toLowerCase() === 'on',
   };
 }

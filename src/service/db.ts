@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { currentContext } from './request-context.ts';
+import { currentContext, type RequestContext } from './request-context.ts';
 
 /** Called once per statement sent to PostgreSQL (the /metrics counter hooks in here). */
 export type StatementListener = () => void;
@@ -22,8 +22,10 @@ export function wireXid(xid8: string): string {
 }
 
 /** The id of the transaction `tx` runs (one statement); call it inside a write transaction, after its writes. */
+const XID_SELECT = `SELECT ${CURRENT_XID_SQL} AS xid`;
+
 export async function currentXid(tx: Queryable): Promise<string> {
-  const result = await tx.query<{ xid: string }>(`SELECT ${CURRENT_XID_SQL} AS xid`);
+  const result = await tx.query<{ xid: string }>(XID_SELECT);
   return wireXid(result.rows[0]!.xid);
 }
 
@@ -44,18 +46,37 @@ export interface DatabaseOptions {
   onStatement?: StatementListener;
 }
 
-function count(onStatement?: StatementListener): void {
+function count(onStatement?: StatementListener): RequestContext | undefined {
   const context = currentContext();
   if (context) context.dbQueries += 1;
   onStatement?.();
+  return context;
+}
+
+/** Adds the statement's time to the request's `db` (and `xid`, for the transaction-id select) timing. */
+function timed<R>(context: RequestContext | undefined, text: string, sent: Promise<R>): Promise<R> {
+  if (!context) return sent;
+  const start = performance.now();
+  const done = (): void => {
+    const ms = performance.now() - start;
+    context.timing.db += ms;
+    if (text.startsWith(XID_SELECT)) context.timing.xid += ms;
+  };
+  return sent.then(
+    (result) => {
+      done();
+      return result;
+    },
+    (error: unknown) => {
+      done();
+      throw error;
+    },
+  );
 }
 
 function counted(client: pg.ClientBase, onStatement?: StatementListener): Queryable {
   return {
-    query: (text, values) => {
-      count(onStatement);
-      return client.query(text, values);
-    },
+    query: (text, values) => timed(count(onStatement), text, client.query(text, values)),
   };
 }
 
@@ -103,10 +124,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 
   return {
     pool,
-    query: (text, values) => {
-      count(onStatement);
-      return pool.query(text, values);
-    },
+    query: (text, values) => timed(count(onStatement), text, pool.query(text, values)),
     withConnection,
     transaction: async (fn) => {
       const { client, release } = await checkout(pool);

@@ -10,7 +10,7 @@ import type { Cache } from '../cache/types.ts';
 import type { RedisClient } from '../redis/connect.ts';
 import { ConfigError } from './config.ts';
 import type { Queryable } from './db.ts';
-import type { CommittedWrite, Invalidator } from './invalidation.ts';
+import type { CommittedWrite, WriteInvalidation } from './invalidation.ts';
 
 export const DEFECTS = [
   /** every /admin/cache/* route answers 403, for the admin too (defect 4) */
@@ -220,17 +220,17 @@ export function withCacheDefects(
  * names-in-keys: like FastNPC, a character's entries are removed by a pattern delete built from its raw name, so a
  * character named `*` clears every profile of its user.
  */
-export function withInvalidatorDefects(
-  invalidator: Invalidator,
+export function withWriteInvalidationDefects(
+  invalidator: WriteInvalidation,
   defects: ReadonlySet<Defect>,
   cache: Cache,
-): Invalidator {
+): WriteInvalidation {
   const settingsSkipped = defects.has('delete-before-commit') || defects.has('settings-no-invalidate');
   const inner = settingsSkipped
     ? {
         // delete-before-commit deleted the entry before the commit already; settings-no-invalidate never does
         afterWrite: (
-          path: Parameters<Invalidator['afterWrite']>[0],
+          path: Parameters<WriteInvalidation['afterWrite']>[0],
           keys: readonly string[],
           write?: CommittedWrite,
         ) => (path === 'settings_update' ? Promise.resolve() : invalidator.afterWrite(path, keys, write)),

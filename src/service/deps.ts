@@ -3,7 +3,7 @@ import type { CachedReads } from './cached-reads.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Database } from './db.ts';
 import type { KeyScheme } from './defects.ts';
-import type { Invalidator } from './invalidation.ts';
+import type { WriteInvalidation } from './invalidation.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import type { Responder } from './responder.ts';
 
@@ -24,7 +24,7 @@ export interface ServiceDeps {
   db: Database;
   cache: Cache;
   reads: ServiceReads;
-  invalidator: Invalidator;
+  invalidator: WriteInvalidation;
   responder: Responder;
   metrics: ServiceMetrics;
   redisInfo: () => Promise<RedisInfo>;

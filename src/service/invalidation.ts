@@ -1,6 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { Cache } from '../cache/types.ts';
 import type { WritePath } from './config.ts';
+import { addTiming } from './request-context.ts';
 
 /** One invalidation Redis did not confirm after the write had been committed. */
 export interface InvalidationFailure {
@@ -61,7 +62,13 @@ export interface CommittedWrite {
   xid?: string;
 }
 
-export interface Invalidator {
+/**
+ * The write path's synchronous delete: after a write committed, before the response, it deletes the entries the
+ * write affects (read-your-writes across workers) and, confirmed, marks them for the commit-log invalidator
+ * (`syncinv:<xid>`, docs/invalidation.md). Not the invalidator itself: that is the separate process in
+ * src/invalidator/, which deletes the same entries again from PostgreSQL's commit log.
+ */
+export interface WriteInvalidation {
   /**
    * Invalidates `keys` after the write of `path` was committed, before the response. Never throws: an
    * unconfirmed invalidation goes to the sink and the write still succeeds for the user.
@@ -69,7 +76,7 @@ export interface Invalidator {
   afterWrite(path: WritePath, keys: readonly string[], write?: CommittedWrite): Promise<void>;
 }
 
-export interface InvalidatorOptions {
+export interface WriteInvalidationOptions {
   /** Write paths whose invalidation is skipped (test seam). */
   skip?: ReadonlySet<string>;
   /**
@@ -79,24 +86,33 @@ export interface InvalidatorOptions {
   retries?: number;
   /** Pause before a retry. @default 20 */
   retryDelayMs?: number;
+  /**
+   * Write the `syncinv:<xid>` marker after a confirmed delete. Only the commit-log invalidator reads it: without one
+   * (FASTNPC_INVALIDATOR=off) it is a wasted round trip and a key kept 600 s per write. @default true
+   */
+  markers?: boolean;
 }
 
-export function createInvalidator(
+export function createWriteInvalidation(
   cache: Cache,
   sink: InvalidationFailureSink,
-  options: InvalidatorOptions = {},
-): Invalidator {
+  options: WriteInvalidationOptions = {},
+): WriteInvalidation {
   const skip = options.skip ?? new Set<string>();
   const retries = options.retries ?? 1;
   const retryDelayMs = options.retryDelayMs ?? 20;
+  const markers = options.markers ?? true;
   return {
     async afterWrite(path, keys, write) {
       if (keys.length === 0 || skip.has(path)) return;
       let attempt = 0;
       for (;;) {
+        const started = performance.now();
         try {
           await cache.invalidate(...keys);
+          addTiming('del', performance.now() - started);
         } catch (error) {
+          addTiming('del', performance.now() - started);
           if (attempt < retries) {
             attempt += 1;
             await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
@@ -110,7 +126,11 @@ export function createInvalidator(
           return;
         }
         // Confirmed: only now may the marker say the delete happened (it comes back from a snapshot only with it).
-        if (write?.xid !== undefined) await cache.markInvalidated?.(write.xid, keys).catch(() => false);
+        if (markers && write?.xid !== undefined && cache.markInvalidated) {
+          const marking = performance.now();
+          await cache.markInvalidated(write.xid, keys).catch(() => false);
+          addTiming('mark', performance.now() - marking);
+        }
         return;
       }
     },

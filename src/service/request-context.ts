@@ -6,6 +6,12 @@ export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 /** What one HTTP request accumulates while it runs: statements sent to PostgreSQL and cache reads. */
 export interface RequestContext {
   dbQueries: number;
+  /**
+   * Where the request spent its time, ms (sent as Server-Timing when FASTNPC_SERVER_TIMING=on; bench:write-path
+   * reads it): `db` every statement (BEGIN/COMMIT included), `xid` the statements selecting the transaction id,
+   * `del` the write path's synchronous delete, `mark` its `syncinv` marker.
+   */
+  timing: { db: number; xid: number; del: number; mark: number };
   /** entry name (settings, char_id, profile, list) → outcome; the worst outcome wins per entry. */
   cache: Map<string, CacheOutcome>;
 }
@@ -13,7 +19,7 @@ export interface RequestContext {
 const storage = new AsyncLocalStorage<RequestContext>();
 
 export function newRequestContext(): RequestContext {
-  return { dbQueries: 0, cache: new Map() };
+  return { dbQueries: 0, cache: new Map(), timing: { db: 0, xid: 0, del: 0, mark: 0 } };
 }
 
 /** Runs `fn` with `context` as the current request context (statement counting, cache outcomes). */
@@ -47,4 +53,16 @@ export function summarizeCache(cache: ReadonlyMap<string, CacheOutcome>): { summ
     parts.push(`${entry}=${outcome}`);
   }
   return { summary: worst, detail: parts.join(';') };
+}
+
+/** Adds `ms` to the current request's `step` (no-op outside a request). */
+export function addTiming(step: keyof RequestContext['timing'], ms: number): void {
+  const context = storage.getStore();
+  if (context) context.timing[step] += ms;
+}
+
+/** The Server-Timing header value of a request's steps. */
+export function serverTiming(context: RequestContext): string {
+  const t = context.timing;
+  return `db;dur=${t.db.toFixed(2)}, xid;dur=${t.xid.toFixed(2)}, del;dur=${t.del.toFixed(2)}, mark;dur=${t.mark.toFixed(2)}`;
 }

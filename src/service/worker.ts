@@ -17,12 +17,12 @@ import {
   parseDefects,
   withCacheDefects,
   withDatabaseDefects,
-  withInvalidatorDefects,
+  withWriteInvalidationDefects,
 } from './defects.ts';
 import type { RedisInfo, ServiceDeps } from './deps.ts';
 import {
-  createInvalidator,
   createLoggingFailureSink,
+  createWriteInvalidation,
   type InvalidationFailureSink,
   type Logger,
 } from './invalidation.ts';
@@ -181,7 +181,15 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       db,
       leak,
     ),
-    invalidator: withInvalidatorDefects(createInvalidator(cache, sink, { skip }), defects, cache),
+    invalidator: withWriteInvalidationDefects(
+      createWriteInvalidation(cache, sink, {
+        skip,
+        // the syncinv marker is read by the commit-log invalidator only
+        markers: config.invalidator !== 'off',
+      }),
+      defects,
+      cache,
+    ),
     responder: createLocalResponder(config.llmLatencyMs),
     metrics,
     redisInfo,

@@ -33,9 +33,9 @@ export interface StartedPostgres {
   readonly statStatements: boolean;
   /**
    * Stops the server (`pg_ctl stop -m fast`: sessions are terminated), waits `downMs`, starts it again on the same
-   * port and data (fault injection: a PostgreSQL restart).
+   * port and data (fault injection: a PostgreSQL restart). Resolves to how long the stop and the start took (ms).
    */
-  restart(downMs?: number): Promise<void>;
+  restart(downMs?: number): Promise<{ stopMs: number; startMs: number }>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -217,10 +217,14 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     statStatements,
     restart: async (downMs = 0) => {
       if (stopped) throw new StackError('E_START_FAILED', 'PostgreSQL was stopped; it cannot be restarted');
+      const stopping = performance.now();
       await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as, 30_000);
+      const stopMs = performance.now() - stopping;
       running = false;
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      const starting = performance.now();
       await startServer();
+      return { stopMs, startMs: performance.now() - starting };
     },
     stop: async () => {
       if (stopped) return;

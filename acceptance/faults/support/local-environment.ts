@@ -103,7 +103,9 @@ function localControl(
     },
     redisKill: () => redis().kill(),
     redisStart: () => redis().restart(),
-    postgresRestart: () => stack.postgres!.restart(1_500),
+    postgresRestart: async () => {
+      await stack.postgres!.restart(1_500);
+    },
     worker1Stop: async () => {
       stoppedWorker = await workerPid(worker1Url);
       process.kill(stoppedWorker, 'SIGSTOP');

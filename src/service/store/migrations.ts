@@ -31,6 +31,31 @@ export const SECTION_TABLES = {
 } as const;
 export type SectionTable = keyof typeof SECTION_TABLES;
 
+/**
+ * Every table of the schema, once, by what the cache makes of its rows — the commit-log invalidator's profile is
+ * derived from this (src/invalidator/profiles.ts), and a test checks that every table MIGRATIONS creates is listed
+ * here (test/unit/invalidator/mapping.test.ts): a new table is either part of what the cache holds or declared
+ * uncached, never forgotten.
+ */
+export const SCHEMA_TABLES = {
+  /** A user's row (`id`): settings and list entries. */
+  users: 'users',
+  /** A user's settings (`user_id`). */
+  userSettings: 'user_settings',
+  /** A character (`user_id`, `name`): its id, profile and list entries. */
+  characters: 'characters',
+  /** Rows of a character (`character_id`) in its profile only. */
+  characterProfileOnly: ['character_memories'],
+  /** Rows of a character (`character_id`) in its profile and in its user's list: the structured profile. */
+  characterProfileAndList: [
+    ...(Object.keys(SECTION_TABLES) as SectionTable[]),
+    'character_experiences',
+    'character_relationships',
+  ],
+  /** Not cached, not watched (chat history, creation tasks). */
+  uncached: ['messages', 'tasks'],
+} as const;
+
 function sectionDdl(table: string, columns: readonly string[]): string {
   const extra = table === 'character_source_info' ? ', source_info_size INT' : '';
   const cols = columns.map((c) => `"${c}" TEXT`).join(', ');

@@ -4,6 +4,7 @@ import { formatLsn, fromSortable, parseLsn, sortableLsn } from '../../../src/inv
 import { isEntryOrLease } from '../../../src/invalidator/marker.ts';
 import { keysFor, PLAN_PROFILE, PROFILES } from '../../../src/invalidator/profiles.ts';
 import { slotName } from '../../../src/invalidator/slot.ts';
+import { MIGRATIONS, SCHEMA_TABLES } from '../../../src/service/store/migrations.ts';
 
 describe('WAL positions', () => {
   it('parse, format and sort like the number they are', () => {
@@ -31,6 +32,19 @@ describe('profiles', () => {
     expect(PLAN_PROFILE.character_memories?.entries).toEqual(['profile']);
     expect(PLAN_PROFILE.user_settings?.entries).toEqual(['settings']);
     expect(PLAN_PROFILE.messages).toBeUndefined();
+  });
+  it('every table the migrations create is declared once in SCHEMA_TABLES: watched by the profile, or uncached', () => {
+    const created = MIGRATIONS.flatMap((sql) => /^CREATE TABLE IF NOT EXISTS (\w+)/.exec(sql)?.[1] ?? []);
+    expect(created.length).toBeGreaterThan(10);
+    const uncached: readonly string[] = SCHEMA_TABLES.uncached;
+    for (const table of created) {
+      expect(PLAN_PROFILE[table] !== undefined || uncached.includes(table), `${table} is in SCHEMA_TABLES`).toBe(true);
+      expect(PLAN_PROFILE[table] !== undefined && uncached.includes(table), `${table} both watched and uncached`).toBe(
+        false,
+      );
+    }
+    // and nothing watched that the schema does not create
+    for (const table of Object.keys(PLAN_PROFILE)) expect(created).toContain(table);
   });
   it('has the profiles the CLI offers', () => {
     expect(Object.keys(PROFILES)).toEqual(['plan', 'reference']);

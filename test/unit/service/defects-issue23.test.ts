@@ -11,10 +11,10 @@ import {
   parseDefects,
   SHARED_LIST_KEY,
   withDatabaseDefects,
-  withInvalidatorDefects,
   withoutCommitLogInvalidator,
+  withWriteInvalidationDefects,
 } from '../../../src/service/defects.ts';
-import { createInvalidator } from '../../../src/service/invalidation.ts';
+import { createWriteInvalidation } from '../../../src/service/invalidation.ts';
 import { FakeCache } from './fake-cache.ts';
 
 const UPSERT = 'INSERT INTO user_settings(user_id, updated_at, profile) VALUES ($1, $2, $3) ON CONFLICT …';
@@ -83,7 +83,7 @@ describe('issue 23 defects', () => {
     for (const defect of ['delete-before-commit', 'settings-no-invalidate'] as const) {
       const fake = new FakeCache();
       const sink = { record: () => {} };
-      const inv = withInvalidatorDefects(createInvalidator(fake, sink), parseDefects(defect), fake);
+      const inv = withWriteInvalidationDefects(createWriteInvalidation(fake, sink), parseDefects(defect), fake);
       await inv.afterWrite('settings_update', ['user_settings:7'], { xid: '9' });
       await inv.afterWrite('structured_update', ['char_profile:7:a'], { xid: '10' });
       expect(fake.invalidated, defect).toEqual([['char_profile:7:a']]);
@@ -91,7 +91,11 @@ describe('issue 23 defects', () => {
     }
     // control: the healthy invalidator deletes the settings entry after the commit, and the commit-log one runs
     const fake = new FakeCache();
-    const inv = withInvalidatorDefects(createInvalidator(fake, { record: () => {} }), parseDefects(''), fake);
+    const inv = withWriteInvalidationDefects(
+      createWriteInvalidation(fake, { record: () => {} }),
+      parseDefects(''),
+      fake,
+    );
     await inv.afterWrite('settings_update', ['user_settings:7'], { xid: '9' });
     expect(fake.invalidated).toEqual([['user_settings:7']]);
     expect(withoutCommitLogInvalidator(parseDefects('no-leases'))).toBe(false);

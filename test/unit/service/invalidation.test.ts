@@ -1,18 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
-  createInvalidator,
   createLoggingFailureSink,
+  createWriteInvalidation,
   type InvalidationFailure,
 } from '../../../src/service/invalidation.ts';
 import { FakeCache } from './fake-cache.ts';
 
 const logger = () => ({ info: vi.fn(), warn: vi.fn(), error: vi.fn() });
 
-describe('Invalidator', () => {
+describe("WriteInvalidation (the write path's synchronous delete)", () => {
   it('invalidates exactly the keys of the write path', async () => {
     const cache = new FakeCache();
     const sink = { record: vi.fn() };
-    await createInvalidator(cache, sink).afterWrite('settings_update', ['user_settings:1']);
+    await createWriteInvalidation(cache, sink).afterWrite('settings_update', ['user_settings:1']);
     expect(cache.invalidated).toEqual([['user_settings:1']]);
     expect(sink.record).not.toHaveBeenCalled();
   });
@@ -21,7 +21,7 @@ describe('Invalidator', () => {
     const cache = new FakeCache();
     cache.failInvalidate = true;
     const failures: InvalidationFailure[] = [];
-    const invalidator = createInvalidator(cache, { record: (f) => void failures.push(f) });
+    const invalidator = createWriteInvalidation(cache, { record: (f) => void failures.push(f) });
     await expect(
       invalidator.afterWrite('structured_update', ['char_profile:1:x', 'char_list:1']),
     ).resolves.toBeUndefined();
@@ -38,7 +38,7 @@ describe('Invalidator', () => {
       if (calls === 1) throw new Error('stalled');
     };
     const sink = { record: vi.fn() };
-    await createInvalidator(cache, sink, { retryDelayMs: 1 }).afterWrite('character_copy', ['k']);
+    await createWriteInvalidation(cache, sink, { retryDelayMs: 1 }).afterWrite('character_copy', ['k']);
     expect(cache.invalidated).toEqual([['k'], ['k']]);
     expect(sink.record).not.toHaveBeenCalled();
   });
@@ -46,7 +46,7 @@ describe('Invalidator', () => {
   it('a sink that throws still does not fail the write', async () => {
     const cache = new FakeCache();
     cache.failInvalidate = true;
-    const invalidator = createInvalidator(cache, {
+    const invalidator = createWriteInvalidation(cache, {
       record: () => {
         throw new Error('sink down');
       },
@@ -67,7 +67,7 @@ describe('Invalidator', () => {
       order.push('mark');
       return mark(xid, keys);
     };
-    await createInvalidator(cache, { record: vi.fn() }).afterWrite('settings_update', ['user_settings:1'], {
+    await createWriteInvalidation(cache, { record: vi.fn() }).afterWrite('settings_update', ['user_settings:1'], {
       xid: '77',
     });
     expect(cache.marked).toEqual([['77', ['user_settings:1']]]);
@@ -77,20 +77,31 @@ describe('Invalidator', () => {
   it('no marker when the invalidation was not confirmed, when skipped, or without an xid', async () => {
     const cache = new FakeCache();
     cache.failInvalidate = true;
-    await createInvalidator(cache, { record: vi.fn() }, { retryDelayMs: 1 }).afterWrite('memories_save', ['a'], {
+    await createWriteInvalidation(cache, { record: vi.fn() }, { retryDelayMs: 1 }).afterWrite('memories_save', ['a'], {
       xid: '1',
     });
     cache.failInvalidate = false;
-    const skipping = createInvalidator(cache, { record: vi.fn() }, { skip: new Set(['structured_update']) });
+    const skipping = createWriteInvalidation(cache, { record: vi.fn() }, { skip: new Set(['structured_update']) });
     await skipping.afterWrite('structured_update', ['b'], { xid: '2' });
     await skipping.afterWrite('memories_save', ['c']);
     expect(cache.invalidated).toEqual([['a'], ['a'], ['c']]);
     expect(cache.marked).toEqual([]);
   });
 
+  it('markers: false (no commit-log invalidator to read them) deletes but writes no marker', async () => {
+    const cache = new FakeCache();
+    await createWriteInvalidation(cache, { record: vi.fn() }, { markers: false }).afterWrite(
+      'settings_update',
+      ['user_settings:1'],
+      { xid: '5' },
+    );
+    expect(cache.invalidated).toEqual([['user_settings:1']]);
+    expect(cache.marked).toEqual([]);
+  });
+
   it('the test seam skips only the named paths', async () => {
     const cache = new FakeCache();
-    const invalidator = createInvalidator(cache, { record: vi.fn() }, { skip: new Set(['memories_save']) });
+    const invalidator = createWriteInvalidation(cache, { record: vi.fn() }, { skip: new Set(['memories_save']) });
     await invalidator.afterWrite('memories_save', ['a']);
     await invalidator.afterWrite('character_delete', ['b']);
     expect(cache.invalidated).toEqual([['b']]);
