@@ -45,7 +45,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          // a fixture starts PostgreSQL, redis-server and two workers: beside two other files on a 2-core runner
+          // that can take over a minute (a deadlock guard, not a speed target)
+          hookTimeout: 120_000,
           maxWorkers: SIDE_BY_SIDE,
         },
       },
