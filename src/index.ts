@@ -1,3 +1,7 @@
+/**
+ * The library API: the cache module. The local test stack (src/stack/), the service, the gate and the invalidator are
+ * programs of this repository, not part of it.
+ */
 export {
   type Cache,
   CacheError,
@@ -23,4 +27,3 @@ export {
   patterns,
   type RedisSource,
 } from './cache/index.ts';
-export * from './stack/index.ts';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { UsageError } from '../cli/usage-error.ts';
 import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
-import { InvalidatorError } from './errors.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
 import { checkSlotWalLimit, SlotWalUnlimitedError } from './slot.ts';
@@ -20,13 +20,6 @@ FASTNPC_INVALIDATOR_REPLAY=off (docs/topology.md).
 It refuses to start (exit 2) when PostgreSQL's max_slot_wal_keep_size is unlimited (-1, the default): a stopped
 invalidator's slot would keep WAL until the disk is full. Set a cap, or waive it saying why:
   FASTNPC_INVALIDATOR_WAL_WAIVER="<reason>" (logged at start).`;
-
-/** Reason for exit code 2 (bad usage). */
-class UsageError extends InvalidatorError {
-  constructor(message: string) {
-    super('INVALIDATOR_USAGE', message);
-  }
-}
 
 async function main(): Promise<void> {
   let values: Record<string, string | boolean | undefined>;

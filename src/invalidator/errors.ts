@@ -4,7 +4,6 @@ export type InvalidatorErrorCode =
   | 'INVALIDATOR_SLOT_BUSY'
   | 'INVALIDATOR_NO_REDIS'
   | 'INVALIDATOR_BAD_SWITCH'
-  | 'INVALIDATOR_USAGE'
   | 'SLOT_WAL_UNLIMITED';
 
 /** Base class of every error the invalidator raises on purpose; `code` is stable, the message is for people. */

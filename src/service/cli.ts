@@ -5,7 +5,7 @@
  * stop, 2 usage error (docs/exit-codes.md).
  */
 
-import { CLI_EXIT, CliUsageError, parseFlags, runCli, wholeNumber } from './cli-args.ts';
+import { CLI_EXIT, parseFlags, runCli, UsageError, wholeNumber } from './cli-args.ts';
 import { survivePipeLoss } from './closed-output.ts';
 import { runPrimary } from './cluster.ts';
 import { ConfigError, DEFAULTS } from './config.ts';
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return CLI_EXIT.ok;
   }
-  if (values.seed && values['no-seed']) throw new CliUsageError('--seed and --no-seed contradict each other');
+  if (values.seed && values['no-seed']) throw new UsageError('--seed and --no-seed contradict each other');
   const workers = wholeNumber('--workers', values.workers ?? process.env.WORKERS, 2, 1, 32);
   const port = wholeNumber('--port', values.port ?? process.env.PORT, DEFAULTS.port, 1, 65_535 - workers);
   const counts = {

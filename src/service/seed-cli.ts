@@ -3,7 +3,7 @@
  * Exit codes: 0 seeded, 1 failed, 2 usage error, 3 the database cannot be reached (docs/exit-codes.md).
  */
 import { writeFileSync } from 'node:fs';
-import { CLI_EXIT, CliUsageError, parseFlags, runCli, wholeNumber } from './cli-args.ts';
+import { CLI_EXIT, parseFlags, runCli, UsageError, wholeNumber } from './cli-args.ts';
 import { DEFAULT_SEED, seed } from './store/seed.ts';
 
 const HELP = `usage: DATABASE_URL=postgres://… npm run seed -- [--users N] [--characters N] [--memories N] [--out FILE]
@@ -35,11 +35,11 @@ async function main(argv: string[]): Promise<number> {
     memories: wholeNumber('--memories', values.memories, DEFAULT_SEED.memories, 0, 10_000),
   };
   const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new CliUsageError('DATABASE_URL is required (postgres://user@host:port/db)');
+  if (!databaseUrl) throw new UsageError('DATABASE_URL is required (postgres://user@host:port/db)');
   try {
     new URL(databaseUrl);
   } catch {
-    throw new CliUsageError('DATABASE_URL is not a URL (postgres://user@host:port/db)');
+    throw new UsageError('DATABASE_URL is not a URL (postgres://user@host:port/db)');
   }
   const started = Date.now();
   let result: Awaited<ReturnType<typeof seed>>;
