@@ -260,6 +260,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
   }),
   regression('R7', 'stale-set-race', {
     title: 'Stale-set race closed (no old value after an update)',
+    deployWorkload: 'the same 600 bursts, raced by 3 users at once',
     catches: ['no-leases'],
     mayFailWith: ['delete-before-commit', 'settings-no-invalidate'],
     needs: [USERS, ...WORKERS],
