@@ -88,7 +88,7 @@ describe('R7 stale-set race', () => {
     );
     rec.figure('bursts in which the entry was stored', `${out.entriesSeen}/${out.bursts}`, '', '', null);
     rec.figure(
-      `bursts (${out.lanes} users racing at once), time`,
+      `bursts (${out.lanes} user${out.lanes === 1 ? '' : 's'} racing at once), time`,
       `${out.bursts} in ${Math.round((performance.now() - began) / 100) / 10} s`,
       '',
       '',
