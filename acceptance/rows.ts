@@ -199,7 +199,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
     mayFailWith: ['list-miss-leak', 'no-profile-cache'],
     needs: [USERS, ADMIN_OPTIONAL],
     deployWorkload:
-      'embedded: 50 users at time ×10 for 10 simulated minutes (1 real minute), control 1 simulated minute; external: 50 users for 3 real minutes',
+      'embedded: 25 users at time ×20 for 10 simulated minutes (30 real seconds), control 1 simulated minute beside it; external: 50 users for 3 real minutes',
   }),
   criterion('07', 'invalidation', {
     title: 'An update invalidates immediately (every write path, both workers)',
@@ -260,6 +260,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
   }),
   regression('R7', 'stale-set-race', {
     title: 'Stale-set race closed (no old value after an update)',
+    deployWorkload: 'the same 600 bursts, raced by 3 users at once',
     catches: ['no-leases'],
     mayFailWith: ['delete-before-commit', 'settings-no-invalidate'],
     needs: [USERS, ...WORKERS],
@@ -294,6 +295,7 @@ export const ROWS: ReadonlyArray<RowDef> = [
     catches: ['delete-before-commit'],
     // a write that never invalidates leaves the old version too
     mayFailWith: ['settings-no-invalidate'],
+    deployWorkload: '40 rounds instead of 150',
     needs: [USERS, ...WORKERS],
   }),
   regression('R13', 'stale-after-pause', {

@@ -11,6 +11,7 @@
  * After a stale round the harness deletes the entry, so every round is judged on its own (the count is a rate).
  */
 import { afterAll, describe, expect, test } from 'vitest';
+import { currentScope } from '../rows.ts';
 import { versionIn } from '../support/forced-race.ts';
 import type { Client } from '../support/http.ts';
 import { keyProfile, uidOf } from '../support/observe.ts';
@@ -20,7 +21,11 @@ import { sleep } from '../support/stats.ts';
 import { userSession, workers } from '../support/target.ts';
 
 const rec = recorder('R12');
-const ROUNDS = 150;
+/**
+ * The deploy scope runs 40 rounds: `delete-before-commit` left an old version in 143 of 150 rounds (95 % per round),
+ * so 40 rounds miss it with a probability below 1e-50; the full scope runs 150.
+ */
+const ROUNDS = currentScope() === 'deploy' ? 40 : 150;
 /** A lease or TTL wait of the target is given this long after the acknowledgement. */
 const SETTLE_MS = 300;
 /** Readers racing each write (each reads in a loop until the write is acknowledged). */

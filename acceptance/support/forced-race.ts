@@ -25,6 +25,15 @@ export interface ForcedRaceOptions {
   rounds: number;
   /** Reads per round (half on each worker). @default 12 */
   readers?: number;
+  /**
+   * Where the reads go: `both` workers (half each), or all to worker 2 (`w2`) while worker 1 serves only the write.
+   * @default 'both'
+   */
+  readersOn?: 'both' | 'w2';
+  /** The reads start at random over this many ms from the round's start. @default 4 */
+  staggerMs?: number;
+  /** The write starts at random over this many ms from the round's start. @default 2 */
+  writeWithinMs?: number;
   /** The value written: the version inside a profile string, e.g. v => `r${v}`. */
   tag: (version: number) => string;
   /** Called after every request of the round has answered. */
@@ -36,15 +45,17 @@ export interface ForcedRaceOptions {
 /** Runs the rounds; returns how many ran. */
 export async function forcedRace(o: ForcedRaceOptions): Promise<number> {
   const readers = o.readers ?? 12;
+  const stagger = o.staggerMs ?? 4;
+  const writeWithin = o.writeWithinMs ?? 2;
   let i = 1;
   for (; i <= o.rounds; i++) {
     await o.redis.del(o.settingsKey);
     const reads = Array.from({ length: readers }, async (_, r) => {
       // stagger the loads over the write's window, a fraction of a millisecond to a few
-      await sleep(Math.random() * 4);
-      await (r % 2 === 0 ? o.w1 : o.w2).get('/api/me/settings');
+      await sleep(Math.random() * stagger);
+      await (r % 2 === 0 && o.readersOn !== 'w2' ? o.w1 : o.w2).get('/api/me/settings');
     });
-    await sleep(Math.random() * 2);
+    await sleep(Math.random() * writeWithin);
     const put = await o.w1.put('/api/me/settings', { profile: o.tag(i) });
     if (put.status !== 200) throw new Error(`round ${i}: settings write answered ${put.status}`);
     await Promise.all(reads);
