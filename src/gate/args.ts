@@ -1,6 +1,8 @@
 /** Command-line flags of the gate. Secrets are never flags: the Redis password comes from REDIS_PASSWORD only. */
+
 import { ROWS, SCOPES, type Scope } from '../../acceptance/rows.ts';
 import { PROFILE_NAMES, type ProfileName, TARGET_KINDS, type TargetKind } from '../../acceptance/target/index.ts';
+import { UsageError } from '../cli/usage-error.ts';
 import { TOPOLOGY_KINDS, type TopologyKind } from '../redis/topology.ts';
 
 export interface GateArgs {
@@ -35,9 +37,7 @@ export interface GateArgs {
   required: string[];
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export const USAGE = `Usage: npm start -- [options]      (same as: npm run gate -- [options])
 

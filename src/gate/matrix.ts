@@ -197,7 +197,7 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       i++;
     } else {
       throw new Error(
-        `unknown or incomplete option: ${flag} (--defects a,b  --only <filter>  --skip-none  --repeat <n>  --parallel <n>  --scope <deploy|full>  --reports-dir <dir>)`,
+        `unknown or incomplete option: ${flag} (see --help)`,
       );
     }
   }
@@ -333,7 +333,26 @@ export function report(runs: MatrixRun[], args: MatrixArgs): { text: string; ok:
   return { text: `${text}\n\n${verdict}\n`, ok };
 }
 
+/** What `npm run gate:matrix -- --help` prints. */
+export const MATRIX_USAGE = `Usage: npm run gate:matrix -- [options]
+
+Proves the gate: runs it on the local reference service once with no defect and once per emulated FastNPC defect
+(FASTNPC_EMULATE_DEFECTS) and prints the matrix rows × defects, expected against got (acceptance/rows.ts says which
+rows must catch which defect). Each run starts its own stack.
+  --defects a,b        only these defects (default: all; "none" is the run with no defect)
+  --only <filter>      only these rows (repeatable; e.g. --only 02 --only r4)
+  --skip-none          leave out the run with no defect
+  --repeat <n>         every column n times: prints how often each defect's rows failed (detection) instead
+  --parallel <n>       n gates at once (faster on an idle host; the timing rows then measure a loaded one)
+  --scope deploy|full  the rows' workloads (default deploy, as npm start)
+  --reports-dir <dir>  where each run's reports go (default reports/matrix)
+Exit codes: 0 every cell matches, 1 a cell does not, 2 usage error (docs/exit-codes.md).`;
+
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${MATRIX_USAGE}\n`);
+    return 0;
+  }
   let args: MatrixArgs;
   try {
     args = parseMatrixArgs(argv);

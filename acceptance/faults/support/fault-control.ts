@@ -65,6 +65,7 @@ export const FAULT_TARGET_SETTINGS: ReadonlyArray<{ setting: string; why: string
 
 export class FaultControlError extends Error {
   override readonly name = 'FaultControlError';
+  readonly code = 'E_FAULT_CONTROL';
 }
 
 /**
