@@ -100,6 +100,19 @@ export function headline(figures: readonly Figure[]): Figure | undefined {
   return figures.find((f) => f.pass === false) ?? first;
 }
 
+/** Units that say by themselves what a figure measures ("1.21 ms", "96.0 %"); any other figure is shown with its name. */
+const SELF_EXPLAINING_UNITS = new Set(['ms', 's', '%', 'B', 'KB', 'MB', 'GB', 'req/s', 'ops/s', '×']);
+
+/**
+ * The headline as the verdict table shows it: never a bare count — "0 stale reads", not "0" or "0 reads"; a text
+ * figure with its name ("Redis answers: PONG, 7.0.15").
+ */
+export function headlineText(f: Figure): string {
+  if (SELF_EXPLAINING_UNITS.has(f.unit)) return formatValue(f);
+  if (typeof f.value === 'number') return `${formatValue({ value: f.value, unit: '' })} ${f.name}`;
+  return `${f.name}: ${f.value}`;
+}
+
 function firstLine(text: string | undefined, fallback: string): string {
   return (text ?? fallback).split('\n')[0]?.slice(0, 300) || fallback;
 }
@@ -118,7 +131,7 @@ export function judge(
     id: def.id,
     kind,
     title: def.title,
-    figure: head ? formatValue(head) : '—',
+    figure: head ? headlineText(head) : '—',
     bound: head?.bound ?? '',
     status: 'fail',
     detail: '',

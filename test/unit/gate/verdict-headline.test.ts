@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Figure } from '../../../acceptance/record-format.ts';
 import { ROWS } from '../../../acceptance/rows.ts';
-import { headline, judge } from '../../../src/gate/verdict.ts';
+import { headline, headlineText, judge } from '../../../src/gate/verdict.ts';
 import { gating, record, suite } from './fixtures.ts';
 
 const suiteRows = ROWS.filter((r) => r.file);
@@ -22,7 +22,7 @@ describe('headline of a failing row', () => {
     expect(figures.find((f) => f.pass !== null)?.pass).toBe(true);
     const row = judge(def, def.kind, suite(def.id, 'failed'), record(def.id, figures));
     expect(row.status).toBe('fail');
-    expect(row.figure).toBe('2');
+    expect(row.figure).toBe('2 stale reads after the pause');
     expect(row.bound).toBe('= 0');
   });
 
@@ -41,5 +41,17 @@ describe('headline of a failing row', () => {
     ];
     expect(headline(figures)?.name).toBe('p95');
     expect(headline([])).toBeUndefined();
+  });
+
+  test('the table never shows a bare count: a count names what it counts, a text figure its name', () => {
+    expect(headlineText(gating('p95', 1.214, 'ms', '< 5 ms', true))).toBe('1.214 ms');
+    expect(headlineText(gating('hit rate', 96, '%', '> 90 %', true))).toBe('96 %');
+    expect(headlineText(gating('stale reads', 0, 'reads', '= 0', true))).toBe('0 stale reads');
+    expect(headlineText(gating('stale reads after an acknowledged write', 0, '', '= 0', true))).toBe(
+      '0 stale reads after an acknowledged write',
+    );
+    expect(headlineText({ name: 'Redis answers', value: 'PONG, 7.0.15', unit: '', bound: '', pass: true })).toBe(
+      'Redis answers: PONG, 7.0.15',
+    );
   });
 });
