@@ -196,9 +196,7 @@ export function parseMatrixArgs(argv: readonly string[]): MatrixArgs {
       args.reportsDir = value;
       i++;
     } else {
-      throw new Error(
-        `unknown or incomplete option: ${flag} (see --help)`,
-      );
+      throw new Error(`unknown or incomplete option: ${flag} (see --help)`);
     }
   }
   return args;
