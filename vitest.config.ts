@@ -44,9 +44,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 60_000,
-          // a fixture starts PostgreSQL, redis-server and two workers: beside two other files on a 2-core runner
-          // that can take over a minute (a deadlock guard, not a speed target)
+          testTimeout: 120_000,
+          // a fixture starts PostgreSQL, redis-server and two workers, a test may start a whole service: beside two
+          // other files on a 2-core runner that can take over a minute (deadlock guards, not speed targets)
           hookTimeout: 120_000,
           maxWorkers: SIDE_BY_SIDE,
         },

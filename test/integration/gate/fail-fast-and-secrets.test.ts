@@ -47,7 +47,7 @@ function gate(args: string[], env: Record<string, string> = {}) {
   ]) {
     delete clean[name];
   }
-  const result = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/gate/cli.ts'), ...args], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/gate/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...clean, CI: '1', ...env },
     encoding: 'utf8',
@@ -62,7 +62,7 @@ function gateAsync(args: string[]): Promise<{ code: number | null; stdout: strin
   for (const name of ['ACCEPTANCE_TARGET', 'BASE_URL', 'REDIS_URL', 'DATABASE_URL', 'WORKER1_URL', 'WORKER2_URL']) {
     delete clean[name];
   }
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/gate/cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/gate/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...clean, CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

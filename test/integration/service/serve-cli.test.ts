@@ -11,10 +11,11 @@ import { freePort, freePortBlock } from '../../../src/stack/index.ts';
 import { alive, commandsOf, descendants, postgresOf } from '../../support/processes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+// the commands' own processes, as the npm scripts run them (no tsx CLI relaying signals)
+const NODE_TSX = `"${process.execPath}" --import tsx`;
 
 function cli(script: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(TSX, [join(ROOT, script), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',
@@ -53,7 +54,7 @@ describe('serve and seed command lines', () => {
     // the parent: a shell that runs serve (as npm does) and is then killed without a chance to clean up
     const parent = spawn(
       'sh',
-      ['-c', `"${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 > "${log}" 2>&1`],
+      ['-c', `${NODE_TSX} src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 > "${log}" 2>&1`],
       { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
     );
     let started: number[] = [];

@@ -12,7 +12,8 @@ import { freePortBlock, startRedisServer } from '../../../src/stack/index.ts';
 import { alive, descendants } from '../../support/processes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+// the service's own process, as `npm run serve` runs it (exec node --import tsx: no tsx CLI relaying signals)
+const NODE_TSX = `"${process.execPath}" --import tsx`;
 
 async function ping(port: number, password?: string): Promise<string> {
   const client = new Redis({
@@ -66,7 +67,7 @@ describe('private redis-servers with a password', () => {
       'sh',
       [
         '-c',
-        `exec "${TSX}" src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 --warm-up-days 7 > "${log}" 2>&1`,
+        `exec ${NODE_TSX} src/service/cli.ts --port ${port} --users 2 --characters 1 --memories 1 --warm-up-days 7 > "${log}" 2>&1`,
       ],
       { cwd: ROOT, env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' }, stdio: 'ignore' },
     );
