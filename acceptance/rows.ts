@@ -1,7 +1,7 @@
 /**
  * The row registry: every row the gate can show, declared once — its id, title, kind, scope, gating, the emulated
  * FastNPC defects (FASTNPC_EMULATE_DEFECTS) it must catch, and what it needs from an external target. The gate's
- * row list, `--only` / `GATE_REQUIRE`, `--scope`, the defect matrix and the row table of docs/acceptance.md (checked
+ * row list, `--only` / `GATE_REQUIRE`, `--scope`, the defect matrix (docs/defect-matrix.md) and the row table of docs/acceptance.md (checked
  * by test/unit/acceptance/rows.test.ts) all read this list. Suite rows name their file; ids match the file names
  * (acceptance/NN-…, regressions/rN-…, module/mN-…, faults/fN-…, topology/hN-…).
  */

@@ -3,7 +3,7 @@
  * `structured-no-invalidate`, each judging only the rows these defects concern (02, R1, R2, R3, R4 — the admin-route
  * rows and the rows that must keep measuring without the admin routes). Each defect must fail exactly its own rows
  * here; with no defect every selected row passes. The whole matrix (every defect, every row) is run by
- * `npm run gate:matrix` and recorded in docs/acceptance.md (see there for how long it took).
+ * `npm run gate:matrix` and recorded in docs/defect-matrix.md and docs/measurements/acceptance.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
