@@ -28,10 +28,10 @@ export class CachedEntry<T = unknown> {
   readonly text: string;
   #value: T | undefined;
   #decoded: boolean;
-  /** name → [start, end) in `text` (undefined: none recorded, e.g. a v1 entry). */
-  readonly #spans: ReadonlyMap<string, readonly [number, number]> | undefined;
+  /** The header's spans, ` name=start,end` each ('' for none), read only when a part is asked for. */
+  readonly #spans: string;
 
-  private constructor(text: string, spans: Map<string, [number, number]> | undefined, decoded: boolean, value?: T) {
+  private constructor(text: string, spans: string, decoded: boolean, value?: T) {
     this.text = text;
     this.#spans = spans;
     this.#decoded = decoded;
@@ -41,11 +41,11 @@ export class CachedEntry<T = unknown> {
   /** An entry for a value just loaded (not from Redis): its text is made here. */
   static of<T>(value: T): CachedEntry<T> {
     const encoded = encodeEntry(value);
-    return encoded?.entry ?? new CachedEntry<T>('null', undefined, true, value);
+    return encoded?.entry ?? new CachedEntry<T>('null', '', true, value);
   }
 
   /** @internal */
-  static made<T>(text: string, spans: Map<string, [number, number]> | undefined, value?: T, decoded = false) {
+  static made<T>(text: string, spans: string, value?: T, decoded = false): CachedEntry<T> {
     return new CachedEntry<T>(text, spans, decoded, value);
   }
 
@@ -58,10 +58,28 @@ export class CachedEntry<T = unknown> {
     return this.#value as T;
   }
 
-  /** The JSON text of the top-level property `name` of an object value; undefined when it has none. */
+  /**
+   * The JSON text of the top-level property `name` of an object value, sliced from the stored text when the header
+   * gives its span; else (a v1 entry, a name not indexed, a span that does not hold) from the parsed value.
+   * undefined when the value has no such property.
+   */
   part(name: string): string | undefined {
-    const span = this.#spans?.get(name);
-    if (span !== undefined) return this.text.slice(span[0], span[1]);
+    const spans = this.#spans;
+    const at = spans.length === 0 ? -1 : spans.indexOf(` ${name}=`);
+    if (at >= 0) {
+      const from = at + name.length + 2;
+      const comma = spans.indexOf(',', from);
+      const space = spans.indexOf(' ', comma);
+      const start = Number(spans.slice(from, comma));
+      const end = Number(spans.slice(comma + 1, space < 0 ? spans.length : space));
+      // the text is whole (its length was checked); a span is used only where it delimits a value
+      if (start > 0 && start < end && end < this.text.length && this.text.charCodeAt(start - 1) === 58 /* : */) {
+        const next = this.text.charCodeAt(end);
+        if (next === 44 /* , */ || (next === 125 /* } */ && end === this.text.length - 1)) {
+          return this.text.slice(start, end);
+        }
+      }
+    }
     const value = this.value as Record<string, unknown> | null;
     return value !== null && typeof value === 'object' ? JSON.stringify(value[name]) : undefined;
   }
@@ -75,11 +93,10 @@ export function encodeEntry<T>(value: T): { raw: string; entry: CachedEntry<T> }
       if (typeof text !== 'string') return undefined;
       return {
         raw: `${VALUE_FORMAT_V2}${text.length}\n${text}`,
-        entry: CachedEntry.made(text, undefined, value, true),
+        entry: CachedEntry.made(text, '', value, true),
       };
     }
     // exactly JSON.stringify(value) for a plain object, recording where each property's value lies
-    const spans = new Map<string, [number, number]>();
     let text = '{';
     let header = '';
     for (const name of Object.keys(value)) {
@@ -87,16 +104,13 @@ export function encodeEntry<T>(value: T): { raw: string; entry: CachedEntry<T> }
       if (part === undefined) continue;
       if (text.length > 1) text += ',';
       text += `${JSON.stringify(name)}:`;
-      if (INDEXED_NAME.test(name)) {
-        spans.set(name, [text.length, text.length + part.length]);
-        header += ` ${name}=${text.length},${text.length + part.length}`;
-      }
+      if (INDEXED_NAME.test(name)) header += ` ${name}=${text.length},${text.length + part.length}`;
       text += part;
     }
     text += '}';
     return {
       raw: `${VALUE_FORMAT_V2}${text.length}${header}\n${text}`,
-      entry: CachedEntry.made(text, spans, value, true),
+      entry: CachedEntry.made(text, header, value, true),
     };
   } catch {
     return undefined;
@@ -121,7 +135,7 @@ export function encode(value: unknown): string | undefined {
 export function decodeEntry<T = unknown>(raw: string): CachedEntry<T> | typeof CORRUPT {
   if (raw.charCodeAt(0) !== 35 /* # */) {
     try {
-      return CachedEntry.made<T>(raw, undefined, JSON.parse(raw) as T, true); // v1: plain JSON
+      return CachedEntry.made<T>(raw, '', JSON.parse(raw) as T, true); // v1: plain JSON
     } catch {
       return CORRUPT;
     }
@@ -129,23 +143,12 @@ export function decodeEntry<T = unknown>(raw: string): CachedEntry<T> | typeof C
   if (!raw.startsWith(VALUE_FORMAT_V2)) return CORRUPT; // another version's header
   const end = raw.indexOf('\n');
   if (end < 0) return CORRUPT;
-  const fields = raw.slice(VALUE_FORMAT_V2.length, end).split(' ');
-  const text = raw.slice(end + 1);
-  if (Number(fields[0]) !== text.length || text.length === 0) return CORRUPT;
-  let spans: Map<string, [number, number]> | undefined;
-  if (fields.length > 1) {
-    spans = new Map();
-    for (let i = 1; i < fields.length; i++) {
-      const field = fields[i] as string;
-      const eq = field.indexOf('=');
-      const comma = field.indexOf(',', eq);
-      const start = Number(field.slice(eq + 1, comma));
-      const stop = Number(field.slice(comma + 1));
-      if (eq < 1 || comma < 0 || !(start > 0 && start < stop && stop < text.length)) return CORRUPT;
-      spans.set(field.slice(0, eq), [start, stop]);
-    }
-  }
-  return CachedEntry.made<T>(text, spans);
+  const space = raw.indexOf(' ', VALUE_FORMAT_V2.length);
+  const lengthEnd = space < 0 || space > end ? end : space;
+  const length = Number(raw.slice(VALUE_FORMAT_V2.length, lengthEnd));
+  // the text must be whole: a cut or torn entry is corrupt (the spans are checked where they are used)
+  if (lengthEnd === VALUE_FORMAT_V2.length || length !== raw.length - end - 1 || length === 0) return CORRUPT;
+  return CachedEntry.made<T>(raw.slice(end + 1), raw.slice(lengthEnd, end));
 }
 
 /** Parses a stored entry (any version read); CORRUPT when it is not a valid entry. */
