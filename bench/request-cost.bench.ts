@@ -113,6 +113,9 @@ async function main(): Promise<void> {
           DATABASE_URL: stack.databaseUrl,
           REDIS_URL: stack.redisUrl,
           CACHE_MODE: 'on',
+          // each version its own entries: versions with different value formats would otherwise rewrite each
+          // other's (an older one drops a newer format as corrupt and refills its own)
+          CACHE_NAMESPACE: `bench_${v.label}`,
           FASTNPC_INVALIDATOR: 'off',
           FASTNPC_SECRET: 'bench-secret-0123456789abcdef',
           PORT: '0',

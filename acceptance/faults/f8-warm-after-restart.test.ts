@@ -10,7 +10,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { describe, expect, test } from 'vitest';
-import { keys } from '../../src/cache/index.ts';
+import { CORRUPT, decode, keys } from '../../src/cache/index.ts';
 import { startService } from '../../src/service/cluster.ts';
 import { privateRedisPassword, startLocalStack } from '../../src/stack/index.ts';
 import { pacedChatWorkload } from '../support/paced-workload.ts';
@@ -102,7 +102,8 @@ async function runRestart(persistence: boolean): Promise<Run> {
         user.id,
       ]);
       const want = row.rows[0]?.profile ?? null;
-      const cachedProfile = (JSON.parse(raw) as { profile?: string | null }).profile ?? null;
+      const stored = decode<{ profile?: string | null }>(raw); // the cache's own decoder: any value format it reads
+      const cachedProfile = stored === CORRUPT ? '(unreadable entry)' : (stored?.profile ?? null);
       if (cachedProfile !== want) {
         stale++;
         if (examples.length < 3) examples.push(`user ${user.id}: cached ${cachedProfile}, PostgreSQL ${want}`);

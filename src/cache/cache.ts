@@ -1,5 +1,5 @@
 import { BreakerGate } from './breaker-gate.ts';
-import { encode } from './codec.ts';
+import { CachedEntry, encode } from './codec.ts';
 import { Connection, errorMessage } from './connection.ts';
 import { CorruptEntries } from './corrupt-entries.ts';
 import { CacheCounters } from './counters.ts';
@@ -245,8 +245,11 @@ class RedisCache implements Cache {
 
   getOrLoad<T>(key: string, loader: () => Promise<T>, options?: GetOrLoadOptions): Promise<T> {
     const ttlMs = ttlMsOf(options?.ttlSeconds);
-    if (!this.#keys.valid(key) || ttlMs === undefined) return this.#loadInvalid(key, loader);
-    return this.#readPath.getOrLoad(key, loader, ttlMs);
+    if (!this.#keys.valid(key) || ttlMs === undefined) {
+      const loaded = this.#loadInvalid(key, loader);
+      return options?.entry === true ? (loaded.then((value) => CachedEntry.of(value)) as Promise<T>) : loaded;
+    }
+    return this.#readPath.getOrLoad(key, loader, ttlMs, options?.entry === true);
   }
 
   async #loadInvalid<T>(key: string, loader: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BreakerGate } from './breaker-gate.ts';
-import { CORRUPT, decode, encode } from './codec.ts';
+import { CachedEntry, CORRUPT, decode, decodeEntry, encodeEntry } from './codec.ts';
 import type { CorruptEntries } from './corrupt-entries.ts';
 import type { CacheCounters } from './counters.ts';
 import type { Fence } from './fence.ts';
@@ -37,7 +37,8 @@ export class Leases {
     return await loader();
   }
 
-  async loadWithLease<T>(key: string, loader: () => Promise<T>, ttlMs: number): Promise<T> {
+  /** Resolves to the value, or with `asEntry` to its CachedEntry (typed T by the caller). */
+  async loadWithLease<T>(key: string, loader: () => Promise<T>, ttlMs: number, asEntry = false): Promise<T> {
     const { options, gate, fence, counters } = this.#d;
     const valueKey = this.#d.keys.value(key);
     const leaseKey = this.#d.keys.lease(key);
@@ -51,26 +52,26 @@ export class Leases {
         reply = await gate.run(ACQUIRE, [valueKey, leaseKey], [token, options.leaseTtlMs]);
       } catch (error) {
         gate.failed('acquire lease', error);
-        return await this.load(loader);
+        return await this.#loadBypass(loader, asEntry);
       }
       const [state, raw] = reply as [number, string | undefined];
       if (state === 1 && raw !== undefined) {
         if (fence !== undefined && (!fence.trusted || fence.epoch !== epoch)) {
-          return await this.load(loader); // Redis failed since this read began: its value is not to be trusted
+          return await this.#loadBypass(loader, asEntry); // Redis failed since this read began: not to be trusted
         }
-        const value = decode<T>(raw);
+        const value = asEntry ? (decodeEntry(raw) as T | typeof CORRUPT) : decode<T>(raw);
         if (value !== CORRUPT) return value;
         await this.#d.corrupt.drop(key, raw);
-        return await this.load(loader);
+        return await this.#loadBypass(loader, asEntry);
       }
-      if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs, epoch);
+      if (state === 2) return await this.#loadAndFill(key, valueKey, leaseKey, token, loader, ttlMs, epoch, asEntry);
       if (!waited) {
         waited = true;
         counters.event('leaseWaits');
       }
       if (Date.now() + options.leasePollMs > deadline || !(await gate.usable())) {
         counters.event('leaseWaitTimeouts');
-        return await this.load(loader);
+        return await this.#loadBypass(loader, asEntry);
       }
       await sleep(options.leasePollMs);
     }
@@ -84,6 +85,7 @@ export class Leases {
     loader: () => Promise<T>,
     ttlMs: number,
     epoch: number | undefined,
+    asEntry: boolean,
   ): Promise<T> {
     const { gate, fence } = this.#d;
     const release = (): Promise<unknown> =>
@@ -96,16 +98,18 @@ export class Leases {
       await release();
       throw error;
     }
-    const payload = encode(value);
-    if (payload === undefined) {
+    const encoded = encodeEntry(value);
+    const result = asEntry ? ((encoded?.entry ?? CachedEntry.of(value)) as T) : value;
+    if (encoded === undefined) {
       await release();
-      return value;
+      return result;
     }
-    if (!(await gate.usable())) return value;
+    const payload = encoded.raw;
+    if (!(await gate.usable())) return result;
     if (fence !== undefined && (!fence.trusted || fence.epoch !== epoch)) {
       // Redis failed (maybe restarted from a snapshot still holding this lease) since the lease was taken
       await release();
-      return value;
+      return result;
     }
     try {
       const stored = await gate.run(FILL, [valueKey, leaseKey], [token, payload, ttlMs]);
@@ -119,6 +123,11 @@ export class Leases {
     } catch (error) {
       gate.failed('fill', error);
     }
-    return value;
+    return result;
+  }
+
+  async #loadBypass<T>(loader: () => Promise<T>, asEntry: boolean): Promise<T> {
+    const value = await this.load(loader);
+    return asEntry ? (CachedEntry.of(value) as T) : value;
   }
 }

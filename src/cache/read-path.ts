@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connect.ts';
 import type { BreakerGate } from './breaker-gate.ts';
-import { CORRUPT, decode } from './codec.ts';
+import { CachedEntry, CORRUPT, decode, decodeEntry } from './codec.ts';
 import type { CorruptEntries } from './corrupt-entries.ts';
 import type { CacheCounters } from './counters.ts';
 import type { DecodedValues } from './decoded-values.ts';
@@ -18,6 +18,8 @@ import type { Watchdog } from './watchdog.ts';
 interface LoadTag {
   loader: () => Promise<unknown>;
   ttlMs: number;
+  /** Resolve to the CachedEntry, not the value. */
+  entry: boolean;
 }
 type ReadTag = LoadTag | undefined;
 
@@ -68,7 +70,8 @@ export class ReadPath {
         value: (raw, key, tag) => {
           gate.success();
           if (raw !== null) {
-            const value = decoded === undefined ? decode(raw) : decoded.decode(raw);
+            const value =
+              tag?.entry === true ? decodeEntry(raw) : decoded === undefined ? decode(raw) : decoded.decode(raw);
             if (value !== CORRUPT) {
               counters.hit();
               return value;
@@ -93,8 +96,8 @@ export class ReadPath {
   }
 
   /** `key` must be valid and `ttlMs` a valid TTL (0: none). */
-  getOrLoad<T>(key: string, loader: () => Promise<T>, ttlMs: number): Promise<T> {
-    const tag: LoadTag = { loader, ttlMs };
+  getOrLoad<T>(key: string, loader: () => Promise<T>, ttlMs: number, entry = false): Promise<T> {
+    const tag: LoadTag = { loader, ttlMs, entry };
     const read = this.#direct(key) ? this.#reads.get(this.#d.keys.prefix + key, tag) : this.#read(key, tag);
     return read as Promise<T>;
   }
@@ -113,11 +116,14 @@ export class ReadPath {
   /** A miss (absent or corrupt entry): counted; a load may fill it (the lease protocol). */
   #missed(key: string, tag: ReadTag): unknown {
     this.#d.counters.miss();
-    return tag === undefined ? undefined : this.#d.leases.loadWithLease(key, tag.loader, tag.ttlMs);
+    return tag === undefined ? undefined : this.#d.leases.loadWithLease(key, tag.loader, tag.ttlMs, tag.entry);
   }
 
   #bypass(tag: ReadTag): unknown {
-    return tag === undefined ? undefined : this.#d.leases.load(tag.loader);
+    if (tag === undefined) return undefined;
+    return tag.entry
+      ? this.#d.leases.load(tag.loader).then((value) => CachedEntry.of(value))
+      : this.#d.leases.load(tag.loader);
   }
 
   /** Off the hit path: Redis unusable, the fence down, or the key's invalidation not yet confirmed (re-sent first). */

@@ -39,6 +39,13 @@ export interface FenceState {
 export interface GetOrLoadOptions {
   /** TTL of the stored value in seconds; undefined = no expiry (until invalidated). */
   ttlSeconds?: number;
+  /**
+   * Resolve to the entry (`CachedEntry`: the stored JSON text, its parts, the value decoded on demand) instead of
+   * the value, so a route can send the stored text as its body. A Cache that does not know this option (a stand-in,
+   * a wrapper) resolves to the value: callers wrap a value that is not a `CachedEntry` with `CachedEntry.of`.
+   * @default false
+   */
+  entry?: boolean;
 }
 
 /** The cache of the FastNPC plan: one interface over one Redis shared by every worker. */

@@ -1,4 +1,4 @@
-import { keys as encodedKeys } from '../cache/index.ts';
+import { CachedEntry, keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
 import type { Database } from './db.ts';
 import type { KeyScheme } from './defects.ts';
@@ -37,7 +37,13 @@ export class CachedReads {
     this.#keys = options.keys ?? encodedKeys;
   }
 
-  async #read<T>(entry: CacheEntry, key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T> {
+  async #read<T>(
+    entry: CacheEntry,
+    key: string,
+    loader: () => Promise<T>,
+    ttlSeconds?: number,
+    asEntry = false,
+  ): Promise<T> {
     let loaded = false;
     const fencedBefore = this.#o.fenced?.() === true;
     const value = await this.#o.cache.getOrLoad(
@@ -46,7 +52,7 @@ export class CachedReads {
         loaded = true;
         return loader();
       },
-      ttlSeconds === undefined ? {} : { ttlSeconds },
+      ttlSeconds === undefined ? { entry: asEntry } : { ttlSeconds, entry: asEntry },
     );
     // a load while Redis is down or the cache fenced was not stored: a bypass, not a miss
     const bypassed = loaded && (!this.#o.redisUp() || fencedBefore || this.#o.fenced?.() === true);
@@ -62,6 +68,37 @@ export class CachedReads {
       'settings',
       this.#keys.userSettings(userId),
       async () => (await loadSettings(this.#o.db, userId)) ?? null,
+    );
+  }
+
+  /**
+   * The settings entry as stored (its JSON text is the route's body inside `{"settings":…}`); the text `null` when
+   * the account no longer exists.
+   */
+  async settingsEntry(userId: number): Promise<CachedEntry<UserSettings | null>> {
+    return entryOf(
+      await this.#read(
+        'settings',
+        this.#keys.userSettings(userId),
+        async () => (await loadSettings(this.#o.db, userId)) ?? null,
+        undefined,
+        true,
+      ),
+    );
+  }
+
+  /** The profile entry as stored (its parts are the structured and memories routes' bodies); null: no character. */
+  async profileEntry(userId: number, role: string): Promise<CachedEntry<CharacterProfile | null> | null> {
+    const id = await this.characterId(userId, role);
+    if (id === null) return null;
+    return entryOf(
+      await this.#read(
+        'profile',
+        this.#keys.characterProfile(userId, role),
+        async () => (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null,
+        this.#o.ttlProfileSeconds,
+        true,
+      ),
     );
   }
 
@@ -91,4 +128,9 @@ export class CachedReads {
       this.#o.ttlListSeconds,
     );
   }
+}
+
+/** What a getOrLoad asked for an entry resolved to: the entry, or a value from a Cache that ignores `entry`. */
+function entryOf<T>(result: T): CachedEntry<T> {
+  return result instanceof CachedEntry ? (result as CachedEntry<T>) : CachedEntry.of(result);
 }

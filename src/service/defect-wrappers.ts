@@ -5,13 +5,14 @@
  */
 
 import type { onRouteHookHandler, RouteHandlerMethod } from 'fastify';
+import { CachedEntry } from '../cache/index.ts';
 import type { Database } from './db.ts';
 import type { Defect } from './defects.ts';
 import type { ServiceReads } from './deps.ts';
 import { forbidden, HttpError } from './errors.ts';
 import { type CacheOutcome, recordCacheOutcome } from './request-context.ts';
 import { requireSession } from './session.ts';
-import { loadProfile } from './store/profile.ts';
+import { type CharacterProfile, loadProfile } from './store/profile.ts';
 
 /** Pool connections FastNPC's worker has for the list-miss leak (its pool max is 50). */
 export const LEAK_POOL_SIZE = 50;
@@ -83,8 +84,10 @@ export function withReadDefects(
   if (!defects.has('no-profile-cache') && !leak.enabled) return reads;
   const wrapped: ServiceReads = {
     settings: (userId) => reads.settings(userId),
+    settingsEntry: (userId) => reads.settingsEntry(userId),
     characterId: (userId, name) => reads.characterId(userId, name),
     profile: (userId, role) => reads.profile(userId, role),
+    profileEntry: (userId, role) => reads.profileEntry(userId, role),
     list: (userId) => reads.list(userId),
   };
   if (defects.has('no-profile-cache')) {
@@ -93,6 +96,10 @@ export function withReadDefects(
       if (id === null) return null;
       recordCacheOutcome('profile', 'bypass');
       return (await db.withConnection((conn) => loadProfile(conn, id))) ?? null;
+    };
+    wrapped.profileEntry = async (userId, role) => {
+      const profile = await wrapped.profile(userId, role);
+      return profile === null ? null : CachedEntry.of<CharacterProfile | null>(profile);
     };
   }
   if (leak.enabled) {

@@ -37,4 +37,7 @@ export interface ServiceDeps {
 }
 
 /** The cached reads the routes use (`CachedReads`, or it wrapped by an emulated defect: defect-wrappers.ts). */
-export type ServiceReads = Pick<CachedReads, 'settings' | 'characterId' | 'profile' | 'list'>;
+export type ServiceReads = Pick<
+  CachedReads,
+  'settings' | 'settingsEntry' | 'characterId' | 'profile' | 'profileEntry' | 'list'
+>;

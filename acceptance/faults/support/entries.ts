@@ -4,6 +4,7 @@
  * 200 bytes) cannot be mapped back and are counted as unchecked.
  */
 import { Cluster, Redis } from 'ioredis';
+import { CORRUPT, decode } from '../../../src/cache/index.ts';
 import type { RedisClient } from '../../../src/redis/connect.ts';
 import { createDatabase } from '../../../src/service/db.ts';
 import { findCharacterId, listCharacters } from '../../../src/service/store/characters.ts';
@@ -75,7 +76,9 @@ export async function compareEntries(
           const again = await redis.get(key);
           if (again === null || again !== raw) continue;
           result.compared += 1;
-          if (canonical(JSON.parse(raw)) !== canonical(JSON.parse(JSON.stringify(expected ?? null)))) {
+          // decoded as the cache decodes it (any value format it reads); an entry it cannot read is a mismatch
+          const stored = decode(raw);
+          if (stored === CORRUPT || canonical(stored) !== canonical(JSON.parse(JSON.stringify(expected ?? null)))) {
             result.mismatches += 1;
             if (result.examples.length < 5) result.examples.push(logical);
           }

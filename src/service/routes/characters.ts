@@ -3,7 +3,7 @@ import { currentXid } from '../db.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { generateStructured } from '../responder.ts';
-import { ResponseBodies } from '../response-body.ts';
+import { JSON_CONTENT_TYPE, ResponseBodies } from '../response-body.ts';
 import { requireSession } from '../session.ts';
 import {
   type CharacterListItem,
@@ -13,7 +13,7 @@ import {
   renameCharacter,
 } from '../store/characters.ts';
 import { saveMemories } from '../store/memories.ts';
-import { type CharacterProfile, type Structured, saveStructured } from '../store/profile.ts';
+import { saveStructured } from '../store/profile.ts';
 import { findTask, recordTask } from '../store/tasks.ts';
 import { parseMemories, parseRoleName, parseStructured, ValidationError } from '../validation.ts';
 
@@ -41,11 +41,6 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       avatar_url: c.avatar_url,
       is_test_case: c.is_test_case,
     })),
-  }));
-  const structuredBodies = new ResponseBodies((structured: Structured) => structured);
-  const memoryBodies = new ResponseBodies((profile: CharacterProfile) => ({
-    short_term: profile.shortTerm,
-    long_term: profile.longTerm,
   }));
 
   app.get('/api/characters', async (request, reply) => {
@@ -149,9 +144,10 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
 
   app.get<{ Params: Params }>('/api/characters/:role/structured', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
-    const profile = await reads.profile(uid, parseRoleName(request.params.role));
-    if (!profile) throw notFound();
-    return structuredBodies.send(reply, profile.structured);
+    // the body is the profile entry's `structured` part as stored: no JSON.parse, no JSON.stringify
+    const entry = await reads.profileEntry(uid, parseRoleName(request.params.role));
+    if (entry === null || entry.text === 'null') throw notFound();
+    return reply.type(JSON_CONTENT_TYPE).send(entry.part('structured') ?? 'null');
   });
 
   // FastNPC forgot to invalidate char_profile here (defect 3).
@@ -173,9 +169,12 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
 
   app.get<{ Params: Params }>('/api/characters/:role/memories', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
-    const profile = await reads.profile(uid, parseRoleName(request.params.role));
-    if (!profile) throw notFound();
-    return memoryBodies.send(reply, profile);
+    const entry = await reads.profileEntry(uid, parseRoleName(request.params.role));
+    if (entry === null || entry.text === 'null') throw notFound();
+    const shortTerm = entry.part('shortTerm') ?? 'null';
+    return reply
+      .type(JSON_CONTENT_TYPE)
+      .send(`{"short_term":${shortTerm},"long_term":${entry.part('longTerm') ?? 'null'}}`);
   });
 
   app.put<{ Params: Params }>('/api/characters/:role/memories', async (request) => {

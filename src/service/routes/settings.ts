@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceDeps } from '../deps.ts';
 import { unauthorized } from '../errors.ts';
-import { ResponseBodies } from '../response-body.ts';
+import { JSON_CONTENT_TYPE } from '../response-body.ts';
 import { requireSession } from '../session.ts';
-import type { UserSettings } from '../store/settings.ts';
 import { updateSettings } from '../store/settings.ts';
 import { parseSettingsUpdate } from '../validation.ts';
 
@@ -12,12 +11,12 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
   const { keys } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
-  const bodies = new ResponseBodies((settings: UserSettings) => ({ settings }));
+  // the body is assembled from the entry's stored JSON text: no JSON.parse, no JSON.stringify (docs/cache.md)
   app.get('/api/me/settings', async (request, reply) => {
     const session = requireSession(request, maxAge);
-    const settings = await deps.reads.settings(session.uid);
-    if (!settings) throw unauthorized(); // the account was deleted
-    return bodies.send(reply, settings);
+    const entry = await deps.reads.settingsEntry(session.uid);
+    if (entry.text === 'null') throw unauthorized(); // the account was deleted
+    return reply.type(JSON_CONTENT_TYPE).send(`{"settings":${entry.text}}`);
   });
 
   app.put('/api/me/settings', async (request) => {

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { vi } from 'vitest';
 import { createCache } from '../../../src/cache/cache.ts';
+import { CORRUPT, decode } from '../../../src/cache/codec.ts';
 import type { CacheLogger, CacheOptions } from '../../../src/cache/options.ts';
 import type { Cache } from '../../../src/cache/types.ts';
 
@@ -57,4 +58,11 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
+}
+
+/** A raw entry read from Redis, decoded as the cache decodes it (any value format it reads); null when absent. */
+export function storedValue(raw: string | null): unknown {
+  if (raw === null) return null;
+  const value = decode(raw);
+  return value === CORRUPT ? 'corrupt entry' : value;
 }

@@ -21,6 +21,7 @@ describe('codec', () => {
 
   it('marks an entry that does not parse as CORRUPT', () => {
     expect(decode('{not json')).toBe(CORRUPT);
+    expect(decode('#2 4\n{not')).toBe(CORRUPT); // a v2 header over text that is not JSON
     expect(decode('')).toBe(CORRUPT);
     expect(decode('"ok"')).toBe('ok');
   });

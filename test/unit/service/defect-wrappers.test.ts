@@ -5,6 +5,7 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, test, vi } from 'vitest';
+import { CachedEntry } from '../../../src/cache/index.ts';
 import type { Database } from '../../../src/service/db.ts';
 import {
   defectRoutes,
@@ -26,8 +27,13 @@ const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
 const fakeReads = (calls: string[]): ServiceReads => ({
   settings: async () => null,
+  settingsEntry: async () => CachedEntry.of(null),
   characterId: async () => 7,
   profile: async () => {
+    calls.push('cached profile');
+    return null;
+  },
+  profileEntry: async () => {
     calls.push('cached profile');
     return null;
   },
