@@ -24,7 +24,8 @@ export interface ServiceDeps {
   db: Database;
   cache: Cache;
   reads: ServiceReads;
-  invalidator: WriteInvalidation;
+  /** The write path's synchronous delete of what a committed write changed (not the commit-log invalidator). */
+  writeInvalidation: WriteInvalidation;
   responder: Responder;
   metrics: ServiceMetrics;
   redisInfo: () => Promise<RedisInfo>;

@@ -181,7 +181,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
       db,
       leak,
     ),
-    invalidator: withWriteInvalidationDefects(
+    writeInvalidation: withWriteInvalidationDefects(
       createWriteInvalidation(cache, sink, {
         skip,
         // the syncinv marker is read by the commit-log invalidator only

@@ -73,7 +73,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServiceDeps): voi
       return names && { names, xid: await currentXid(tx) };
     });
     if (deleted === undefined) throw new HttpError(401, 'unauthorized');
-    await deps.invalidator.afterWrite(
+    await deps.writeInvalidation.afterWrite(
       'account_delete',
       [
         keys.userSettings(session.uid),

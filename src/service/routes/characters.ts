@@ -28,7 +28,7 @@ function objectBody(raw: unknown): Record<string, unknown> {
 /** The character routes: list, create (+ task status), rename, copy, delete, structured and memories. */
 export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps): void {
   const { keys } = deps;
-  const { db, reads, invalidator } = deps;
+  const { db, reads, writeInvalidation } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
   // Cached reads answer with text made once per cached value (response-body.ts)
@@ -64,7 +64,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       return { task, xid: await currentXid(tx) };
     });
     if (created === undefined) throw new HttpError(400, 'role already exists');
-    await invalidator.afterWrite(
+    await writeInvalidation.afterWrite(
       'character_create',
       [keys.characterId(uid, role), keys.characterProfile(uid, role), keys.characterList(uid)],
       created,
@@ -99,7 +99,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     });
     if (result === 'not_found') throw notFound();
     if (result === 'exists') throw new HttpError(400, 'new_name already exists');
-    await invalidator.afterWrite(
+    await writeInvalidation.afterWrite(
       'character_rename',
       [
         keys.characterId(uid, oldName),
@@ -121,7 +121,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       return copied && { ...copied, xid: await currentXid(tx) };
     });
     if (!copy) throw notFound();
-    await invalidator.afterWrite(
+    await writeInvalidation.afterWrite(
       'character_copy',
       [keys.characterId(uid, copy.name), keys.characterProfile(uid, copy.name), keys.characterList(uid)],
       copy,
@@ -134,7 +134,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
     const name = parseRoleName(request.params.name, 'name');
     const deleted = await deleteCharacter(db, uid, name);
     if (!deleted) throw notFound();
-    await invalidator.afterWrite(
+    await writeInvalidation.afterWrite(
       'character_delete',
       [keys.characterId(uid, name), keys.characterProfile(uid, name), keys.characterList(uid)],
       deleted,
@@ -161,9 +161,13 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       await saveStructured(tx, id, structured);
       return currentXid(tx);
     });
-    await invalidator.afterWrite('structured_update', [keys.characterProfile(uid, role), keys.characterList(uid)], {
-      xid,
-    });
+    await writeInvalidation.afterWrite(
+      'structured_update',
+      [keys.characterProfile(uid, role), keys.characterList(uid)],
+      {
+        xid,
+      },
+    );
     return { ok: true };
   });
 
@@ -187,7 +191,7 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
       await saveMemories(tx, id, memories);
       return currentXid(tx);
     });
-    await invalidator.afterWrite('memories_save', [keys.characterProfile(uid, role)], { xid });
+    await writeInvalidation.afterWrite('memories_save', [keys.characterProfile(uid, role)], { xid });
     return { ok: true };
   });
 }

@@ -24,7 +24,7 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
     const update = parseSettingsUpdate(request.body);
     const written = await updateSettings(deps.db, session.uid, update);
     if (!written) throw unauthorized();
-    await deps.invalidator.afterWrite('settings_update', [keys.userSettings(session.uid)], written);
+    await deps.writeInvalidation.afterWrite('settings_update', [keys.userSettings(session.uid)], written);
     return { ok: true };
   });
 }
