@@ -53,7 +53,8 @@ describe('local stack', () => {
         );
         expect(readdirSync(closed)).toEqual([]);
       } finally {
-        process.env.TMPDIR = saved;
+        if (saved === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = saved;
         rmSync(closed, { recursive: true, force: true });
       }
     },
