@@ -76,6 +76,18 @@ export async function warmUp(options: WarmUpOptions): Promise<WarmUpResult> {
   return { users: ids.length, loaded, alreadyCached, ms: Date.now() - started };
 }
 
+/**
+ * Whether `ping` answers within a few tries: one PING can overrun the cache's fail-fast command timeout on a busy
+ * host right after start, which is no reason to skip the warm-up.
+ */
+async function answers(ping: () => Promise<boolean>, tries = 6, pauseMs = 500): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await ping()) return true;
+    if (i < tries - 1) await new Promise((r) => setTimeout(r, pauseMs));
+  }
+  return false;
+}
+
 /** A warm-up from the environment could not reach Redis or the database (nothing was warmed). */
 export class WarmUpUnreachableError extends Error {
   override readonly name = 'WarmUpUnreachableError';
@@ -95,10 +107,11 @@ export async function warmUpFromEnv(
   const cache = createCache(cacheOptionsFromEnv(env));
   const db = createDatabase({ connectionString: env.DATABASE_URL, max: options.concurrency });
   try {
-    if (!(await cache.ping())) {
+    if (!(await answers(() => cache.ping()))) {
       throw new WarmUpUnreachableError('cannot reach Redis at REDIS_URL (or the password was refused)');
     }
-    if (!(await db.ping())) throw new WarmUpUnreachableError('cannot reach the database at DATABASE_URL');
+    if (!(await answers(() => db.ping())))
+      throw new WarmUpUnreachableError('cannot reach the database at DATABASE_URL');
     return await warmUp({ cache, db, ...options });
   } finally {
     await cache.close();

@@ -3,7 +3,8 @@
 // owner is dead). The next start removes them — found by the owner file in their temp folder and checked by their
 // working directory before any signal — while the servers of a live owner (this test's own) are left alone.
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
@@ -12,6 +13,11 @@ import { reapOrphanedServers } from '../../../src/stack/orphaned-servers.ts';
 import { alive, runReporting } from '../../support/processes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+// Every server of this file (and of its child) lives in a temp folder of its own: another test file starting a stack
+// at the same time reaps orphans in the shared /tmp and would remove this test's orphans before its control looks.
+const OWN_TMP = mkdtempSync(join(tmpdir(), 'orphans-test-'));
+chmodSync(OWN_TMP, 0o755); // PostgreSQL runs as "postgres" when the tests run as root
+process.env.TMPDIR = OWN_TMP;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Servers {
   redisDir: string;
@@ -38,6 +44,7 @@ function startInChild(): { child: ChildProcess; servers: Promise<Servers> } {
 let child: ChildProcess | undefined;
 afterAll(() => {
   child?.kill('SIGKILL');
+  rmSync(OWN_TMP, { recursive: true, force: true });
 });
 
 test('servers whose owner was killed with SIGKILL stay (control) until the next start removes them', async () => {

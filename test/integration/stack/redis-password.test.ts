@@ -99,7 +99,7 @@ describe('private redis-servers with a password', () => {
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { redis: string };
       expect(health.redis).toBe('up');
       // the opt-in warm-up at start ran through the same password (FASTNPC_WARM_UP_DAYS / --warm-up-days)
-      const until = Date.now() + 30_000;
+      const until = Date.now() + 90_000;
       while (Date.now() < until && !/warm-up: settings of \d+ user/.test(serveLog())) {
         await new Promise((r) => setTimeout(r, 300));
       }
