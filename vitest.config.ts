@@ -68,6 +68,9 @@ export default defineConfig({
           ...acceptance,
           name: 'acceptance',
           include: ['acceptance/**/*.test.ts'],
+          // npm test runs the shared-target rows with the deploy scope's workloads (what the gate runs on every
+          // deploy: the same power, shorter — docs/acceptance.md); the gate passes its own --scope through
+          env: { ACCEPTANCE_SCOPE: process.env.ACCEPTANCE_SCOPE ?? 'deploy' },
           exclude: gateRun ? configDefaults.exclude : [...configDefaults.exclude, ...OWN_STACK_ROWS],
           // After everything else, never beside it, one file at a time: its figures are timings and rates on one
           // shared target.
