@@ -14,8 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
+import { canRunHere } from '../../support/can-run.ts';
 import { runCaptured } from '../../support/run-captured.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -37,20 +37,12 @@ export function netnsUnavailable(): string | undefined {
  * false. Never a silent skip: a CI machine that lost `ip netns` fails instead of passing with the checks unrun.
  */
 export function netnsCanRun(title: string): boolean {
-  const unavailable = netnsUnavailable();
-  if (!unavailable) return true;
-  if (process.env.FASTNPC_NETNS === 'off') {
-    describe.skip(`${title}: skipped by FASTNPC_NETNS=off (${unavailable})`, () => {
-      it('skipped', () => {});
-    });
-  } else {
-    describe(title, () => {
-      it(`cannot run here: ${unavailable}`, () => {
-        throw new Error(`network namespaces cannot run here: ${unavailable} (FASTNPC_NETNS=off skips on purpose)`);
-      });
-    });
-  }
-  return false;
+  return canRunHere(
+    title,
+    netnsUnavailable(),
+    'FASTNPC_NETNS',
+    (why) => `network namespaces cannot run here: ${why} (FASTNPC_NETNS=off skips on purpose)`,
+  );
 }
 
 export interface RunResult {
