@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../../src/cache/index.ts';
 import { CachedReads } from '../../../src/service/cached-reads.ts';
-import type { Database } from '../../../src/service/db.ts';
 import { newRequestContext, runWithContext, summarizeCache } from '../../../src/service/request-context.ts';
 import { FakeCache } from './fake-cache.ts';
-
-/** A database that answers every statement with `rows` picked by a matcher on the SQL text, and counts them. */
-function fakeDb(answer: (sql: string) => unknown[]): Database & { statements: string[] } {
-  const statements: string[] = [];
-  const query = async (sql: string) => {
-    statements.push(sql);
-    return { rows: answer(sql), rowCount: 0 } as never;
-  };
-  return {
-    statements,
-    query,
-    withConnection: (fn) => fn({ query }),
-    transaction: (fn) => fn({ query }),
-    ping: async () => true,
-    close: async () => {},
-    pool: undefined as never,
-  };
-}
+import { fakeDb } from './fake-db.ts';
 
 const db = fakeDb((sql) => {
   if (sql.includes('FROM users u LEFT JOIN user_settings')) return [{ user_id: null }];

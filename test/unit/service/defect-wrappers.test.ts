@@ -6,7 +6,6 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { describe, expect, test, vi } from 'vitest';
 import { CachedEntry } from '../../../src/cache/index.ts';
-import type { Database } from '../../../src/service/db.ts';
 import {
   defectRoutes,
   LEAK_POOL_SIZE,
@@ -22,6 +21,7 @@ import { HttpError } from '../../../src/service/errors.ts';
 import { newRequestContext, runWithContext, summarizeCache } from '../../../src/service/request-context.ts';
 import { encodeSession, SESSION_COOKIE } from '../../../src/service/session.ts';
 import { FakeCache } from './fake-cache.ts';
+import { fakeDb } from './fake-db.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -42,21 +42,6 @@ const fakeReads = (calls: string[]): ServiceReads => ({
     return [];
   },
 });
-
-function countingDb(statements: string[]): Database {
-  const query = (async (text: string) => {
-    statements.push(text.trim().split(/\s+/).slice(0, 3).join(' '));
-    return { rows: [], rowCount: 0 } as never;
-  }) as Database['query'];
-  return {
-    query,
-    withConnection: (fn) => fn({ query }),
-    transaction: (fn) => fn({ query }),
-    ping: async () => true,
-    close: async () => {},
-    pool: undefined as never,
-  } as Database;
-}
 
 async function appWith(defects: string): Promise<FastifyInstance> {
   const set = parseDefects(defects);
@@ -108,31 +93,29 @@ describe('defects as wrappers', () => {
 
   test('no-profile-cache: the profile loads from PostgreSQL and reports bypass (control: the cached read)', async () => {
     const calls: string[] = [];
-    const statements: string[] = [];
+    const database = fakeDb();
     const set = parseDefects('no-profile-cache');
-    const reads = withReadDefects(fakeReads(calls), set, countingDb(statements), new ListMissLeak(set));
+    const reads = withReadDefects(fakeReads(calls), set, database, new ListMissLeak(set));
     const context = newRequestContext();
     await runWithContext(context, () => reads.profile(1, 'a'));
     expect(calls).toEqual([]);
-    expect(statements.length).toBeGreaterThan(0);
+    expect(database.statements.length).toBeGreaterThan(0);
     expect(summarizeCache(context.cache).detail).toContain('profile=bypass');
     const healthy = fakeReads([]);
-    expect(withReadDefects(healthy, parseDefects(''), countingDb([]), new ListMissLeak(parseDefects('')))).toBe(
-      healthy,
-    );
+    expect(withReadDefects(healthy, parseDefects(''), fakeDb(), new ListMissLeak(parseDefects('')))).toBe(healthy);
   });
 
   test(`list-miss-leak: once drained, lists stall ${LEAK_WAIT_MS} ms and answer [], the settings upsert fails 500`, async () => {
     const set = parseDefects('list-miss-leak');
     const leak = new ListMissLeak(set);
     const calls: string[] = [];
-    const reads = withReadDefects(fakeReads(calls), set, countingDb([]), leak);
-    const statements: string[] = [];
-    const db = withDrainedPool(countingDb(statements), leak);
+    const reads = withReadDefects(fakeReads(calls), set, fakeDb(), leak);
+    const database = fakeDb();
+    const db = withDrainedPool(database, leak);
     await reads.list(1);
     await db.query('INSERT INTO user_settings(user_id) VALUES ($1)', [1]);
     expect(calls).toEqual(['cached list']);
-    expect(statements).toHaveLength(1); // control: not drained yet, the upsert runs
+    expect(database.statements).toHaveLength(1); // control: not drained yet, the upsert runs
     for (let i = 0; i < LEAK_POOL_SIZE; i++) leak.onOutcome('list', 'miss');
     vi.useFakeTimers();
     try {
@@ -145,7 +128,7 @@ describe('defects as wrappers', () => {
     expect(calls).toEqual(['cached list']);
     await expect(db.query('INSERT INTO user_settings(user_id) VALUES ($1)', [1])).rejects.toBeInstanceOf(HttpError);
     await db.query('SELECT 1', []);
-    expect(statements).toEqual(['INSERT INTO user_settings(user_id)', 'SELECT 1']);
+    expect(database.statements).toEqual(['INSERT INTO user_settings(user_id) VALUES ($1)', 'SELECT 1']);
   });
 
   test("per-worker-stats: stats() reports the worker's own counters as the system's (control: unchanged)", async () => {
