@@ -71,8 +71,13 @@ describe('auditRedis against a private redis-server on the repository redis.conf
     const password = `pw-${randomBytes(12).toString('hex')}`;
     await admin.config('SET', 'requirepass', password);
     try {
-      const report = await auditRedis({ redisUrl: server.url, password });
+      const redisUrl = server.url;
+      // #region audit-as-library
+      const report = await auditRedis({ redisUrl, password, expected: { maxmemory: '200mb' } });
+      // { ok, target, checks: [{ setting, expected, actual, ok, note? }] } — the port defaults to the URL's
+      // #endregion audit-as-library
       expect(report.ok).toBe(true);
+      expect(report.checks.find((c) => c.setting === 'maxmemory')).toMatchObject({ ok: true, expected: '209715200' });
       expect(report.checks.find((c) => c.setting === 'auth')).toMatchObject({ ok: true, actual: 'required' });
       const anonymous = await auditRedis({ redisUrl: server.url });
       expect(anonymous.ok).toBe(false);
