@@ -131,6 +131,7 @@ describe('defects as wrappers', () => {
     expect(database.statements).toEqual(['INSERT INTO user_settings(user_id) VALUES ($1)', 'SELECT 1']);
   });
 
+  // #region defect-with-control
   test("per-worker-stats: stats() reports the worker's own counters as the system's (control: unchanged)", async () => {
     const fake = new FakeCache();
     const system = { hits: 9, misses: 0, sets: 0, deletes: 0, errors: 0, hitRate: 1, totalRequests: 9 };
@@ -141,4 +142,5 @@ describe('defects as wrappers', () => {
     expect(withCacheDefects(fake, parseDefects(''), undefined)).toBe(fake);
     expect((await fake.stats()).system).toEqual(system);
   });
+  // #endregion defect-with-control
 });
