@@ -9,13 +9,23 @@ let stack: StartedLocalStack;
 let cached: StartedService;
 let off: StartedService;
 
-beforeAll(async () => {
-  stack = await startLocalStack();
+/** The stack, and the service on it with and without its cache (the sample of docs/service.md). */
+async function start(): Promise<{ stack: StartedLocalStack; cached: StartedService; off: StartedService }> {
+  // #region start-service
+  const stack = await startLocalStack(); // a private PostgreSQL + redis-server on free ports, removed on any exit
   const common = { databaseUrl: stack.databaseUrl, seed: { users: 1, characters: 1, memories: 1 } };
-  [cached, off] = await Promise.all([
+  // the service on the cache, and the same service without it (CACHE_MODE=off); each resolves once every worker answers
+  const [cached, off] = await Promise.all([
     startService({ ...common, redisUrl: stack.redisUrl, env: { LOG_LEVEL: 'error' } }),
     startService({ ...common, cacheMode: 'off', env: { LOG_LEVEL: 'error' } }),
   ]);
+  // cached.baseUrl: the shared port; cached.workerUrls: each worker's own; cached.seed: the seeded users
+  // #endregion start-service
+  return { stack, cached, off };
+}
+
+beforeAll(async () => {
+  ({ stack, cached, off } = await start());
 });
 afterAll(async () => {
   await Promise.allSettled([cached?.stop(), off?.stop()]);
