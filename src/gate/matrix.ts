@@ -32,6 +32,7 @@ import {
 import { join, resolve } from 'node:path';
 import { CRITERIA, expectedUnder, REGRESSIONS, ROWS, SCOPES, type Scope } from '../../acceptance/rows.ts';
 import { DEFECTS, type Defect } from '../service/defects.ts';
+import { gateEnv } from './config.ts';
 import { EXIT } from './exit-codes.ts';
 import { type DetectionRun, formatDetection } from './matrix-detection.ts';
 import { REPOSITORY_ROOT } from './run-acceptance.ts';
@@ -235,7 +236,7 @@ export async function runGateOnce(
 ): Promise<MatrixRun> {
   const dir = resolve(reportsDir, runName);
   const started = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, ACCEPTANCE_TARGET: 'local' };
+  const env: NodeJS.ProcessEnv = { ...gateEnv(), ACCEPTANCE_TARGET: 'local' };
   if (column === 'none') delete env.FASTNPC_EMULATE_DEFECTS;
   else env.FASTNPC_EMULATE_DEFECTS = column;
   const argv = ['--import', 'tsx', join(REPOSITORY_ROOT, 'src/gate/cli.ts'), '--skip-load', '--reports-dir', dir];
