@@ -123,7 +123,9 @@ export const variable = {
       .string()
       .optional()
       .transform((v) => v !== undefined && v.toLowerCase() === word);
-    return spec(doc, schema, `${word} \\| unset`, word, 'off', o);
+    return word === 'on'
+      ? spec(doc, schema, 'on \\| off', 'on', 'off', o)
+      : spec(doc, schema, `${word} \\| unset`, word, 'unset', o);
   },
 
   /** Set (to anything non-empty) or not. */
