@@ -35,7 +35,16 @@ export function renderedConfigPage(page = readFileSync(CONFIG_PAGE, 'utf8')): st
   return renderTables(page, REGISTRIES);
 }
 
+const HELP = `usage: npm run docs:config
+
+Rewrites the variable tables of docs/configuration.md from the programs' registries (the text around them is kept).
+Run it after adding or changing a variable; test/unit/config/docs.test.ts fails until you do.`;
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    process.exit(0);
+  }
   const page = readFileSync(CONFIG_PAGE, 'utf8');
   const next = renderedConfigPage(page);
   writeFileSync(CONFIG_PAGE, next);
