@@ -9,6 +9,7 @@ import { acceptanceRegistry } from '../acceptance/config.ts';
 import { provisionRegistry } from '../provisioning/lib/command/variables.ts';
 import { renderTables } from '../src/config/docs.ts';
 import type { Registry } from '../src/config/registry.ts';
+import { testSwitchRegistry } from '../src/config/test-switches.ts';
 import { gateRegistry } from '../src/gate/config.ts';
 import { invalidatorRegistry } from '../src/invalidator/config.ts';
 import { loadRegistry } from '../src/load/config.ts';
@@ -26,6 +27,7 @@ export const REGISTRIES: readonly Registry[] = [
   acceptanceRegistry,
   loadRegistry,
   provisionRegistry,
+  testSwitchRegistry,
 ];
 
 export const CONFIG_PAGE = join(dirname(fileURLToPath(import.meta.url)), '../docs/configuration.md');

@@ -6,6 +6,7 @@
  */
 import { acceptanceRegistry } from '../../acceptance/config.ts';
 import { defineRegistry, type Env, parseEnv, variable, warnUnknown } from '../config/registry.ts';
+import { testSwitchRegistry } from '../config/test-switches.ts';
 import { invalidatorRegistry } from '../invalidator/config.ts';
 import { loadRegistry } from '../load/config.ts';
 import { redisRegistry } from '../redis/config.ts';
@@ -32,7 +33,15 @@ export const GATE_VARIABLES = {
 
 export const gateRegistry = defineRegistry('gate', GATE_VARIABLES, {
   prefixes: ['GATE_', 'ACCEPTANCE_', 'FAULT_', 'FASTNPC_'],
-  knows: [acceptanceRegistry, serviceRegistry, invalidatorRegistry, redisRegistry, stackRegistry, loadRegistry],
+  knows: [
+    acceptanceRegistry,
+    serviceRegistry,
+    invalidatorRegistry,
+    redisRegistry,
+    stackRegistry,
+    loadRegistry,
+    testSwitchRegistry,
+  ],
 });
 
 /**

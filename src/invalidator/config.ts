@@ -3,7 +3,7 @@
  * once, parsed at start by the CLI. Flags (`--database-url`, `--redis-url`, `--namespace`) win over them.
  */
 import { defineRegistry, type Env, parseEnv, variable, warnUnknown } from '../config/registry.ts';
-import { REDIS_VARIABLES, redisRegistry } from '../redis/config.ts';
+import { redisRegistry } from '../redis/config.ts';
 import { SWITCH_VARIABLES } from './switches.ts';
 
 export const INVALIDATOR_VARIABLES = {
@@ -34,5 +34,3 @@ export function loadInvalidatorConfig(env: Env = process.env) {
     env,
   };
 }
-
-export { REDIS_VARIABLES };

@@ -9,7 +9,7 @@ import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } 
 import { onProcessExit } from '../stack/cleanup.ts';
 import { inheritedEnv } from '../stack/config.ts';
 import { freePortBlock, privateRedisPassword, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
-import { ConfigError, invalidatorMode, serviceLogWanted } from './config.ts';
+import { ConfigError, invalidatorMode, parseServiceEnv, serviceLogWanted } from './config.ts';
 import { createDatabase } from './db.ts';
 import { parseDefects, withoutCommitLogInvalidator } from './defects.ts';
 import { superviseInvalidator } from './invalidator-process.ts';
@@ -52,6 +52,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   if (production && (env.FASTNPC_SECRET ?? '').length < 16) {
     throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
   }
+  // every variable checked before anything starts (the CLI did already; a test calling this directly too)
+  parseServiceEnv(env);
   // An unknown emulated defect stops here with one message, not in a restart loop of dying workers.
   // defects emulating an app without the commit-log invalidator (FastNPC) run none
   if (withoutCommitLogInvalidator(parseDefects(env.FASTNPC_EMULATE_DEFECTS, production)))

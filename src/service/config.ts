@@ -8,14 +8,15 @@ import {
   variable,
   warnUnknown,
 } from '../config/registry.ts';
-import { INVALIDATOR_VARIABLES, invalidatorRegistry } from '../invalidator/config.ts';
+import { testSwitchRegistry } from '../config/test-switches.ts';
+import { invalidatorRegistry } from '../invalidator/config.ts';
 import {
   INVALIDATOR_SWITCHES,
   InvalidatorSwitchError,
   type InvalidatorSwitches,
   invalidatorSwitches,
 } from '../invalidator/switches.ts';
-import { REDIS_VARIABLES, redisRegistry } from '../redis/config.ts';
+import { redisRegistry } from '../redis/config.ts';
 import { type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
 import { stackRegistry } from '../stack/config.ts';
 
@@ -172,7 +173,7 @@ export const SERVICE_VARIABLES = {
 /** The service's registry: it hands its environment to the invalidator it supervises and to the local stack. */
 export const serviceRegistry = defineRegistry('service', SERVICE_VARIABLES, {
   prefixes: ['FASTNPC_'],
-  knows: [redisRegistry, invalidatorRegistry, stackRegistry],
+  knows: [redisRegistry, invalidatorRegistry, stackRegistry, testSwitchRegistry],
 });
 
 export type ServiceEnv = ReturnType<typeof parseServiceEnv>;
@@ -325,5 +326,3 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     emulateDefects: v.FASTNPC_EMULATE_DEFECTS,
   };
 }
-
-export { INVALIDATOR_VARIABLES, REDIS_VARIABLES };
