@@ -176,6 +176,34 @@ export function parseEnv<V extends Variables>(registry: Registry<V>, env: Env): 
   return out as Parsed<V>;
 }
 
+/** Several registries parsed from one `env`, every problem of all of them in one ConfigError. */
+export function parseEnvAll<A extends Variables, B extends Variables>(
+  a: Registry<A>,
+  b: Registry<B>,
+  env: Env,
+): Parsed<A> & Parsed<B>;
+export function parseEnvAll<A extends Variables, B extends Variables, C extends Variables>(
+  a: Registry<A>,
+  b: Registry<B>,
+  c: Registry<C>,
+  env: Env,
+): Parsed<A> & Parsed<B> & Parsed<C>;
+export function parseEnvAll(...args: unknown[]): Record<string, unknown> {
+  const env = args.pop() as Env;
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const registry of args as Registry[]) {
+    try {
+      Object.assign(out, parseEnv(registry, env));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out;
+}
+
 /** One variable of `registry` from `env`, parsed (a ConfigError naming it when malformed). */
 export function readVariable<V extends Variables, K extends keyof V & string>(
   registry: Registry<V>,

@@ -5,7 +5,7 @@
  * starts the service, the local stack and the load run, whose variables it accepts and passes on.
  */
 import { acceptanceRegistry } from '../../acceptance/config.ts';
-import { defineRegistry, type Env, parseEnv, variable, warnUnknown } from '../config/registry.ts';
+import { defineRegistry, type Env, parseEnvAll, variable, warnUnknown } from '../config/registry.ts';
 import { testSwitchRegistry } from '../config/test-switches.ts';
 import { invalidatorRegistry } from '../invalidator/config.ts';
 import { loadRegistry } from '../load/config.ts';
@@ -55,6 +55,5 @@ export function gateEnv(): NodeJS.ProcessEnv {
 /** The gate's and the suites' variables, checked once at start (unknown names warned about). */
 export function checkGateEnv(env: Env) {
   warnUnknown(gateRegistry, env);
-  parseEnv(acceptanceRegistry, env);
-  return parseEnv(gateRegistry, env);
+  return parseEnvAll(gateRegistry, acceptanceRegistry, env);
 }

@@ -2,7 +2,7 @@
  * The invalidator's variables (`npm run invalidator`; the service's supervisor hands it its own environment): declared
  * once, parsed at start by the CLI. Flags (`--database-url`, `--redis-url`, `--namespace`) win over them.
  */
-import { defineRegistry, type Env, parseEnv, variable, warnUnknown } from '../config/registry.ts';
+import { defineRegistry, type Env, parseEnvAll, variable, warnUnknown } from '../config/registry.ts';
 import { redisRegistry } from '../redis/config.ts';
 import { SWITCH_VARIABLES } from './switches.ts';
 
@@ -27,9 +27,10 @@ export type InvalidatorEnvConfig = ReturnType<typeof loadInvalidatorConfig>;
 /** The invalidator's settings from `env` (its process's environment by default); warns once about unknown names. */
 export function loadInvalidatorConfig(env: Env = process.env) {
   warnUnknown(invalidatorRegistry, env);
+  const { REDIS_URL, REDIS_PASSWORD, CACHE_NAMESPACE, ...own } = parseEnvAll(invalidatorRegistry, redisRegistry, env);
   return {
-    ...parseEnv(invalidatorRegistry, env),
-    redis: parseEnv(redisRegistry, env),
+    ...own,
+    redis: { REDIS_URL, REDIS_PASSWORD, CACHE_NAMESPACE },
     /** The environment the Redis topology is read from (topologyFromEnv checks the combinations). */
     env,
   };

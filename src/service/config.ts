@@ -3,7 +3,7 @@ import {
   ConfigError,
   defineRegistry,
   type Env,
-  parseEnv,
+  parseEnvAll,
   readVariable,
   variable,
   warnUnknown,
@@ -180,21 +180,7 @@ export type ServiceEnv = ReturnType<typeof parseServiceEnv>;
 
 /** The service's variables and the Redis connection's, parsed (all problems in one ConfigError). */
 export function parseServiceEnv(env: Env) {
-  const problems: string[] = [];
-  const parse = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
-  const service = parse(() => parseEnv(serviceRegistry, env));
-  const redis = parse(() => parseEnv(redisRegistry, env));
-  const invalidator = parse(() => parseEnv(invalidatorRegistry, env));
-  if (!service || !redis || !invalidator) throw new ConfigError(problems);
-  return { ...service, ...redis, ...invalidator };
+  return parseEnvAll(serviceRegistry, redisRegistry, invalidatorRegistry, env);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   variable,
   warnUnknown,
 } from '../../../src/config/registry.ts';
+import { loadInvalidatorConfig } from '../../../src/invalidator/config.ts';
 import { loadConfig, serviceRegistry } from '../../../src/service/config.ts';
 
 const registry = defineRegistry(
@@ -120,6 +121,22 @@ describe('the service registry', () => {
       'PORT must be an integer >= 0, got "eighty"',
       'PG_POOL_MAX must be an integer >= 1, got "0"',
       'REDIS_PORT must be an integer 0..65535, got "x"',
+    ]);
+  });
+});
+
+describe('the invalidator registry', () => {
+  it('reads its own and the Redis connection, every problem of both at once', () => {
+    const config = loadInvalidatorConfig({ DATABASE_URL: 'postgres://x', REDIS_URL: 'redis://h:1' });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgres://x',
+      FASTNPC_INVALIDATOR_REPLAY: 'on',
+      redis: { REDIS_URL: 'redis://h:1', CACHE_NAMESPACE: 'fastnpc' },
+    });
+    const error = failure(() => loadInvalidatorConfig({ FASTNPC_INVALIDATOR_REPLAY: 'of', REDIS_DB: 'x' }));
+    expect(error.problems).toEqual([
+      'FASTNPC_INVALIDATOR_REPLAY must be on or off, got "of"',
+      'REDIS_DB must be an integer >= 0, got "x"',
     ]);
   });
 });
