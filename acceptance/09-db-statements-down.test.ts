@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startService } from '../src/service/cluster.ts';
+import { setting } from './config.ts';
 import { currentScope } from './rows.ts';
 import { deleteGlobs, emptyEntries, keyProfile, uidOf } from './support/observe.ts';
 import { recorder } from './support/record.ts';
@@ -32,7 +33,7 @@ const redis = adminRedis();
 
 beforeAll(async () => {
   const t = target();
-  offBase = process.env.CACHE_OFF_BASE_URL;
+  offBase = setting('CACHE_OFF_BASE_URL');
   if (!offBase && t.kind !== 'external' && t.databaseUrl && t.serviceEnv) {
     // A twin of the target's service on the same database, with the cache off (same session secret).
     const { REDIS_URL: _url, REDIS_PASSWORD: _pw, ...env } = t.serviceEnv;
@@ -100,7 +101,7 @@ describe('09 DB statements down >= 80 %', () => {
     const sessions = await loginAll(target().baseUrl, users);
     let off: Phase;
     if (offBase) {
-      rec.note(`uncached baseline: ${process.env.CACHE_OFF_BASE_URL ? 'CACHE_OFF_BASE_URL' : 'a CACHE_MODE=off twin'}`);
+      rec.note(`uncached baseline: ${setting('CACHE_OFF_BASE_URL') ? 'CACHE_OFF_BASE_URL' : 'a CACHE_MODE=off twin'}`);
       off = await measure(sessions, offBase);
     } else {
       // No cache-off switch: every message of the baseline starts with the user's entries (and shared ones such as

@@ -5,10 +5,11 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setting } from './config.ts';
 
 /** Where the acceptance suites write one JSON record per criterion (and per regression); read when used. */
 export function acceptanceReportsDir(): string {
-  return resolve(process.env.ACCEPTANCE_REPORTS_DIR ?? 'reports/acceptance');
+  return resolve(setting('ACCEPTANCE_REPORTS_DIR'));
 }
 
 /** One measured figure: what was measured, its value, its bound and whether the value is within it. */

@@ -7,6 +7,7 @@
  */
 import type { TopologyKind } from '../src/redis/topology.ts';
 import type { Defect } from '../src/service/defects.ts';
+import { acceptanceEnv } from './environment.ts';
 import { ROWS } from './row-list.ts';
 import type { RowDef, RowKind, Scope } from './row-types.ts';
 
@@ -56,7 +57,7 @@ export function expectedUnder(defect: Defect): { fails: string[]; mayFail: strin
  * The scope the suites run in: ACCEPTANCE_SCOPE (the gate sets it from --scope). A suite run directly with vitest
  * runs the full workloads.
  */
-export function currentScope(env: NodeJS.ProcessEnv = process.env): Scope {
+export function currentScope(env: NodeJS.ProcessEnv = acceptanceEnv()): Scope {
   const raw = env.ACCEPTANCE_SCOPE;
   return raw === 'deploy' ? 'deploy' : 'full';
 }

@@ -13,6 +13,7 @@
  * defect (docs/acceptance.md: 20 of 20 on `settings-no-invalidate`); the row fails when any run left a stale entry.
  */
 import { afterAll, describe, expect, test } from 'vitest';
+import { setting } from '../config.ts';
 import { keyProfile, uidOf } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
 import { adminRedis, serverNodes } from '../support/redis.ts';
@@ -27,14 +28,14 @@ const rec = recorder('R13');
  * caught its lost delete. So 12 s on an external target; ACCEPTANCE_R13_PAUSE_MS overrides either.
  */
 function pauseMs(): number {
-  const given = Number.parseInt(process.env.ACCEPTANCE_R13_PAUSE_MS ?? '', 10);
-  if (Number.isFinite(given) && given > 0) return given;
+  const given = setting('ACCEPTANCE_R13_PAUSE_MS');
+  if (given !== undefined) return given;
   return target().kind === 'external' ? 12_000 : 3_000;
 }
 /** How long after the pause the entries may take to become fresh. */
 const SETTLE_MS = 5_000;
 const USERS = [15, 16];
-const RUNS = Math.max(1, Number.parseInt(process.env.ACCEPTANCE_R13_RUNS ?? '1', 10) || 1);
+const RUNS = setting('ACCEPTANCE_R13_RUNS');
 const redis = adminRedis();
 afterAll(() => redis.quit());
 

@@ -9,6 +9,7 @@
  * `no-leases` defect, its own key namespace, no commit-log invalidator) must find stale entries.
  */
 import { afterAll, describe, expect, test } from 'vitest';
+import { setting } from '../config.ts';
 import { currentScope } from '../rows.ts';
 import { keyProfile, uidOf } from '../support/observe.ts';
 import { recorder } from '../support/record.ts';
@@ -18,22 +19,22 @@ import { userSession, users, workers } from '../support/target.ts';
 import { startTwin, type Twin } from '../support/twin.ts';
 
 const rec = recorder('R7');
-const envNum = (name: string): number | undefined =>
-  process.env[name] === undefined ? undefined : Number(process.env[name]);
 /** Bursts in all, split between the lanes. */
-const BURSTS = envNum('ACCEPTANCE_R7_BURSTS') ?? 600;
+const BURSTS = setting('ACCEPTANCE_R7_BURSTS');
 /**
  * Users racing at once, one lane each (their own settings entries); fewer where the target has fewer users. The
  * deploy scope races 3 lanes; the full scope runs its bursts in one, as before.
  */
-const LANE_USERS = [9, 19, 21].slice(0, envNum('ACCEPTANCE_R7_LANES') ?? (currentScope() === 'deploy' ? 3 : 1));
+const LANE_USERS = [9, 19, 21].slice(0, setting('ACCEPTANCE_R7_LANES') ?? (currentScope() === 'deploy' ? 3 : 1));
 /** The naive control stops once it has seen this many stale entries (or after BURSTS bursts). */
-const CONTROL_STALE = envNum('ACCEPTANCE_R7_CONTROL_STALE') ?? 2;
+const CONTROL_STALE = setting('ACCEPTANCE_R7_CONTROL_STALE');
+const optional = <K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 const SHAPE = {
-  ...(envNum('ACCEPTANCE_R7_READERS') !== undefined ? { readers: envNum('ACCEPTANCE_R7_READERS') } : {}),
-  ...(process.env.ACCEPTANCE_R7_READERS_ON === 'w2' ? { readersOn: 'w2' as const } : {}),
-  ...(envNum('ACCEPTANCE_R7_STAGGER_MS') !== undefined ? { staggerMs: envNum('ACCEPTANCE_R7_STAGGER_MS') } : {}),
-  ...(envNum('ACCEPTANCE_R7_WRITE_MS') !== undefined ? { writeWithinMs: envNum('ACCEPTANCE_R7_WRITE_MS') } : {}),
+  ...optional('readers', setting('ACCEPTANCE_R7_READERS')),
+  ...(setting('ACCEPTANCE_R7_READERS_ON') === 'w2' ? { readersOn: 'w2' as const } : {}),
+  ...optional('staggerMs', setting('ACCEPTANCE_R7_STAGGER_MS')),
+  ...optional('writeWithinMs', setting('ACCEPTANCE_R7_WRITE_MS')),
 };
 const redis: RedisClient = adminRedis();
 /**

@@ -1,4 +1,6 @@
 /** Character helpers that work on our service and on the real app (whose create runs as a background task). */
+
+import { setting } from '../config.ts';
 import type { Client } from './http.ts';
 import { seg } from './http.ts';
 import { sleep } from './stats.ts';
@@ -9,7 +11,7 @@ import { target } from './target.ts';
  * external one only with ACCEPTANCE_ALLOW_CREATE=1 (on the real FastNPC it runs a paid scraping + LLM pipeline).
  */
 export function canCreateCharacters(): boolean {
-  return target().kind !== 'external' || process.env.ACCEPTANCE_ALLOW_CREATE === '1';
+  return target().kind !== 'external' || setting('ACCEPTANCE_ALLOW_CREATE');
 }
 
 /** Creates a character and waits until its task is done (the real FastNPC builds it in the background). */

@@ -4,6 +4,7 @@
  * there (on the real app it runs a paid scraping + LLM pipeline).
  */
 import { readFileSync } from 'node:fs';
+import { acceptanceEnv } from '../environment.ts';
 import { type ProfileName, profileFor } from './profile.ts';
 import { type StartedTarget, stripSlash, TargetError, type TargetRequest, type TargetUser } from './types.ts';
 
@@ -31,7 +32,7 @@ export function readUsersFile(path: string): TargetUser[] {
   });
 }
 
-export function externalTarget(request: TargetRequest, env: NodeJS.ProcessEnv = process.env): StartedTarget {
+export function externalTarget(request: TargetRequest, env: NodeJS.ProcessEnv = acceptanceEnv()): StartedTarget {
   if (!request.baseUrl) throw new TargetError('E_TARGET_CONFIG', 'an external target needs BASE_URL (--base-url)');
   if (!request.redisUrl) throw new TargetError('E_TARGET_CONFIG', 'an external target needs REDIS_URL (--redis-url)');
   if (request.defects.length > 0) {

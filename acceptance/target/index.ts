@@ -6,6 +6,7 @@
 
 import { RedisTopologyError, type TopologyKind, topologyKind } from '../../src/redis/topology.ts';
 import { parseDefects as parseServiceDefects } from '../../src/service/defects.ts';
+import { acceptanceEnv } from '../environment.ts';
 import { probeContainerRuntime } from './containers.ts';
 import { externalTarget } from './external.ts';
 import { embeddedTarget } from './local.ts';
@@ -25,7 +26,7 @@ export function parseDefects(raw: string | undefined): string[] {
 }
 
 /** Reads the target from ACCEPTANCE_TARGET and friends (flags of the gate are turned into the same variables). */
-export function targetFromEnv(env: NodeJS.ProcessEnv = process.env): TargetRequest {
+export function targetFromEnv(env: NodeJS.ProcessEnv = acceptanceEnv()): TargetRequest {
   const raw = (env.ACCEPTANCE_TARGET ?? '').trim().toLowerCase();
   if (raw && !(TARGET_KINDS as readonly string[]).includes(raw)) {
     throw new TargetError(

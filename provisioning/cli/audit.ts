@@ -17,6 +17,7 @@ import { EXIT, ProvisionError } from '../lib/command/errors.ts';
 import { parseBind, parsePolicy, parsePort, parseStrict } from '../lib/command/options.ts';
 import { fail, ok, registerSecret, runMain, say } from '../lib/command/report.ts';
 import { readSecret } from '../lib/command/secrets.ts';
+import { provisionSetting } from '../lib/command/variables.ts';
 import { isValidDestination } from '../lib/host/ssh.ts';
 import { readText, sshTarget } from '../lib/host/target.ts';
 
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     const target = sshTarget({
       destination: host,
       sudo: Boolean(a.sudo),
-      configFile: (a['ssh-config'] as string | undefined) ?? (process.env.PROVISION_SSH_CONFIG || undefined),
+      configFile: (a['ssh-config'] as string | undefined) ?? provisionSetting('PROVISION_SSH_CONFIG'),
     });
     sockets = {
       where: host,

@@ -10,6 +10,7 @@ import { fleetExit, runEachHost } from '../lib/command/fleet.ts';
 import { parseProvisionArgs, parseStrict } from '../lib/command/options.ts';
 import { fail, ok, registerSecret, runMain, say, warn } from '../lib/command/report.ts';
 import { readSecret } from '../lib/command/secrets.ts';
+import { type ProvisionVariable, provisionSetting } from '../lib/command/variables.ts';
 import { detectHost } from '../lib/host/host-detect.ts';
 import { layoutFor } from '../lib/host/layout.ts';
 import { sshTarget, type Target } from '../lib/host/target.ts';
@@ -102,7 +103,7 @@ function parseArgs(argv: string[]): TopologyArgs | undefined {
   if (!Number.isInteger(min) || min < 0 || min > 16) {
     throw new ProvisionError('E_USAGE', `--min-replicas-to-write ${str('min-replicas-to-write')}: 0 to 16`);
   }
-  const need = (what: string, file: string | undefined, env: string, flag: string): string => {
+  const need = (what: string, file: string | undefined, env: ProvisionVariable, flag: string): string => {
     const value = readSecret(what, file, env);
     if (value === undefined) throw new ProvisionError('E_SECRET', `${what} is required: ${flag} FILE or ${env}`);
     registerSecret(value);
@@ -134,7 +135,7 @@ function parseArgs(argv: string[]): TopologyArgs | undefined {
     inventory,
     only,
     sudo: Boolean(a.sudo),
-    sshConfig: str('ssh-config') ?? (process.env.PROVISION_SSH_CONFIG || undefined),
+    sshConfig: str('ssh-config') ?? provisionSetting('PROVISION_SSH_CONFIG'),
     appUser,
     settings: { ...REPLICATION_DEFAULTS, minReplicasToWrite: min },
     secrets: { password, replication, sentinel, appPassword },

@@ -9,6 +9,7 @@ import { EXIT, ProvisionError } from '../lib/command/errors.ts';
 import { parseStrict } from '../lib/command/options.ts';
 import { colourDiff, ok, registerSecret, runMain, say, step, warn } from '../lib/command/report.ts';
 import { mask } from '../lib/command/secrets.ts';
+import { provisionSetting } from '../lib/command/variables.ts';
 import { listBackups, restoreBackup } from '../lib/config/install-config.ts';
 import { rollbackLosses } from '../lib/config/rollback-losses.ts';
 import { rejectCandidate, validateCandidate } from '../lib/config/validate-candidate.ts';
@@ -55,12 +56,12 @@ async function main(argv: string[]): Promise<number> {
     ? sshTarget({
         destination: host,
         sudo: Boolean(a.sudo),
-        configFile: (a['ssh-config'] as string | undefined) ?? (process.env.PROVISION_SSH_CONFIG || undefined),
+        configFile: (a['ssh-config'] as string | undefined) ?? provisionSetting('PROVISION_SSH_CONFIG'),
       })
     : localTarget();
   const layout = layoutFor(
-    String(a.root ?? process.env.PROVISION_ROOT ?? '/'),
-    (a['os-release'] as string | undefined) ?? process.env.PROVISION_OS_RELEASE,
+    String(a.root ?? provisionSetting('PROVISION_ROOT')),
+    (a['os-release'] as string | undefined) ?? provisionSetting('PROVISION_OS_RELEASE'),
   );
   const info = await detectHost(target, layout);
   const backups = await listBackups(target, layout);

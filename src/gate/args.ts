@@ -4,6 +4,7 @@ import { ROWS, SCOPES, type Scope } from '../../acceptance/rows.ts';
 import { PROFILE_NAMES, type ProfileName, TARGET_KINDS, type TargetKind } from '../../acceptance/target/index.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import { TOPOLOGY_KINDS, type TopologyKind } from '../redis/topology.ts';
+import { gateEnv } from './config.ts';
 
 export interface GateArgs {
   help: boolean;
@@ -209,7 +210,7 @@ export const REQUIRABLE: readonly string[] = [
 ];
 
 /** GATE_REQUIRE=load,R8 → ["load", "R8"], merged with the flags; an unknown name is a usage error. */
-export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.env): string[] {
+export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = gateEnv()): string[] {
   const out = new Set(args.required);
   for (const raw of (env.GATE_REQUIRE ?? '').split(',')) {
     const name = raw.trim();
@@ -223,7 +224,7 @@ export function requiredRows(args: GateArgs, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Turns flags into the environment the target switch and the suites read (flags win over the environment). */
-export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = process.env): void {
+export function applyToEnv(args: GateArgs, env: NodeJS.ProcessEnv = gateEnv()): void {
   if (args.target) env.ACCEPTANCE_TARGET = args.target;
   if (args.profile) env.ACCEPTANCE_PROFILE = args.profile;
   if (args.topology) env.ACCEPTANCE_TOPOLOGY = args.topology;

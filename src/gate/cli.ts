@@ -6,9 +6,11 @@
  */
 import { resolve } from 'node:path';
 import { type TargetRequest, targetFromEnv } from '../../acceptance/target/index.ts';
+import { ConfigError } from '../config/registry.ts';
 import { Redactor, secretsFromEnv } from '../secrets/redact.ts';
 import { checkIsTheApp, NotTheAppError } from './app-probe.ts';
 import { applyToEnv, type GateArgs, parseArgs, requiredRows, USAGE, UsageError } from './args.ts';
+import { checkGateEnv, gateEnv } from './config.ts';
 import { EXIT } from './exit-codes.ts';
 import { checkReachable, checkRowNeeds, checkTargetSettings, UnreachableError } from './preflight.ts';
 import { Progress } from './progress.ts';
@@ -32,6 +34,12 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
   const args = parseArgs(argv);
   if (args.help) return 'help';
   applyToEnv(args, env);
+  try {
+    checkGateEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
   let request: TargetRequest;
   try {
     request = targetFromEnv(env);
@@ -48,7 +56,7 @@ function prepare(argv: readonly string[], env: NodeJS.ProcessEnv): Prepared | 'h
   return { args, request, selection, required };
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = gateEnv()): Promise<number> {
   const redactor = new Redactor(secretsFromEnv(env));
   const say = (text: string): void => void process.stdout.write(redactor.redact(text));
   const warn = (text: string): void => void process.stderr.write(redactor.redact(text));
@@ -121,7 +129,7 @@ if (invokedDirectly) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      const redactor = new Redactor(secretsFromEnv(process.env));
+      const redactor = new Redactor(secretsFromEnv(gateEnv()));
       process.stderr.write(redactor.redact(`gate: ${(error as Error)?.stack ?? String(error)}\n`));
       process.exit(EXIT.fail);
     },

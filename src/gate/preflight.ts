@@ -10,6 +10,7 @@ import type { TargetRequest } from '../../acceptance/target/index.ts';
 import { tcpProbe } from '../load/reachable.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';
 import { UsageError } from './args.ts';
+import { gateEnv } from './config.ts';
 
 export class UnreachableError extends Error {
   override readonly name = 'UnreachableError';
@@ -56,7 +57,7 @@ function checkPositiveInt(name: string, env: NodeJS.ProcessEnv): void {
 }
 
 /** Throws a UsageError naming the first missing or malformed setting of the requested target. */
-export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessEnv = process.env): void {
+export function checkTargetSettings(request: TargetRequest, env: NodeJS.ProcessEnv = gateEnv()): void {
   try {
     checkFaultControl(request.kind, env);
   } catch (error) {
@@ -122,7 +123,7 @@ export function checkRowNeeds(
   request: TargetRequest,
   selected: ReadonlySet<string> | undefined,
   required: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = gateEnv(),
 ): void {
   if (request.kind !== 'external') return;
   const missing = new Map<ExternalSetting, { why: string; rows: string[] }>();

@@ -1,4 +1,5 @@
 import { ROWS, rowIdOfFile } from '../../acceptance/rows.ts';
+import { gateEnv } from './config.ts';
 
 /** One progress line while the gate works: rewritten in place on a terminal, one line per step otherwise. */
 export class Progress {
@@ -10,7 +11,7 @@ export class Progress {
     /** Applied to every line before it is written (masks secrets). */
     private readonly clean: (text: string) => string = (text) => text,
   ) {
-    this.tty = Boolean(stream.isTTY) && process.env.CI === undefined;
+    this.tty = Boolean(stream.isTTY) && gateEnv().CI === undefined;
   }
 
   update(text: string): void {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestCase, TestModule, TestSpecification } from 'vitest/node';
 import { BaseSequencer, startVitest } from 'vitest/node';
 import { handOverTarget, type StartedTarget } from '../../acceptance/target/index.ts';
+import { gateEnv } from './config.ts';
 import type { Progress } from './progress.ts';
 import { idOfFile, type SuiteResult } from './verdict.ts';
 
@@ -100,7 +101,7 @@ export async function runAcceptance(options: {
   };
   handOverTarget(options.target);
   // every row in the one serial 'acceptance' project, in this file order (vitest.config.ts reads it)
-  process.env.FASTNPC_VITEST_LAYOUT = 'gate';
+  gateEnv().FASTNPC_VITEST_LAYOUT = 'gate';
   let startError: string | undefined;
   try {
     const vitest = await startVitest(

@@ -7,15 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetInfo } from '../../acceptance/target/index.ts';
+import { readVariable } from '../config/registry.ts';
 import { k6Env } from '../load/k6-env.ts';
 import { type ContainerRuntime, chooseK6Runner } from '../load/k6-runner.ts';
 import { mergeIntoReport, readCounters, serverFigures } from '../load/server-figures.ts';
+import { gateEnv, gateRegistry } from './config.ts';
 import type { LoadOutcome } from './verdict.ts';
 
 export const LOAD_SCENARIO = 'chat-100-users';
 export const LOAD_SCRIPT = `load/${LOAD_SCENARIO}.ts`;
-/** Length of the gate's smoke load run. @default '20s' */
-export const DEFAULT_LOAD_DURATION = process.env.GATE_LOAD_DURATION ?? '20s';
 
 export async function runLoad(options: {
   root: string;
@@ -31,9 +31,12 @@ export async function runLoad(options: {
   if (!existsSync(join(options.root, LOAD_SCRIPT))) {
     return { status: 'fail', figure: '—', bound, detail: `${LOAD_SCRIPT} not found` };
   }
+  // read now, never at import: the gate's environment (GATE_LOAD_DURATION, PATH, SEED_PASSWORD)
+  const gate = gateEnv();
+  const duration = readVariable(gateRegistry, 'GATE_LOAD_DURATION', gate);
   const choice = await chooseK6Runner({
     repoRoot: options.root,
-    path: options.path ?? process.env.PATH,
+    path: options.path ?? gate.PATH,
     probeRuntime: options.probeRuntime,
   });
   if ('none' in choice) return { status: 'skip', figure: '—', bound, detail: choice.none };
@@ -45,9 +48,9 @@ export async function runLoad(options: {
       worker1Url: options.target.workerUrls[0] ?? options.target.baseUrl,
       worker2Url: options.target.workerUrls[1] ?? options.target.baseUrl,
     },
-    seedPassword: user?.password ?? process.env.SEED_PASSWORD ?? '',
+    seedPassword: user?.password ?? gate.SEED_PASSWORD ?? '',
     reportDir: options.reportsDir,
-    baseEnv: { ...process.env, DURATION: DEFAULT_LOAD_DURATION },
+    baseEnv: { ...gate, DURATION: duration },
   });
   const servers = {
     redisUrl: options.target.redisUrl,
@@ -76,7 +79,7 @@ export async function runLoad(options: {
       figure = `hit rate ${(hit * 100).toFixed(1)} %${typeof failed === 'number' ? `, failed ${(failed * 100).toFixed(2)} %` : ''}`;
     }
   } catch {}
-  const how = `${choice.runner.description}, ${DEFAULT_LOAD_DURATION}`;
+  const how = `${choice.runner.description}, ${duration}`;
   if (merged === undefined) {
     return { status: 'fail', figure, bound, detail: `k6 exited with ${code} and wrote no summary (${how})` };
   }

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { UsageError } from '../cli/usage-error.ts';
+import { ConfigError } from '../config/registry.ts';
 import { describeTopology, type RedisTopology, RedisTopologyError, topologyFromEnv } from '../redis/topology.ts';
+import { loadInvalidatorConfig } from './config.ts';
 import { startInvalidator } from './invalidator.ts';
 import { PROFILES } from './profiles.ts';
 import { checkSlotWalLimit, SlotWalUnlimitedError } from './slot.ts';
-import { InvalidatorSwitchError, type InvalidatorSwitches, invalidatorSwitches } from './switches.ts';
 
 const HELP = `npm run invalidator -- [--database-url URL] [--redis-url URL] [--profile plan|reference] [--namespace fastnpc] [--slot NAME]
 
@@ -41,13 +42,20 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const databaseUrl = (values['database-url'] as string | undefined) ?? process.env.DATABASE_URL;
-  const redisUrl = (values['redis-url'] as string | undefined) ?? process.env.REDIS_URL;
+  let config: ReturnType<typeof loadInvalidatorConfig>;
+  try {
+    config = loadInvalidatorConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const databaseUrl = (values['database-url'] as string | undefined) ?? config.DATABASE_URL;
+  const redisUrl = (values['redis-url'] as string | undefined) ?? config.redis.REDIS_URL;
   if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl))
     throw new UsageError('--database-url (or DATABASE_URL) must be a postgres:// URL');
   let topology: RedisTopology | undefined;
   try {
-    topology = topologyFromEnv({ ...process.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
+    topology = topologyFromEnv({ ...config.env, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) });
   } catch (error) {
     if (error instanceof RedisTopologyError) throw new UsageError(error.message);
     throw error;
@@ -57,20 +65,17 @@ async function main(): Promise<void> {
   const profile = PROFILES[profileName];
   if (!profile)
     throw new UsageError(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, got ${profileName}`);
-  const namespace = (values.namespace as string | undefined) ?? process.env.CACHE_NAMESPACE ?? 'fastnpc';
+  const namespace = (values.namespace as string | undefined) ?? config.redis.CACHE_NAMESPACE;
   if (!/^[A-Za-z0-9_.-]+$/.test(namespace)) throw new UsageError('--namespace: letters, digits, _ . - only');
   const slot = values.slot as string | undefined;
   if (slot !== undefined && !/^[a-z0-9_]{1,63}$/.test(slot)) throw new UsageError('--slot: a-z, 0-9, _ (≤ 63)');
-  let switches: InvalidatorSwitches;
-  try {
-    switches = invalidatorSwitches(process.env);
-  } catch (error) {
-    if (error instanceof InvalidatorSwitchError) throw new UsageError(error.message);
-    throw error;
-  }
+  const switches = {
+    waitForReplicas: config.FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS === 'on',
+    replay: config.FASTNPC_INVALIDATOR_REPLAY === 'on',
+  };
   const log = (level: string) => (msg: string, context?: Record<string, unknown>) =>
     console.error(JSON.stringify({ level, component: 'invalidator', msg, ...context }));
-  const waiver = process.env.FASTNPC_INVALIDATOR_WAL_WAIVER;
+  const waiver = config.FASTNPC_INVALIDATOR_WAL_WAIVER;
   // PostgreSQL may still be starting: a few attempts before the check counts as failed
   for (let attempt = 1; ; attempt++) {
     const probe = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
     databaseUrl,
     redis: topology,
     ...switches,
-    ...(process.env.REDIS_PASSWORD ? { redisPassword: process.env.REDIS_PASSWORD } : {}),
+    ...(config.redis.REDIS_PASSWORD ? { redisPassword: config.redis.REDIS_PASSWORD } : {}),
     profile,
     namespace,
     ...(slot ? { slot } : {}),

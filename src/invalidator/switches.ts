@@ -1,3 +1,4 @@
+import { ConfigError, defineRegistry, parseEnv, variable } from '../config/registry.ts';
 import { InvalidatorError } from './errors.ts';
 
 /**
@@ -20,15 +21,32 @@ export class InvalidatorSwitchError extends InvalidatorError {
   }
 }
 
+/** The switches as declared variables (the invalidator's registry and the service's check read these). */
+export const SWITCH_VARIABLES = {
+  FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS: variable.oneOf(
+    ['on', 'off'],
+    'Test control: `off` acknowledges without waiting for the replicas (control of H1/H2); refused in production',
+    { default: 'on' },
+  ),
+  FASTNPC_INVALIDATOR_REPLAY: variable.oneOf(
+    ['on', 'off'],
+    'Test control: `off` skips the replay after a failover (control of H1/H2); refused in production',
+    { default: 'on' },
+  ),
+};
+
+const switchRegistry = defineRegistry('invalidator switches', SWITCH_VARIABLES);
+
 /** The switches `env` sets (true = on); throws InvalidatorSwitchError for a value other than on/off. */
-export function invalidatorSwitches(env: NodeJS.ProcessEnv): InvalidatorSwitches {
-  const out = { waitForReplicas: true, replay: true };
-  for (const [name, option] of Object.entries(INVALIDATOR_SWITCHES)) {
-    const raw = (env[name] ?? 'on').toLowerCase();
-    if (raw !== 'on' && raw !== 'off') {
-      throw new InvalidatorSwitchError(`${name} must be on or off, got ${JSON.stringify(raw)}`);
-    }
-    out[option] = raw === 'on';
+export function invalidatorSwitches(env: Readonly<Record<string, string | undefined>>): InvalidatorSwitches {
+  try {
+    const parsed = parseEnv(switchRegistry, env);
+    return {
+      waitForReplicas: parsed.FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS === 'on',
+      replay: parsed.FASTNPC_INVALIDATOR_REPLAY === 'on',
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new InvalidatorSwitchError(error.message);
+    throw error;
   }
-  return out;
 }

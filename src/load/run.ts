@@ -9,9 +9,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/registry.ts';
 import { maskUrlCredentials } from '../secrets/redact.ts';
 import { startService } from '../service/cluster.ts';
 import { privateRedisPassword, startLocalStack } from '../stack/index.ts';
+import { checkLoadEnv, loadEnv } from './config.ts';
 import { K6_NOT_FOUND_MESSAGE } from './k6-binary.ts';
 import { DEFAULT_SEED_PASSWORD, givenTarget, k6Env, type LoadTarget, reportPaths, seedUserCount } from './k6-env.ts';
 import { type ContainerRuntime, chooseK6Runner, K6_IMAGE } from './k6-runner.ts';
@@ -86,7 +88,7 @@ export function k6Args(scenario: ScenarioName, flags: string[]): string[] {
 /** The runner; `env`, `repoRoot` and `probeRuntime` (the container runtime) are seams for tests. */
 export async function main(
   argv: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = loadEnv(),
   repoRoot = REPO_ROOT,
   probeRuntime?: () => Promise<ContainerRuntime | string>,
 ): Promise<number> {
@@ -101,6 +103,13 @@ export async function main(
   } catch (error) {
     if (!(error instanceof UnknownScenarioError)) throw error;
     console.error(error.message);
+    return 2;
+  }
+  try {
+    checkLoadEnv(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`load: ${error.message}`);
     return 2;
   }
   const choice = await chooseK6Runner({ repoRoot, path: env.PATH, probeRuntime });

@@ -43,7 +43,7 @@ export interface BuildAppOptions {
 export async function buildApp(deps: ServiceDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config, metrics } = deps;
   const app = Fastify({
-    logger: { level: options.logLevel ?? process.env.LOG_LEVEL ?? 'warn' },
+    logger: { level: options.logLevel ?? config.logLevel ?? 'warn' },
     bodyLimit: config.bodyLimitBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

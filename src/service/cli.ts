@@ -8,7 +8,7 @@
 import { CLI_EXIT, parseFlags, runCli, UsageError, wholeNumber } from './cli-args.ts';
 import { survivePipeLoss } from './closed-output.ts';
 import { runPrimary } from './cluster.ts';
-import { ConfigError, DEFAULTS } from './config.ts';
+import { ConfigError, serviceStart } from './config.ts';
 import { DEFAULT_SEED } from './store/seed.ts';
 import { warmUpFromEnv } from './warm-up.ts';
 import { watchParents } from './watch-parents.ts';
@@ -45,8 +45,9 @@ async function main(argv: string[]): Promise<number> {
     return CLI_EXIT.ok;
   }
   if (values.seed && values['no-seed']) throw new UsageError('--seed and --no-seed contradict each other');
-  const workers = wholeNumber('--workers', values.workers ?? process.env.WORKERS, 2, 1, 32);
-  const port = wholeNumber('--port', values.port ?? process.env.PORT, DEFAULTS.port, 1, 65_535 - workers);
+  const start = serviceStart();
+  const workers = wholeNumber('--workers', values.workers ?? String(start.values.WORKERS), 2, 1, 32);
+  const port = wholeNumber('--port', values.port ?? String(start.values.PORT), 8000, 1, 65_535 - workers);
   const counts = {
     users: wholeNumber('--users', values.users, DEFAULT_SEED.users, 0, 100_000),
     characters: wholeNumber('--characters', values.characters, DEFAULT_SEED.characters, 0, 1_000),
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const warmUpDays = wholeNumber(
     '--warm-up-days',
-    values['warm-up-days'] ?? process.env.FASTNPC_WARM_UP_DAYS,
+    values['warm-up-days'] ?? String(start.values.FASTNPC_WARM_UP_DAYS),
     0,
     0,
     3_650,
@@ -73,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   for (const s of SIGNALS) process.on(s, () => request(s));
   const unwatch = watchParents(() => request('parent process died'));
 
-  const primary = await runPrimary({ workers, port, seedMode, seedCounts: counts });
+  const primary = await runPrimary({ workers, port, seedMode, seedCounts: counts, env: start.env });
   const stopped = new Promise<number>((resolve) => {
     stopNow = (reason) => {
       console.log(`${reason}: stopping workers and the local stack…`);

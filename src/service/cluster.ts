@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
 import { onProcessExit } from '../stack/cleanup.ts';
+import { inheritedEnv } from '../stack/config.ts';
 import { freePortBlock, privateRedisPassword, type StartedLocalStack, startLocalStack } from '../stack/index.ts';
-import { ConfigError, invalidatorMode } from './config.ts';
+import { ConfigError, invalidatorMode, parseServiceEnv, serviceLogWanted } from './config.ts';
 import { createDatabase } from './db.ts';
 import { parseDefects, withoutCommitLogInvalidator } from './defects.ts';
 import { superviseInvalidator } from './invalidator-process.ts';
@@ -28,7 +29,8 @@ export interface PrimaryOptions {
   /** 'auto': seed only a database this process started itself; 'always'; 'never'. */
   seedMode: 'auto' | 'always' | 'never';
   seedCounts?: SeedCounts;
-  env?: NodeJS.ProcessEnv;
+  /** The environment to run with (`serviceStart()`'s copy of the process's); the workers get it with their own. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface RunningPrimary {
@@ -45,11 +47,13 @@ export interface RunningPrimary {
  * and on SIGTERM stops them gracefully. The session secret reaches the workers through their env, never argv.
  */
 export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimary> {
-  const env = { ...(options.env ?? process.env) };
+  const env = { ...options.env };
   const production = env.NODE_ENV === 'production';
   if (production && (env.FASTNPC_SECRET ?? '').length < 16) {
     throw new ConfigError('NODE_ENV=production requires FASTNPC_SECRET (at least 16 characters) to sign sessions');
   }
+  // every variable checked before anything starts (the CLI did already; a test calling this directly too)
+  parseServiceEnv(env);
   // An unknown emulated defect stops here with one message, not in a restart loop of dying workers.
   // defects emulating an app without the commit-log invalidator (FastNPC) run none
   if (withoutCommitLogInvalidator(parseDefects(env.FASTNPC_EMULATE_DEFECTS, production)))
@@ -238,20 +242,20 @@ export async function startService(options: StartServiceOptions): Promise<Starte
   const workers = options.workers ?? 2;
   const port = options.port || (await freePortBlock(workers));
   const cacheMode = options.cacheMode ?? 'on';
+  // this process's environment under the service's own (a test's, the gate's): the seed and the service read the same
+  const env: NodeJS.ProcessEnv = {
+    ...inheritedEnv(options.env),
+    DATABASE_URL: options.databaseUrl,
+    CACHE_MODE: cacheMode,
+  };
   const seeded =
     options.seed === false
       ? undefined
       : await seed(options.databaseUrl, options.seed ?? DEFAULT_SEED, {
-          password: options.env?.SEED_PASSWORD,
-          adminUser: options.env?.FASTNPC_ADMIN_USER,
-          adminPassword: options.env?.FASTNPC_ADMIN_PASSWORD,
+          password: env.SEED_PASSWORD,
+          adminUser: env.FASTNPC_ADMIN_USER,
+          adminPassword: env.FASTNPC_ADMIN_PASSWORD,
         });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    DATABASE_URL: options.databaseUrl,
-    CACHE_MODE: cacheMode,
-  };
   if (options.redisTopology && cacheMode !== 'off') {
     delete env.REDIS_URL;
     Object.assign(env, topologyEnv(options.redisTopology));
@@ -263,9 +267,10 @@ export async function startService(options: StartServiceOptions): Promise<Starte
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
+  const showLog = serviceLogWanted();
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8_000);
-    if (process.env.FASTNPC_SERVICE_LOG) process.stderr.write(chunk);
+    if (showLog) process.stderr.write(chunk);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

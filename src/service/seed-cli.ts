@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { CLI_EXIT, parseFlags, runCli, UsageError, wholeNumber } from './cli-args.ts';
+import { ConfigError, serviceStart } from './config.ts';
 import { DEFAULT_SEED, seed } from './store/seed.ts';
 
 const HELP = `usage: DATABASE_URL=postgres://… npm run seed -- [--users N] [--characters N] [--memories N] [--out FILE]
@@ -34,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
     characters: wholeNumber('--characters', values.characters, DEFAULT_SEED.characters, 0, 1_000),
     memories: wholeNumber('--memories', values.memories, DEFAULT_SEED.memories, 0, 10_000),
   };
-  const databaseUrl = process.env.DATABASE_URL;
+  const { values: settings } = serviceStart();
+  const databaseUrl = settings.DATABASE_URL;
   if (!databaseUrl) throw new UsageError('DATABASE_URL is required (postgres://user@host:port/db)');
   try {
     new URL(databaseUrl);
@@ -44,7 +46,11 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   let result: Awaited<ReturnType<typeof seed>>;
   try {
-    result = await seed(databaseUrl, counts);
+    result = await seed(databaseUrl, counts, {
+      password: settings.SEED_PASSWORD,
+      adminUser: settings.FASTNPC_ADMIN_USER,
+      adminPassword: settings.FASTNPC_ADMIN_PASSWORD,
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code && UNREACHABLE.has(code)) {
@@ -61,4 +67,4 @@ async function main(argv: string[]): Promise<number> {
   return CLI_EXIT.ok;
 }
 
-runCli('fastnpc seed', main);
+runCli('fastnpc seed', main, (error) => error instanceof ConfigError);

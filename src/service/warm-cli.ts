@@ -4,7 +4,9 @@
  * database at DATABASE_URL. Exit codes: 0 done, 1 failed, 2 usage error, 3 Redis or the database cannot be reached
  * (docs/exit-codes.md).
  */
+
 import { CLI_EXIT, parseFlags, runCli, UsageError, wholeNumber } from './cli-args.ts';
+import { ConfigError, serviceStart } from './config.ts';
 import { WARM_UP_DEFAULTS, WarmUpUnreachableError, warmUpFromEnv } from './warm-up.ts';
 
 const HELP = `usage: DATABASE_URL=postgres://… REDIS_URL=redis://… npm run warm -- [--days N] [--concurrency N]
@@ -27,13 +29,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const days = wholeNumber('--days', values.days, WARM_UP_DEFAULTS.days, 1, 3_650);
   const concurrency = wholeNumber('--concurrency', values.concurrency, WARM_UP_DEFAULTS.concurrency, 1, 256);
-  const databaseUrl = process.env.DATABASE_URL;
+  const { values: settings, env } = serviceStart();
+  const databaseUrl = settings.DATABASE_URL;
   if (!databaseUrl) throw new UsageError('DATABASE_URL is required (postgres://user@host:port/db)');
-  if (!process.env.REDIS_URL && !process.env.REDIS_TOPOLOGY) {
+  if (!settings.REDIS_URL && settings.REDIS_TOPOLOGY === 'single') {
     throw new UsageError('REDIS_URL is required (redis://host:port; the password in REDIS_PASSWORD)');
   }
   try {
-    const result = await warmUpFromEnv(process.env, { days, concurrency });
+    const result = await warmUpFromEnv(env, { days, concurrency });
     console.log(
       `warmed the settings of ${result.users} user(s) active in the last ${days} day(s): ${result.loaded} loaded, ` +
         `${result.alreadyCached} already cached, in ${result.ms} ms`,
@@ -46,4 +49,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runCli('fastnpc warm', main);
+runCli('fastnpc warm', main, (error) => error instanceof ConfigError);

@@ -57,9 +57,8 @@ const num = (v: string | undefined): number | null => (v === undefined || v === 
  * i ≥ 1, on port + i as well (same handler, so a test can pick the worker).
  */
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const env = options.env ?? process.env;
-  const config = loadConfig(env);
-  const defects = parseDefects(env.FASTNPC_EMULATE_DEFECTS, config.production);
+  const config = options.env ? loadConfig(options.env) : loadConfig();
+  const defects = parseDefects(config.emulateDefects, config.production);
   const commandTimeoutMs = commandTimeoutFor(defects, config.cacheCommandTimeoutMs);
   const metrics = createMetrics(config.workerIndex);
   const db = createDatabase({

@@ -1,12 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stackEnv } from './config.ts';
 import { StackError } from './errors.ts';
 
-const PATH_DIRS = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/usr/local/bin']);
+/** PATH's folders, then the usual ones (read when a binary is looked for, never at import). */
+function pathDirs(): string[] {
+  return (stackEnv().PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/usr/local/bin']);
+}
 
 /** Finds an executable on PATH, or throws E_BINARY_MISSING naming the Debian package that ships it. */
 export function findBinary(name: string, debianPackage: string): string {
-  for (const dir of PATH_DIRS) {
+  for (const dir of pathDirs()) {
     const candidate = join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
   }
@@ -22,7 +26,8 @@ export function findBinary(name: string, debianPackage: string): string {
  */
 export function findPostgresBinary(name: 'initdb' | 'pg_ctl' | 'postgres'): string {
   const dirs: string[] = [];
-  if (process.env.PG_BIN_DIR) dirs.push(process.env.PG_BIN_DIR);
+  const given = stackEnv().PG_BIN_DIR;
+  if (given) dirs.push(given);
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     const majors = readdirSync(root)

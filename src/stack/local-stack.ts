@@ -1,10 +1,11 @@
+import { stackEnv } from './config.ts';
 import { type PostgresServerOptions, type StartedPostgres, startPostgres } from './postgres-server.ts';
 import { type RedisServerOptions, type StartedRedisServer, startRedisServer } from './redis-server.ts';
 
 export interface LocalStackOptions {
-  /** Use this Redis instead of starting one. @default process.env.REDIS_URL */
+  /** Use this Redis instead of starting one. @default REDIS_URL (src/stack/config.ts) */
   redisUrl?: string;
-  /** Use this PostgreSQL instead of starting one. @default process.env.DATABASE_URL */
+  /** Use this PostgreSQL instead of starting one. @default DATABASE_URL (src/stack/config.ts) */
   databaseUrl?: string;
   /** Start (or take) Redis at all. @default true */
   redis?: boolean;
@@ -38,8 +39,9 @@ export interface StartedLocalStack {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<StartedLocalStack> {
   const wantRedis = options.redis ?? true;
   const wantPostgres = options.postgres ?? true;
-  const givenRedis = options.redisUrl ?? process.env.REDIS_URL;
-  const givenDatabase = options.databaseUrl ?? process.env.DATABASE_URL;
+  const env = stackEnv();
+  const givenRedis = options.redisUrl ?? env.REDIS_URL;
+  const givenDatabase = options.databaseUrl ?? env.DATABASE_URL;
 
   const [redisResult, postgresResult] = await Promise.allSettled([
     wantRedis && !givenRedis ? startRedisServer(options.redisServer) : Promise.resolve(undefined),

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { findPostgresBinary } from './binaries.ts';
 import { onProcessExit } from './cleanup.ts';
+import { inheritedEnv } from './config.ts';
 import { StackError } from './errors.ts';
 import { freePort } from './free-port.ts';
 import { POSTGRES_DIR_PREFIX, reapOrphanedServers } from './orphaned-servers.ts';
@@ -81,7 +82,7 @@ function run(binary: string, args: string[], as: RunAs, timeoutMs: number): Prom
     const child = spawn(binary, args, {
       ...as,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      env: inheritedEnv({ LC_ALL: 'C.UTF-8' }),
     });
     let output = '';
     child.stdout.on('data', (c: Buffer) => {

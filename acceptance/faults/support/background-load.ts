@@ -6,6 +6,8 @@
  * are its own: the rows' stale-read bookkeeping (workload.ts) is not touched. Probe: one user that never writes,
  * reading its settings on each worker every 50 ms, so "first hit after recovery" has a 50 ms resolution.
  */
+
+import { acceptanceEnv } from '../../environment.ts';
 import { Client, seg } from '../../support/http.ts';
 
 export interface ProbeSample {
@@ -51,7 +53,7 @@ async function newUser(url: string, tag: string): Promise<{ client: Client; role
 }
 
 /** `FAULT_BACKGROUND_LOAD=off` runs the rows without it (the lighter workload of the rows before issue 22). */
-export function backgroundLoadWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+export function backgroundLoadWanted(env: NodeJS.ProcessEnv = acceptanceEnv()): boolean {
   return (env.FAULT_BACKGROUND_LOAD ?? 'on') !== 'off';
 }
 

@@ -6,6 +6,7 @@
  * Commands may hold host names, never secrets: they are not logged, only the setting's name is.
  */
 import { spawn } from 'node:child_process';
+import { acceptanceEnv } from '../../environment.ts';
 
 export type FaultAction =
   | 'redisStop'
@@ -72,7 +73,7 @@ export class FaultControlError extends Error {
  * Rows the operator granted fault control for: ACCEPTANCE_ALLOW_FAULTS = `all` or a comma list (F1,F3).
  * Returns [] when not granted. Throws FaultControlError on an unknown row.
  */
-export function grantedRows(env: NodeJS.ProcessEnv = process.env): string[] {
+export function grantedRows(env: NodeJS.ProcessEnv = acceptanceEnv()): string[] {
   const raw = (env.ACCEPTANCE_ALLOW_FAULTS ?? '').trim();
   if (!raw) return [];
   if (raw.toLowerCase() === 'all') return [...FAULT_ROW_IDS];
@@ -94,7 +95,7 @@ export function grantedRows(env: NodeJS.ProcessEnv = process.env): string[] {
  * Checks a grant before anything runs: an external target only, the target settings the workload needs, and the
  * command of every action of every granted row. Throws FaultControlError naming the first missing setting.
  */
-export function checkFaultControl(kind: string, env: NodeJS.ProcessEnv = process.env): void {
+export function checkFaultControl(kind: string, env: NodeJS.ProcessEnv = acceptanceEnv()): void {
   const rows = grantedRows(env);
   if (rows.length === 0) return;
   if (kind !== 'external') {
@@ -144,7 +145,7 @@ function runCommand(setting: string, command: string): Promise<void> {
 }
 
 /** Fault control of an external target, from the FAULT_*_CMD settings (checked by checkFaultControl). */
-export function commandFaultControl(env: NodeJS.ProcessEnv = process.env): FaultControl {
+export function commandFaultControl(env: NodeJS.ProcessEnv = acceptanceEnv()): FaultControl {
   const control = {} as FaultControl;
   for (const [action, { setting }] of Object.entries(FAULT_COMMANDS) as [FaultAction, { setting: string }][]) {
     control[action] = async () => {

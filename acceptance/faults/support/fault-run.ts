@@ -5,6 +5,7 @@
  * PostgreSQL. Returns the row's figures.
  */
 import { Redis } from 'ioredis';
+import { setting } from '../../config.ts';
 import { backgroundLoadWanted, startBackgroundLoad } from './background-load.ts';
 import { compareEntries, type EntryComparison } from './entries.ts';
 import type { FaultControl } from './fault-control.ts';
@@ -220,7 +221,7 @@ export async function runFault(
     if (mode === 'guarded') await sleep(500); // the invalidator's last deletions
     const entries = await compareEntries(redisUrl, databaseUrl, environment.redisPassword);
     const during = workload.samples.filter((s) => s.at >= faultStart);
-    if (process.env.FAULT_DEBUG === '1') {
+    if (setting('FAULT_DEBUG')) {
       const back = redisBackAt;
       const line = background.probes
         .filter((p) => p.doneAt >= back - 2_000 && p.doneAt <= back + 3_000)

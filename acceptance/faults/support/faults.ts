@@ -1,5 +1,6 @@
 /** How each fault row injects its fault (see ../index.ts for the list the gate shows). */
 import pg from 'pg';
+import { setting } from '../../config.ts';
 import { FAULTS } from '../index.ts';
 import type { FaultContext, FaultDefinition } from './fault-run.ts';
 
@@ -197,7 +198,7 @@ export function faultDefinition(id: string): FaultDefinition {
     ...(id === 'F6' ? { partitionedRedis: true } : {}),
     // FAULT_CONTROL_SWITCH_ONLY=1 runs F3/F4's control with the switch alone too: the evidence that today's design
     // survives them (that control then reads 0 and its test fails)
-    ...(FORGOTTEN_IN_CONTROL.has(id) && process.env.FAULT_CONTROL_SWITCH_ONLY !== '1'
+    ...(FORGOTTEN_IN_CONTROL.has(id) && !setting('FAULT_CONTROL_SWITCH_ONLY')
       ? { controlEnv: { FASTNPC_TEST_SKIP_INVALIDATION: 'settings_update' } }
       : {}),
   };

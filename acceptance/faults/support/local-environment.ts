@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
 import { privateRedisPassword, type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
+import { setting } from '../../config.ts';
 import type { FaultControl } from './fault-control.ts';
 import type { FaultDefinition, FaultEnvironment, FaultMode } from './fault-run.ts';
 import { type PartitionedRedis, startPartitionedRedis } from './netns-partition.ts';
@@ -30,7 +31,7 @@ function serviceEnv(fault: FaultDefinition, mode: FaultMode): NodeJS.ProcessEnv 
     // a 2-core machine shared with other suites: the production 100 ms would open breakers without a fault
     CACHE_COMMAND_TIMEOUT_MS: '250',
     ...(mode === 'control' ? fault.controlEnv : {}),
-    ...(process.env.FAULT_SERVICE_LOG ? { LOG_LEVEL: 'warn' } : {}),
+    ...(setting('FAULT_SERVICE_LOG') ? { LOG_LEVEL: 'warn' } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { RedisClient } from '../../../src/redis/connect.ts';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
 import { type StartedLocalStack, type StartedRedisServer, startLocalStack } from '../../../src/stack/index.ts';
+import { setting } from '../../config.ts';
 import { adminRedisOf } from '../../support/redis.ts';
 import { type LocalRedis, startLocalRedis } from '../../target/local-redis.ts';
 
@@ -43,7 +44,7 @@ export interface FailoverEnvironment {
 
 function serviceEnv(mode: FailoverMode): NodeJS.ProcessEnv {
   return {
-    LOG_LEVEL: process.env.FAULT_SERVICE_LOG ? 'warn' : 'fatal',
+    LOG_LEVEL: setting('FAULT_SERVICE_LOG') ? 'warn' : 'fatal',
     FASTNPC_INVALIDATOR: mode === 'control' ? 'off' : 'on',
     ...(mode === 'replica-wait-off' ? { FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS: 'off' } : {}),
     ...(mode === 'replay-off' ? { FASTNPC_INVALIDATOR_REPLAY: 'off' } : {}),

@@ -7,6 +7,7 @@
  * reason.
  */
 import { describe, expect, test } from 'vitest';
+import { setting } from '../../config.ts';
 import { recordConsistency, recordControlCaught } from '../../faults/support/consistency.ts';
 import { recorder } from '../../support/record.ts';
 import { target } from '../../support/target.ts';
@@ -86,7 +87,7 @@ export function topologyRowSuite(id: string): void {
 
     // A measurement, not a check (TOPOLOGY_ROW_REPLICA_WAIT_OFF=1): the invalidator on but acknowledging WAL without
     // waiting for the replicas — a promoted replica behind the slot is then emptied (safe, cold) rather than replayed.
-    if (process.env.TOPOLOGY_ROW_REPLICA_WAIT_OFF === '1') {
+    if (setting('TOPOLOGY_ROW_REPLICA_WAIT_OFF')) {
       test(
         'measured: invalidator + fence on, replica wait off (FASTNPC_INVALIDATOR_WAIT_FOR_REPLICAS=off)',
         async (ctx) => {

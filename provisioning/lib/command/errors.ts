@@ -1,3 +1,4 @@
+import { provisionSetting } from './variables.ts';
 /** Exit codes of the provisioning commands: the project's one convention (docs/exit-codes.md). */
 export const EXIT = {
   /** Done, or `--check` found nothing to change, or the audit found no drift. */
@@ -17,11 +18,11 @@ export const EXIT = {
  * found changes exits with this instead of DRIFT, so the fleet can tell "changes to apply" from "failed" (both 1).
  */
 export const FLEET_CHILD_CHANGES = 10;
-export const FLEET_CHILD_ENV = 'FASTNPC_PROVISION_FLEET_CHILD';
+export const FLEET_CHILD_ENV = 'FASTNPC_PROVISION_FLEET_CHILD' as const;
 
 /** The exit code of a run whose `--check` found changes: DRIFT, or FLEET_CHILD_CHANGES inside a fleet. */
 export function changesExit(): number {
-  return process.env[FLEET_CHILD_ENV] === '1' ? FLEET_CHILD_CHANGES : EXIT.DRIFT;
+  return provisionSetting(FLEET_CHILD_ENV) ? FLEET_CHILD_CHANGES : EXIT.DRIFT;
 }
 
 export type ProvisionErrorCode =

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { EXIT, FLEET_CHILD_CHANGES, FLEET_CHILD_ENV } from './errors.ts';
 import { say } from './report.ts';
+import { childEnv } from './variables.ts';
 
 /** One host's run when several `--host` are given. */
 export interface HostOutcome {
@@ -33,7 +34,7 @@ function runOne(argv: readonly string[], host: string, argvFor: ArgvFor): Promis
   return new Promise((resolve) => {
     // The same command (same node flags, same script) for one host; secrets stay in files / the environment.
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...argvFor(argv, host)], {
-      env: { ...process.env, FORCE_COLOR: '0', [FLEET_CHILD_ENV]: '1' },
+      env: childEnv({ FORCE_COLOR: '0', [FLEET_CHILD_ENV]: '1' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

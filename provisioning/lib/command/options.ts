@@ -3,6 +3,7 @@ import { minimist } from 'zx';
 import { ACL_USER_NAME, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '../config/acl.ts';
 import { isValidDestination } from '../host/ssh.ts';
 import { ProvisionError } from './errors.ts';
+import { provisionEnv } from './variables.ts';
 
 export const POLICIES = [
   'allkeys-lru',
@@ -158,7 +159,7 @@ export function parseExtra(values: unknown): string[] {
   return list.map((l) => l.trim());
 }
 
-export function parseProvisionArgs(argv: string[], env = process.env): ProvisionOptions {
+export function parseProvisionArgs(argv: string[], env = provisionEnv()): ProvisionOptions {
   const a = parseStrict(argv, {
     boolean: ['help', 'check', 'yes', 'sudo', 'persistence', 'allow-no-auth'],
     string: [

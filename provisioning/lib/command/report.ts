@@ -1,6 +1,8 @@
 import { chalk } from 'zx';
+import { ConfigError } from '../../../src/config/registry.ts';
 import { EXIT, ProvisionError } from './errors.ts';
 import { mask } from './secrets.ts';
+import { checkProvisionEnv, provisionSetting } from './variables.ts';
 
 const secrets: string[] = [];
 
@@ -40,14 +42,18 @@ export function colourDiff(diff: string): string {
 export async function runMain(main: (argv: string[]) => Promise<number>): Promise<void> {
   let code: number;
   try {
+    checkProvisionEnv();
     code = await main(process.argv.slice(2));
   } catch (error) {
     if (error instanceof ProvisionError) {
       fail(error.message);
       code = error.exitCode;
+    } else if (error instanceof ConfigError) {
+      fail(error.message);
+      code = EXIT.USAGE;
     } else {
       fail(`unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
-      if (process.env.DEBUG && error instanceof Error && error.stack) console.error(mask(error.stack, secrets));
+      if (provisionSetting('DEBUG') && error instanceof Error && error.stack) console.error(mask(error.stack, secrets));
       code = EXIT.FAILED;
     }
   }

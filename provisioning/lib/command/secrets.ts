@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ProvisionError } from './errors.ts';
+import { type ProvisionVariable, provisionSetting } from './variables.ts';
 
 /** A password that fits one redis.conf word: printable ASCII, no whitespace or quotes, long enough. */
 export function checkPassword(what: string, password: string): string {
@@ -18,7 +19,7 @@ export function checkPassword(what: string, password: string): string {
  * Reads a secret from a file (first line, trailing newline stripped) or an environment variable. A secret is never
  * taken from the command line: argv is visible to every user in the process list and lands in shell history.
  */
-export function readSecret(what: string, file: string | undefined, envName: string): string | undefined {
+export function readSecret(what: string, file: string | undefined, envName: ProvisionVariable): string | undefined {
   let value: string | undefined;
   if (file) {
     try {
@@ -29,8 +30,9 @@ export function readSecret(what: string, file: string | undefined, envName: stri
         `cannot read ${what} file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
-  } else if (process.env[envName] !== undefined && process.env[envName] !== '') {
-    value = process.env[envName];
+  } else {
+    const given = provisionSetting(envName);
+    if (typeof given === 'string' && given !== '') value = given;
   }
   return value === undefined ? undefined : checkPassword(what, value);
 }

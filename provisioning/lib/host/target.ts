@@ -1,5 +1,6 @@
 import { $ } from 'zx';
 import { ProvisionError } from '../command/errors.ts';
+import { childEnv } from '../command/variables.ts';
 import { type SshOptions, sshCommand } from './ssh.ts';
 
 export interface ExecResult {
@@ -32,7 +33,7 @@ async function run(argv: readonly string[], options: ExecOptions = {}): Promise<
     quiet: true,
     verbose: false,
     timeout: options.timeoutMs ?? 60_000,
-    env: { ...process.env, ...options.env, LC_ALL: 'C' },
+    env: childEnv({ ...options.env, LC_ALL: 'C' }),
   })`${argv}`;
   return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode ?? 1 };
 }

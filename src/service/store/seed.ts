@@ -11,11 +11,11 @@ export interface SeedCounts {
 }
 
 export interface SeedOptions {
-  /** Password of every seeded user. @default process.env.SEED_PASSWORD ?? 'seed-password' */
+  /** Password of every seeded user. @default 'seed-password' (the CLIs pass SEED_PASSWORD) */
   password?: string;
-  /** @default process.env.FASTNPC_ADMIN_USER ?? 'admin' */
+  /** @default 'admin' (the CLIs pass FASTNPC_ADMIN_USER) */
   adminUser?: string;
-  /** @default process.env.FASTNPC_ADMIN_PASSWORD ?? the seed password */
+  /** @default the seed password (the CLIs pass FASTNPC_ADMIN_PASSWORD) */
   adminPassword?: string;
 }
 
@@ -187,9 +187,9 @@ export async function seed(
   counts: SeedCounts = DEFAULT_SEED,
   options: SeedOptions = {},
 ): Promise<SeedResult> {
-  const password = options.password ?? process.env.SEED_PASSWORD ?? 'seed-password';
-  const adminUser = options.adminUser ?? (process.env.FASTNPC_ADMIN_USER || 'admin');
-  const adminPassword = options.adminPassword ?? process.env.FASTNPC_ADMIN_PASSWORD ?? password;
+  const password = options.password ?? 'seed-password';
+  const adminUser = options.adminUser || 'admin';
+  const adminPassword = options.adminPassword ?? password;
   const db = createDatabase({ connectionString: databaseUrl, max: 2 });
   try {
     await migrate(db);

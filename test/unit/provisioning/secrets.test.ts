@@ -6,25 +6,28 @@ import { checkPassword, mask, readSecret } from '../../../provisioning/lib/comma
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// a declared variable of provisioning (provisioning/lib/command/variables.ts), restored after each test
+const given = process.env.REDIS_APP_PASSWORD;
 afterEach(() => {
-  delete process.env.TEST_SECRET_ENV;
+  if (given === undefined) delete process.env.REDIS_APP_PASSWORD;
+  else process.env.REDIS_APP_PASSWORD = given;
 });
 
 describe('secrets', () => {
   it('reads the first line of a file, without its newline', () => {
     writeFileSync(join(dir, 'pw'), 'Correct-horse-battery\n');
-    expect(readSecret('the password', join(dir, 'pw'), 'TEST_SECRET_ENV')).toBe('Correct-horse-battery');
+    expect(readSecret('the password', join(dir, 'pw'), 'REDIS_APP_PASSWORD')).toBe('Correct-horse-battery');
   });
 
   it('falls back to the environment variable, and to nothing', () => {
-    process.env.TEST_SECRET_ENV = 'From-the-environment-1';
-    expect(readSecret('the password', undefined, 'TEST_SECRET_ENV')).toBe('From-the-environment-1');
-    delete process.env.TEST_SECRET_ENV;
-    expect(readSecret('the password', undefined, 'TEST_SECRET_ENV')).toBeUndefined();
+    process.env.REDIS_APP_PASSWORD = 'From-the-environment-1';
+    expect(readSecret('the password', undefined, 'REDIS_APP_PASSWORD')).toBe('From-the-environment-1');
+    delete process.env.REDIS_APP_PASSWORD;
+    expect(readSecret('the password', undefined, 'REDIS_APP_PASSWORD')).toBeUndefined();
   });
 
   it('names the file it cannot read, never a value', () => {
-    expect(() => readSecret('the password', join(dir, 'missing'), 'X')).toThrow(
+    expect(() => readSecret('the password', join(dir, 'missing'), 'REDIS_PASSWORD')).toThrow(
       /cannot read the password file .*ENOENT/,
     );
   });
