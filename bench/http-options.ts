@@ -19,7 +19,8 @@ GET /health/live on the same workers (the framework's ceiling), at fixed concurr
 then every route at the plan's load, evenly spaced (bench/paced-load.ts). Prints a table and whether each goal is
 met: every cached route ≥ ${GOAL_RATIO.toFixed(2)}× the ceiling at the top concurrency; p99 < ${PLAN_P99_MS} ms at the plan's load.
 A cached route above ${PLAUSIBLE_RATIO.toFixed(2)}× the ceiling means other load disturbed the ceiling's run: the ratio goal is then
-NOT JUDGED (run again on a quiet machine).
+NOT JUDGED (run again on a quiet machine). Likewise the p99 goal is NOT JUDGED when the machine's floor — a bare
+node:http server (no framework, no cache) at the plan's load, before and after the routes — reads p99 ≥ ${PLAN_P99_MS} ms itself.
 
 Options:
   --json FILE   also write the figures as JSON: per route and concurrency requests/s of the route and of the

@@ -29,6 +29,12 @@ export type ConcurrencyResult = LoadResult & CpuPerRequest;
 
 export type PlanResult = LoadResult & { serverWithin5ms: number } & Omit<WorkerFigures, 'total' | 'within5ms'>;
 
+/** The plan's load on the machine's floor (http-floor.ts), run before and after the routes. */
+export interface FloorResults {
+  before: LoadResult;
+  after: LoadResult;
+}
+
 /** The key of a route's concurrency result. */
 export const resultKey = (t: Target, r: Route, connections: number): string => `${t.label}|${r.name}@${connections}`;
 
@@ -97,8 +103,27 @@ export async function runConcurrency(
   return { table, misses };
 }
 
-/** Every route at the plan's load, the versions taking turns route by route; keyed `label|route name`. */
-export async function runPlan(targets: Target[], options: BenchOptions): Promise<Map<string, PlanResult>> {
+/**
+ * Every route at the plan's load, the versions taking turns route by route (keyed `label|route name`), with the
+ * machine's floor (a bare node:http server at `floorUrl`) before and after them.
+ */
+export async function runPlan(
+  targets: Target[],
+  options: BenchOptions,
+  floorUrl: string,
+): Promise<{ plan: Map<string, PlanResult>; floor: FloorResults }> {
+  const floorRun = async (): Promise<LoadResult> => {
+    const result = await runLoad({
+      url: floorUrl,
+      headers: {},
+      connections: 10,
+      durationSec: options.planDurationSec,
+      overallRate: options.planRate,
+    });
+    if (result.non2xx || result.errors) throw new Error(`the floor server at the plan's load: ${result.errors} errors`);
+    return result;
+  };
+  const before = await floorRun();
   const plan = new Map<string, PlanResult>();
   for (const r of targets[0]?.routes ?? []) {
     for (const t of targets) {
@@ -126,5 +151,5 @@ export async function runPlan(targets: Target[], options: BenchOptions): Promise
       });
     }
   }
-  return plan;
+  return { plan, floor: { before, after: await floorRun() } };
 }

@@ -42,9 +42,18 @@ export async function keyspaceMisses(redis: Redis): Promise<number> {
 }
 
 /**
+ * The sampling interval of the workers' event-loop delay histogram (prom-client's default
+ * `eventLoopMonitoringPrecision`, handed to `monitorEventLoopDelay({ resolution })`). Node records the whole time
+ * between two ticks of that timer, so an idle process reads ≈ 10 ms at p50 and 11–13 ms at p99 (its timer's ms
+ * granularity and wake-up): the loop's real delay is the figure minus this interval.
+ */
+export const LOOP_DELAY_SAMPLING_MS = 10;
+
+/**
  * What the workers saw of `route`, from their /metrics: requests they timed themselves (onRequest → onResponse) in
  * total and within 5 ms — set beside the client's figures it tells time in the handler from time queued — the
- * event loop's delay (prom-client resets it at each scrape: the figures after a run are the run's) and GC.
+ * event loop's delay as prom-client reports it (it resets it at each scrape: the figures after a run are the run's;
+ * they include the sampling interval, LOOP_DELAY_SAMPLING_MS) and GC.
  */
 export interface WorkerFigures {
   total: number;

@@ -1,20 +1,34 @@
 // What `npm run bench:http` prints and writes: the human tables (concurrency, the plan's load), the verdict on each
 // goal per version (met / NOT MET / NOT JUDGED) and the same figures as JSON (--json FILE).
 import { cpus } from 'node:os';
+import type { LoadResult } from './http-load.ts';
 import { type BenchOptions, GOAL_RATIO, PLAN_P99_MS, PLAUSIBLE_RATIO } from './http-options.ts';
-import { type ConcurrencyResult, type PlanResult, resultKey } from './http-phases.ts';
+import { type ConcurrencyResult, type FloorResults, type PlanResult, resultKey } from './http-phases.ts';
+import { LOOP_DELAY_SAMPLING_MS } from './http-probes.ts';
 import type { Route, Target } from './http-target.ts';
 
 export interface Measured {
   table: Map<string, ConcurrencyResult>;
   misses: number[];
   plan: Map<string, PlanResult>;
+  floor: FloorResults;
   /** loadavg() at the start, after the concurrency runs, at the end. */
   loads: [number[], number[], number[]];
 }
 
 const fmt = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** The loop's delay beyond the histogram's sampling interval (http-probes.ts), ms. */
+const beyondSampling = (ms: number): number => Math.max(0, ms - LOOP_DELAY_SAMPLING_MS);
+
+const percentiles = (x: LoadResult) => ({
+  p50: x.p50,
+  p95: x.p95,
+  p99: x.p99,
+  p999: x.p999,
+  maxSendLagMs: x.maxSendLagMs,
+});
 
 /** The report's text and its JSON form. */
 export function report(targets: Target[], options: BenchOptions, m: Measured): { text: string; json: unknown } {
@@ -38,8 +52,14 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
       planDurationSec: options.planDurationSec,
     },
     goals: { ratioAtTopConcurrency: GOAL_RATIO, planP99Ms: PLAN_P99_MS },
+    /** loopDelay*Ms figures include it; loopDelayBeyondSampling*Ms do not. */
+    loopDelaySamplingMs: LOOP_DELAY_SAMPLING_MS,
+    /** A bare node:http server at the plan's load, before and after the routes (bench/http-floor.ts). */
+    floor: { before: percentiles(m.floor.before), after: percentiles(m.floor.after) },
     versions: [] as unknown[],
   };
+  // the better of the floor's two runs: if even that is ≥ the bound, the host (not the service) made the tail
+  const floorP99 = Math.min(m.floor.before.p99, m.floor.after.p99);
   const verdicts: string[] = [];
   for (const t of targets) {
     const concurrency = [];
@@ -88,6 +108,8 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
         serverWithin5ms: x.serverWithin5ms,
         loopDelayP99Ms: x.loopDelayP99Ms,
         loopDelayMaxMs: x.loopDelayMaxMs,
+        loopDelayBeyondSamplingP99Ms: beyondSampling(x.loopDelayP99Ms),
+        loopDelayBeyondSamplingMaxMs: beyondSampling(x.loopDelayMaxMs),
         gcCount: x.gcCount,
         gcOver1ms: x.gcOver1ms,
       };
@@ -99,20 +121,28 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
     const ratioJudged = bestRatio <= PLAUSIBLE_RATIO;
     const ratioMet = ratioJudged && worstRatio >= GOAL_RATIO;
     const p99Met = worstP99 < PLAN_P99_MS;
+    const p99Judged = floorP99 < PLAN_P99_MS;
     const ratioVerdict = ratioJudged
       ? ratioMet
         ? 'met'
         : 'NOT MET'
       : `NOT JUDGED: a cached route ran at ${bestRatio.toFixed(2)}× the ceiling, so the ceiling's run was disturbed by other load`;
     verdicts.push(
-      `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(3)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioVerdict}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : 'NOT MET'})`,
+      `${t.label}: slowest cached route at ${top} connections ${worstRatio.toFixed(3)}× the ceiling (goal ≥ ${GOAL_RATIO.toFixed(2)}×: ${ratioVerdict}); worst cached p99 at the plan's load ${worstP99.toFixed(2)} ms (goal < ${PLAN_P99_MS} ms: ${p99Met ? 'met' : p99Judged ? 'NOT MET' : `NOT JUDGED: the machine's floor, a bare node:http server, read p99 ${floorP99.toFixed(2)} ms itself`})`,
     );
     json.versions.push({
       label: t.label,
       keyspaceMisses: m.misses[targets.indexOf(t)],
       concurrency,
       planLoad: planRows,
-      goals: { worstRatio, ratioJudged, ratioMet, worstPlanP99Ms: worstP99, planP99Met: p99Met },
+      goals: {
+        worstRatio,
+        ratioJudged,
+        ratioMet,
+        worstPlanP99Ms: worstP99,
+        planP99Judged: p99Judged,
+        planP99Met: p99Met,
+      },
     });
   }
   lines.push(
@@ -121,14 +151,24 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
     '',
     `At the plan's load (${options.planRate} requests/s evenly spaced over 10 keep-alive connections for ${options.planDurationSec} s, latency counted from each request's due instant; bench/paced-load.ts). "server ≤ 5 ms": share of the requests the workers themselves timed (onRequest → onResponse) within 5 ms:`,
     '',
+    `"loop delay": the workers' event-loop delay beyond the histogram's ${LOOP_DELAY_SAMPLING_MS} ms sampling interval (an idle process reads ≈ 0–3 ms; bench/http-probes.ts). The floor: a bare node:http server (no framework, no cache) in its own process, before and after the routes (bench/http-floor.ts).`,
+    '',
     "| version | route | requests | p50 ms | p95 ms | p99 ms | p99.9 ms | generator lag max ms | server ≤ 5 ms | workers' loop delay p99 / max ms | GCs (> 1 ms) | p99 < 5 ms |",
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
+  for (const [when, x] of [
+    ['before', m.floor.before],
+    ['after', m.floor.after],
+  ] as const) {
+    lines.push(
+      `| — | floor: bare node:http (${when}) | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | — | — | — | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
+    );
+  }
   for (const t of targets) {
     for (const r of t.routes) {
       const x = m.plan.get(`${t.label}|${r.name}`) as PlanResult;
       lines.push(
-        `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${fmt(x.loopDelayP99Ms, 1)} / ${fmt(x.loopDelayMaxMs, 1)} | ${x.gcCount} (${x.gcOver1ms}) | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
+        `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${fmt(beyondSampling(x.loopDelayP99Ms), 1)} / ${fmt(beyondSampling(x.loopDelayMaxMs), 1)} | ${x.gcCount} (${x.gcOver1ms}) | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
       );
     }
   }

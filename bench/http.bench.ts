@@ -6,11 +6,13 @@
 //
 // The parts: http-options.ts (command line, environment, goals), http-target.ts (a version on its own stack),
 // http-phases.ts (the concurrency runs and the plan's load), http-probes.ts (CPU, Redis and the workers' own
-// figures), http-report.ts (tables, verdicts, JSON); the load generators: http-load.ts and paced-load.ts.
+// figures), http-floor.ts (the machine's floor at the plan's load), http-report.ts (tables, verdicts, JSON); the load
+// generators: http-load.ts and paced-load.ts.
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFloor } from './http-floor.ts';
 import { readOptions } from './http-options.ts';
 import { runConcurrency, runPlan } from './http-phases.ts';
 import { report } from './http-report.ts';
@@ -26,9 +28,10 @@ async function main(): Promise<void> {
     const load1 = loadavg();
     const { table, misses } = await runConcurrency(targets, OPTIONS);
     const load2 = loadavg();
-    const plan = await runPlan(targets, OPTIONS);
+    const floorServer = await startFloor();
+    const { plan, floor } = await runPlan(targets, OPTIONS, floorServer.url).finally(() => floorServer.stop());
     const load3 = loadavg();
-    const { text, json } = report(targets, OPTIONS, { table, misses, plan, loads: [load1, load2, load3] });
+    const { text, json } = report(targets, OPTIONS, { table, misses, plan, floor, loads: [load1, load2, load3] });
     console.log(text);
     if (OPTIONS.json) {
       writeFileSync(OPTIONS.json, `${JSON.stringify(json, null, 2)}\n`);
