@@ -10,6 +10,7 @@ const server = require('node:http').createServer((request, response) => {
   response.setHeader('content-type', 'application/json; charset=utf-8');
   response.end('{"status":"ok"}');
 });
+server.keepAliveTimeout = 72_000; // as the service's servers (Fastify's default)
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;

@@ -105,6 +105,7 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
         p99: x.p99,
         p999: x.p999,
         maxSendLagMs: x.maxSendLagMs,
+        connectionsOpened: x.connectionsOpened,
         serverWithin5ms: x.serverWithin5ms,
         loopDelayP99Ms: x.loopDelayP99Ms,
         loopDelayMaxMs: x.loopDelayMaxMs,
@@ -153,22 +154,22 @@ export function report(targets: Target[], options: BenchOptions, m: Measured): {
     '',
     `"loop delay": the workers' event-loop delay beyond the histogram's ${LOOP_DELAY_SAMPLING_MS} ms sampling interval (an idle process reads ≈ 0–3 ms; bench/http-probes.ts). The floor: a bare node:http server (no framework, no cache) in its own process, before and after the routes (bench/http-floor.ts).`,
     '',
-    "| version | route | requests | p50 ms | p95 ms | p99 ms | p99.9 ms | generator lag max ms | server ≤ 5 ms | workers' loop delay p99 / max ms | GCs (> 1 ms) | p99 < 5 ms |",
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    "| version | route | requests | p50 ms | p95 ms | p99 ms | p99.9 ms | generator lag max ms | connections opened | server ≤ 5 ms | workers' loop delay p99 / max ms | GCs (> 1 ms) | p99 < 5 ms |",
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   for (const [when, x] of [
     ['before', m.floor.before],
     ['after', m.floor.after],
   ] as const) {
     lines.push(
-      `| — | floor: bare node:http (${when}) | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | — | — | — | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
+      `| — | floor: bare node:http (${when}) | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${x.connectionsOpened ?? '—'} | — | — | — | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
     );
   }
   for (const t of targets) {
     for (const r of t.routes) {
       const x = m.plan.get(`${t.label}|${r.name}`) as PlanResult;
       lines.push(
-        `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${fmt(beyondSampling(x.loopDelayP99Ms), 1)} / ${fmt(beyondSampling(x.loopDelayMaxMs), 1)} | ${x.gcCount} (${x.gcOver1ms}) | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
+        `| ${t.label} | ${r.name} | ${fmt(x.requests)} | ${fmt(x.p50, 2)} | ${fmt(x.p95, 2)} | ${fmt(x.p99, 2)} | ${fmt(x.p999, 2)} | ${fmt(x.maxSendLagMs ?? Number.NaN, 2)} | ${x.connectionsOpened ?? '—'} | ${(100 * x.serverWithin5ms).toFixed(2)} % | ${fmt(beyondSampling(x.loopDelayP99Ms), 1)} / ${fmt(beyondSampling(x.loopDelayMaxMs), 1)} | ${x.gcCount} (${x.gcOver1ms}) | ${x.p99 < PLAN_P99_MS ? 'yes' : 'NO'} |`,
       );
     }
   }
