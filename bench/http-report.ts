@@ -28,6 +28,7 @@ const percentiles = (x: LoadResult) => ({
   p99: x.p99,
   p999: x.p999,
   maxSendLagMs: x.maxSendLagMs,
+  connectionsOpened: x.connectionsOpened,
 });
 
 /** The report's text and its JSON form. */
