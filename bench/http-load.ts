@@ -28,6 +28,8 @@ export interface LoadResult {
   redisReadsPerRequest?: number;
   /** Paced runs only: the generator's largest lag behind a request's due instant, ms. */
   maxSendLagMs?: number;
+  /** Paced runs only: TCP connections the generator opened (beyond its 10: idle keep-alive sockets the server closed). */
+  connectionsOpened?: number;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       p99: quantile(sorted, 0.99),
       p999: quantile(sorted, 0.999),
       maxSendLagMs: paced.maxSendLagMs,
+      connectionsOpened: paced.connectionsOpened,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;

@@ -24,11 +24,19 @@ export interface PacedResult {
   latencies: number[];
   /** Largest delay between a request's due instant and its send (the generator's own lag), ms. */
   maxSendLagMs: number;
+  /** TCP connections the generator opened (more than `connections` means the server closed idle keep-alive ones). */
+  connectionsOpened: number;
 }
 
 /** Runs `job` and resolves when every request sent has answered (or failed). */
 export function runPaced(job: PacedJob): Promise<PacedResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
+  let connectionsOpened = 0;
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = ((...args: Parameters<typeof createConnection>) => {
+    connectionsOpened += 1;
+    return createConnection(...args);
+  }) as typeof agent.createConnection;
   const url = new URL(job.url);
   const total = Math.max(1, Math.round(job.rate * job.durationSec));
   const intervalNs = 1e9 / job.rate;
@@ -45,7 +53,7 @@ export function runPaced(job: PacedJob): Promise<PacedResult> {
       answered += 1;
       if (answered === total) {
         agent.destroy();
-        resolve({ requests: total, non2xx, errors, latencies, maxSendLagMs });
+        resolve({ requests: total, non2xx, errors, latencies, maxSendLagMs, connectionsOpened });
       }
     };
     const send = (i: number): void => {

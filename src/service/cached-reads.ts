@@ -44,6 +44,18 @@ export class CachedReads {
     ttlSeconds?: number,
     asEntry = false,
   ): Promise<T> {
+    const { value, outcome } = await this.#readUnrecorded(key, loader, ttlSeconds, asEntry);
+    this.#record(entry, outcome);
+    return value;
+  }
+
+  /** One read through getOrLoad and what it was (hit / miss / bypass), not yet reported. */
+  async #readUnrecorded<T>(
+    key: string,
+    loader: () => Promise<T>,
+    ttlSeconds?: number,
+    asEntry = false,
+  ): Promise<{ value: T; outcome: CacheOutcome }> {
     let loaded = false;
     const fencedBefore = this.#o.fenced?.() === true;
     const value = await this.#o.cache.getOrLoad(
@@ -57,9 +69,12 @@ export class CachedReads {
     // a load while Redis is down or the cache fenced was not stored: a bypass, not a miss
     const bypassed = loaded && (!this.#o.redisUp() || fencedBefore || this.#o.fenced?.() === true);
     const outcome: CacheOutcome = !this.#o.enabled || bypassed ? 'bypass' : loaded ? 'miss' : 'hit';
+    return { value, outcome };
+  }
+
+  #record(entry: CacheEntry, outcome: CacheOutcome): void {
     recordCacheOutcome(entry, outcome);
     this.#o.onOutcome?.(entry, outcome);
-    return value;
   }
 
   /** `user_settings:{uid}`, no TTL. null when the account no longer exists. */
@@ -87,19 +102,41 @@ export class CachedReads {
     );
   }
 
-  /** The profile entry as stored (its parts are the structured and memories routes' bodies); null: no character. */
+  /**
+   * The profile entry as stored (its parts are the structured and memories routes' bodies); null: no character.
+   *
+   * One round trip on a hit: `char_id` and `char_profile` are asked for in the same turn, so the cache sends them in
+   * one MGET (src/cache/read-batcher.ts). The id is needed only by the profile's loader, which waits for it; for a
+   * missing character that loader stores nothing (it throws NO_CHARACTER: the lease is released, nothing is loaded
+   * from PostgreSQL) and the profile read is neither reported nor used. Reported in the order of the sequential
+   * reads: char_id, then profile.
+   */
   async profileEntry(userId: number, role: string): Promise<CachedEntry<CharacterProfile | null> | null> {
-    const id = await this.characterId(userId, role);
-    if (id === null) return null;
-    return entryOf(
-      await this.#read(
-        'profile',
-        this.#keys.characterProfile(userId, role),
-        async () => (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null,
-        this.#o.ttlProfileSeconds,
-        true,
-      ),
+    const idRead = this.#readUnrecorded(this.#keys.characterId(userId, role), () =>
+      findCharacterId(this.#o.db, userId, role),
     );
+    const profileRead = this.#readUnrecorded(
+      this.#keys.characterProfile(userId, role),
+      async () => {
+        const { value: id } = await idRead;
+        if (id === null) throw NO_CHARACTER;
+        return (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null;
+      },
+      this.#o.ttlProfileSeconds,
+      true,
+    );
+    // handled at once: a failed id read fails the profile's loader too, and a missing character drops it unread
+    const profile = profileRead.then(
+      (read) => ({ read }),
+      (error: unknown) => ({ error }),
+    );
+    const id = await idRead;
+    this.#record('char_id', id.outcome);
+    if (id.value === null) return null;
+    const settled = await profile;
+    if ('error' in settled) throw settled.error;
+    this.#record('profile', settled.read.outcome);
+    return entryOf(settled.read.value);
   }
 
   /** `char_id:{uid}:{name}`, no TTL (null = no such character, cached too; create invalidates it). */
@@ -129,6 +166,9 @@ export class CachedReads {
     );
   }
 }
+
+/** Thrown by the profile's loader when the character does not exist: nothing is stored, the read is dropped. */
+const NO_CHARACTER = new Error('no such character');
 
 /** What a getOrLoad asked for an entry resolved to: the entry, or a value from a Cache that ignores `entry`. */
 function entryOf<T>(result: T): CachedEntry<T> {

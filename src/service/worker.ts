@@ -201,9 +201,19 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const onRoute = defectRoutes(defects, config.sessionMaxAgeSeconds, new WorkerTasks(defects));
   const app = await buildApp(deps, {
     ...(onRoute ? { onRoute } : {}),
-    serverFactory: (handler) => {
-      if (config.workerIndex > 0) ownServer = createServer(handler);
-      return createServer(handler);
+    // Servers made here do not get what Fastify sets on the server it makes itself: its keep-alive time-out
+    // (`keepAliveTimeout`, 72 s) instead of Node's 5 s, which closes a client's keep-alive socket after 5 s idle — the
+    // next request on it then pays a new connection (on the shared port, accepted by the cluster's primary and
+    // handed to a worker) at the tail of the latency (docs/benchmarks.md, issue 20).
+    serverFactory: (handler, fastifyOptions) => {
+      const make = (): Server => {
+        const server = createServer(handler);
+        if (typeof fastifyOptions.keepAliveTimeout === 'number')
+          server.keepAliveTimeout = fastifyOptions.keepAliveTimeout;
+        return server;
+      };
+      if (config.workerIndex > 0) ownServer = make();
+      return make();
     },
   });
   if (config.skipInvalidation.size > 0) {

@@ -72,6 +72,58 @@ describe('CachedReads', () => {
     expect(cache.store.get(keys.characterId(1, 'nobody'))).toBeNull();
   });
 
+  it('profileEntry asks for char_id and char_profile in the same turn (one MGET on a hit), reported in that order', async () => {
+    const cache = new FakeCache();
+    const r = reads(cache);
+    const context = newRequestContext();
+    const pending = runWithContext(context, () => r.profileEntry(1, '李白'));
+    // both reads were asked for before either answered: the cache's batcher sends them together
+    // (control: the sequential version asks for char_profile only after char_id answered)
+    expect(cache.reads.map((x) => x.key)).toEqual([keys.characterId(1, '李白'), keys.characterProfile(1, '李白')]);
+    expect((await pending)?.value).toMatchObject({ structured: expect.any(Object) });
+    expect(summarizeCache(context.cache).detail).toBe('char_id=miss;profile=miss');
+    // the profile answering first (a hit) while char_id is loaded still reports char_id first
+    cache.store.delete(keys.characterId(1, '李白'));
+    const second = newRequestContext();
+    await runWithContext(second, () => r.profileEntry(1, '李白'));
+    expect(summarizeCache(second.cache).detail).toBe('char_id=miss;profile=hit');
+  });
+
+  it('profileEntry of a missing character loads no profile, stores none and reports only char_id', async () => {
+    const cache = new FakeCache();
+    const database = fakeDb(() => []);
+    const none = new CachedReads({
+      cache,
+      db: database,
+      enabled: true,
+      redisUp: () => true,
+      ttlProfileSeconds: 300,
+      ttlListSeconds: 60,
+    });
+    const context = newRequestContext();
+    expect(await runWithContext(context, () => none.profileEntry(1, 'nobody'))).toBeNull();
+    expect(summarizeCache(context.cache).detail).toBe('char_id=miss');
+    expect(cache.store.get(keys.characterId(1, 'nobody'))).toBeNull();
+    await new Promise((resolve) => setImmediate(resolve)); // the dropped profile read has settled
+    expect(cache.store.has(keys.characterProfile(1, 'nobody'))).toBe(false);
+    expect(database.statements).toHaveLength(1); // the character id only, no profile statement
+  });
+
+  it('profileEntry fails with the character id’s load error (the profile read fails with it, handled)', async () => {
+    const failing = fakeDb(() => {
+      throw new Error('db down');
+    });
+    const r = new CachedReads({
+      cache: new FakeCache(),
+      db: failing,
+      enabled: true,
+      redisUp: () => true,
+      ttlProfileSeconds: 300,
+      ttlListSeconds: 60,
+    });
+    await expect(r.profileEntry(1, '李白')).rejects.toThrow('db down');
+  });
+
   it('with nothing read, no X-Cache header is produced', () => {
     expect(summarizeCache(new Map())).toEqual({});
   });

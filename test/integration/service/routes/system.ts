@@ -4,6 +4,7 @@
  * admin routes (401/403/200, stats, clear) — `adminRoutes`.
  */
 import { readFileSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Client, enc, registerUser, uniqueName } from '../http.ts';
 import type { RoutesContext } from './context.ts';
@@ -35,6 +36,25 @@ export function systemRoutes(ctx: RoutesContext): void {
       const reply = await new Client(ctx.fx.service.baseUrl).get('/health');
       expect(reply.status).toBe(200);
       expect(['1', '2']).toContain(reply.headers.get('x-worker'));
+    });
+
+    it('keeps idle keep-alive connections for Fastify’s 72 s on every port, not Node’s 5 s (the servers are made by the worker)', async () => {
+      // Node announces its server's keepAliveTimeout on each keep-alive response; at Node's default of 5 s a client's
+      // idle socket is closed and its next request pays a new connection (on the shared port, through the primary)
+      const agent = new Agent({ keepAlive: true });
+      try {
+        for (const url of [ctx.fx.service.baseUrl, ctx.fx.w1, ctx.fx.w2]) {
+          const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+            get(`${url}/health/live`, { agent }, (res) => {
+              res.resume();
+              res.once('end', () => resolve(String(res.headers['keep-alive'])));
+            }).once('error', reject);
+          });
+          expect(keepAlive, url).toBe('timeout=72');
+        }
+      } finally {
+        agent.destroy();
+      }
     });
 
     it('unknown routes are 404 JSON with X-Worker and X-DB-Queries', async () => {
