@@ -16,9 +16,16 @@ const OWN_STACK_ROWS = ['acceptance/faults/**/*.test.ts', 'acceptance/topology/*
  */
 const gateRun = process.env.FASTNPC_VITEST_LAYOUT === 'gate';
 
+/**
+ * The service, its workers and the invalidator run from JS bundles of the current source built once per project
+ * (test/support/prebuilt-programs.ts), not through tsx in each child process (PREBUILT_PROGRAMS=off: through tsx).
+ */
+const PREBUILT = { globalSetup: ['test/support/prebuilt-programs.ts'], setupFiles: ['test/support/prebuilt-setup.ts'] };
+
 const acceptance = {
   environment: 'node',
-  globalSetup: ['acceptance/global-setup.ts'],
+  globalSetup: [...PREBUILT.globalSetup, 'acceptance/global-setup.ts'],
+  setupFiles: PREBUILT.setupFiles,
   testTimeout: 180_000,
   hookTimeout: 180_000,
 };
@@ -41,6 +48,7 @@ export default defineConfig({
       },
       {
         test: {
+          ...PREBUILT,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
