@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/longest-first-sequencer.ts';
 
 /**
  * Test files that start everything they use (private redis-server / PostgreSQL on free ports, their own namespaces
@@ -34,6 +35,8 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/support/durations-reporter.ts', './test/support/closing-line-reporter.ts'],
     outputFile: { junit: 'reports/tests/junit.xml' },
+    // longest file first (the last run's durations, or the kept baseline): no long file left to run alone at the end
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
