@@ -1,13 +1,13 @@
 /**
  * globalSetup: bundles the programs the tests start as child processes (the service's primary, its workers, the
- * invalidator) from the current source with esbuild, once per run, into a temp folder, and has every spawner use
+ * invalidator, the provisioning CLIs) from the current source with esbuild, once per run, into a temp folder, and has every spawner use
  * them (src/service/programs.ts) instead of `node --import tsx` — each tsx start costs about 0.4 s of CPU more, and
  * the suite starts hundreds. PREBUILT_PROGRAMS=off runs them through tsx as before. The folder goes at the end.
  */
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { join, relative, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import type { TestProject } from 'vitest/node';
 import { usePrebuiltPrograms } from '../../src/service/programs.ts';
 
@@ -18,10 +18,39 @@ declare module 'vitest' {
   }
 }
 
-/** Every program a test or a program of ours starts with programArgs / program (src/service/programs.ts). */
-export const PROGRAMS = ['src/service/cli.ts', 'src/service/worker-main.ts', 'src/invalidator/cli.ts'];
+/**
+ * Every program a test or a program of ours starts with programArgs / program (src/service/programs.ts). Each sits
+ * two folders below the repository, as programs.ts expects of its bundle.
+ */
+export const PROGRAMS = [
+  'src/service/cli.ts',
+  'src/service/worker-main.ts',
+  'src/invalidator/cli.ts',
+  'provisioning/cli/provision.ts',
+  'provisioning/cli/audit.ts',
+  'provisioning/cli/rollback.ts',
+  'provisioning/cli/provision-topology.ts',
+];
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const PROGRAMS_MODULE = join(ROOT, 'src/service/programs.ts');
+
+/**
+ * A module that finds a file relative to itself (`import.meta.url`, e.g. redis.conf three folders up) would look from
+ * its bundle's folder instead: it gets its own place in the bundles' tree (which mirrors the repository) back. Not
+ * programs.ts, which asks whether it runs from a bundle.
+ */
+const ownImportMetaUrl: Plugin = {
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (args.path === PROGRAMS_MODULE || !text.includes('import.meta.url')) return undefined;
+      const own = JSON.stringify(`../../${relative(ROOT, args.path)}`);
+      return { contents: text.replaceAll('import.meta.url', `new URL(${own}, import.meta.url).href`), loader: 'ts' };
+    });
+  },
+};
 
 /**
  * Builds the bundles into a new folder and returns it. Its tree mirrors the repository's (src/service/cli.mjs …),
@@ -44,6 +73,7 @@ export async function buildPrograms(): Promise<string> {
       packages: 'external',
       sourcemap: 'linked',
       logLevel: 'error',
+      plugins: [ownImportMetaUrl],
     });
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     symlinkSync(join(ROOT, 'redis.conf'), join(dir, 'redis.conf'));
