@@ -226,8 +226,8 @@ export interface StartedService {
 
 /**
  * Starts the two-worker service as a child process (`node --import tsx src/service/cli.ts`, or its pre-built bundle:
- * programs.ts), waits until every
- * worker answers /health, and returns its URLs. Used by the service tests, the acceptance suites and the gate.
+ * programs.ts), waits until every worker answers /health, and returns its URLs. Used by the service tests, the
+ * acceptance suites and the gate.
  */
 export async function startService(options: StartServiceOptions): Promise<StartedService> {
   const workers = options.workers ?? 2;

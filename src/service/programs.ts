@@ -2,8 +2,8 @@
  * How a child process runs one of the repository's programs (the service's primary, its workers, the invalidator,
  * the provisioning CLIs): `node --import tsx src/….ts` from the source, or `node src/….mjs` from JavaScript bundles
  * built once for a test run (test/support/prebuilt-programs.ts) — tsx costs each start about 0.4 s of CPU more
- * (docs/measurements/ci.md), and a service starts four such processes. A program running from a bundle starts its own children from the
- * bundles beside it, so one switch in the test process covers the whole tree.
+ * (docs/measurements/ci.md), and a service starts four such processes. A program running from a bundle starts its
+ * own children from the bundles beside it, so one switch in the test process covers the whole tree.
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
