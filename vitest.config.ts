@@ -3,10 +3,12 @@ import LongestFirstSequencer from './test/support/longest-first-sequencer.ts';
 
 /**
  * Test files that start everything they use (private redis-server / PostgreSQL on free ports, their own namespaces
- * and containers, random names) run side by side: most of their time is spent waiting on processes, so on 2 cores
- * three at once roughly halves the run. VITEST_MAX_WORKERS overrides it (1 runs them one by one).
+ * and containers, random names) run side by side: most of their time is spent waiting on processes. On 2 cores, with
+ * the children pre-built, four at once: a full run used about 1.1 cores at three, and 39 integration files took
+ * 140–164 s at three, 132 s at four, 105 s at five with the same CPU (docs/measurements/ci.md); four leaves the
+ * timing-judged rows some room. VITEST_MAX_WORKERS overrides it (1 runs them one by one).
  */
-const SIDE_BY_SIDE = Number(process.env.VITEST_MAX_WORKERS) || 3;
+const SIDE_BY_SIDE = Number(process.env.VITEST_MAX_WORKERS) || 4;
 
 /** Acceptance rows that start their own stack and never use the shared target's Redis or counters. */
 const OWN_STACK_ROWS = ['acceptance/faults/**/*.test.ts', 'acceptance/topology/**/*.test.ts'];
