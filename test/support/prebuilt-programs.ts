@@ -4,7 +4,7 @@
  * them (src/service/programs.ts) instead of `node --import tsx` — each tsx start costs about 0.4 s of CPU more, and
  * the suite starts hundreds. PREBUILT_PROGRAMS=off runs them through tsx as before. The folder goes at the end.
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -52,13 +52,27 @@ const ownImportMetaUrl: Plugin = {
   },
 };
 
+const PREFIX = 'fastnpc-programs-';
+
+/** A run killed before its teardown leaves its folder: the next build removes those older than a day. */
+export function removeStaleBuilds(now = Date.now()): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (now - statSync(dir).mtimeMs > 86_400_000) rmSync(dir, { recursive: true, force: true });
+    } catch {}
+  }
+}
+
 /**
  * Builds the bundles into a new folder and returns it. Its tree mirrors the repository's (src/service/cli.mjs …),
  * each bundle whole (no shared chunks: a module's import.meta.url is its bundle's), beside links to the repository's
  * node_modules (the packages stay outside the bundles) and redis.conf (read relative to src/stack).
  */
 export async function buildPrograms(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'fastnpc-programs-'));
+  removeStaleBuilds();
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
   try {
     await build({
       absWorkingDir: ROOT,
