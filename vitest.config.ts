@@ -1,11 +1,14 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirstSequencer from './test/support/longest-first-sequencer.ts';
 
 /**
  * Test files that start everything they use (private redis-server / PostgreSQL on free ports, their own namespaces
- * and containers, random names) run side by side: most of their time is spent waiting on processes, so on 2 cores
- * three at once roughly halves the run. VITEST_MAX_WORKERS overrides it (1 runs them one by one).
+ * and containers, random names) run side by side: most of their time is spent waiting on processes. On 2 cores, with
+ * the children pre-built, four at once: a full run used about 1.1 cores at three, and 39 integration files took
+ * 140–164 s at three, 132 s at four, 105 s at five with the same CPU (docs/measurements/ci.md); four leaves the
+ * timing-judged rows some room. VITEST_MAX_WORKERS overrides it (1 runs them one by one).
  */
-const SIDE_BY_SIDE = Number(process.env.VITEST_MAX_WORKERS) || 3;
+const SIDE_BY_SIDE = Number(process.env.VITEST_MAX_WORKERS) || 4;
 
 /** Acceptance rows that start their own stack and never use the shared target's Redis or counters. */
 const OWN_STACK_ROWS = ['acceptance/faults/**/*.test.ts', 'acceptance/topology/**/*.test.ts'];
@@ -16,9 +19,16 @@ const OWN_STACK_ROWS = ['acceptance/faults/**/*.test.ts', 'acceptance/topology/*
  */
 const gateRun = process.env.FASTNPC_VITEST_LAYOUT === 'gate';
 
+/**
+ * The service, its workers and the invalidator run from JS bundles of the current source built once per project
+ * (test/support/prebuilt-programs.ts), not through tsx in each child process (PREBUILT_PROGRAMS=off: through tsx).
+ */
+const PREBUILT = { globalSetup: ['test/support/prebuilt-programs.ts'], setupFiles: ['test/support/prebuilt-setup.ts'] };
+
 const acceptance = {
   environment: 'node',
-  globalSetup: ['acceptance/global-setup.ts'],
+  globalSetup: [...PREBUILT.globalSetup, 'acceptance/global-setup.ts'],
+  setupFiles: PREBUILT.setupFiles,
   testTimeout: 180_000,
   hookTimeout: 180_000,
 };
@@ -27,6 +37,8 @@ export default defineConfig({
   test: {
     reporters: ['default', './test/support/durations-reporter.ts', './test/support/closing-line-reporter.ts'],
     outputFile: { junit: 'reports/tests/junit.xml' },
+    // longest file first (the last run's durations, or the kept baseline): no long file left to run alone at the end
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
@@ -41,6 +53,7 @@ export default defineConfig({
       },
       {
         test: {
+          ...PREBUILT,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',

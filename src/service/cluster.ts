@@ -3,8 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type RedisTopology, RedisTopologyError, topologyEnv, topologyFromEnv } from '../redis/topology.ts';
 import { onProcessExit } from '../stack/cleanup.ts';
 import { inheritedEnv } from '../stack/config.ts';
@@ -13,13 +12,13 @@ import { ConfigError, invalidatorMode, parseServiceEnv, serviceLogWanted } from 
 import { createDatabase } from './db.ts';
 import { parseDefects, withoutCommitLogInvalidator } from './defects.ts';
 import { superviseInvalidator } from './invalidator-process.ts';
+import { program, programArgs, programExecArgv } from './programs.ts';
 import { migrate } from './store/migrations.ts';
 import { DEFAULT_SEED, type SeedCounts, type SeedResult, seed } from './store/seed.ts';
 import { consoleLogger } from './worker.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI = join(HERE, 'cli.ts');
-const WORKER_MAIN = join(HERE, 'worker-main.ts');
+const CLI = 'src/service/cli.ts';
+const WORKER_MAIN = 'src/service/worker-main.ts';
 
 // ───────────────────────────── primary (npm run serve) ─────────────────────────────
 
@@ -110,11 +109,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   // The commit-log invalidator runs beside the workers (restarted when it dies); FASTNPC_INVALIDATOR=off is the
   // control without it, `external` when it runs elsewhere.
   const invalidator =
-    invalidatorMode(env) === 'on' ? superviseInvalidator({ env, execArgv: withTsx(process.execArgv) }) : undefined;
+    invalidatorMode(env) === 'on' ? superviseInvalidator({ env, execArgv: process.execArgv }) : undefined;
 
   cluster.setupPrimary({
-    exec: WORKER_MAIN,
-    execArgv: [...withTsx(process.execArgv), ...WORKER_V8_FLAGS],
+    exec: program(WORKER_MAIN).file,
+    execArgv: [...programExecArgv(WORKER_MAIN, process.execArgv), ...WORKER_V8_FLAGS],
     silent: false,
   });
   let stopping = false;
@@ -195,11 +194,6 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
  */
 export const WORKER_V8_FLAGS = ['--min-semi-space-size=16'];
 
-/** Workers run TypeScript: make sure the tsx loader is in their execArgv. */
-function withTsx(execArgv: string[]): string[] {
-  return execArgv.some((arg) => arg.includes('tsx')) ? execArgv : [...execArgv, '--import', 'tsx'];
-}
-
 // ───────────────────────────── startService (tests, acceptance, gate) ─────────────────────────────
 
 export interface StartServiceOptions {
@@ -235,8 +229,9 @@ export interface StartedService {
 }
 
 /**
- * Starts the two-worker service as a child process (`node --import tsx src/service/cli.ts`), waits until every
- * worker answers /health, and returns its URLs. Used by the service tests, the acceptance suites and the gate.
+ * Starts the two-worker service as a child process (`node --import tsx src/service/cli.ts`, or its pre-built bundle:
+ * programs.ts), waits until every worker answers /health, and returns its URLs. Used by the service tests, the
+ * acceptance suites and the gate.
  */
 export async function startService(options: StartServiceOptions): Promise<StartedService> {
   const workers = options.workers ?? 2;
@@ -263,7 +258,7 @@ export async function startService(options: StartServiceOptions): Promise<Starte
   else if (cacheMode === 'off') delete env.REDIS_URL;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, '--workers', String(workers), '--port', String(port), '--no-seed'],
+    programArgs(CLI, ['--workers', String(workers), '--port', String(port), '--no-seed']),
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { program, programExecArgv } from './programs.ts';
 
-const INVALIDATOR_CLI = join(dirname(fileURLToPath(import.meta.url)), '../invalidator/cli.ts');
+const INVALIDATOR_CLI = 'src/invalidator/cli.ts';
 
 export interface SupervisedInvalidator {
   stop(): Promise<void>;
@@ -21,7 +20,13 @@ export function superviseInvalidator(options: { env: NodeJS.ProcessEnv; execArgv
   let restartTimer: NodeJS.Timeout | undefined;
   const start = (): void => {
     const startedAt = Date.now();
-    const proc = spawn(process.execPath, [...options.execArgv, INVALIDATOR_CLI, '--profile', 'reference'], {
+    const argv = [
+      ...programExecArgv(INVALIDATOR_CLI, options.execArgv),
+      program(INVALIDATOR_CLI).file,
+      '--profile',
+      'reference',
+    ];
+    const proc = spawn(process.execPath, argv, {
       env: options.env,
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -10,6 +10,7 @@ import { StackError } from './errors.ts';
 import { freePort } from './free-port.ts';
 import { POSTGRES_DIR_PREFIX, reapOrphanedServers } from './orphaned-servers.ts';
 import { claimDir } from './ownership.ts';
+import { createDataDir } from './postgres-template.ts';
 
 export interface PostgresServerOptions {
   /** Port to listen on (127.0.0.1 only). @default a free port */
@@ -25,7 +26,7 @@ export interface PostgresServerOptions {
   maxSlotWalKeepSize?: string | null;
 }
 
-/** A private PostgreSQL cluster started by the local stack (initdb + pg_ctl, temp dir, loopback). */
+/** A private PostgreSQL cluster started by the local stack (a copy of initdb's template + pg_ctl, temp dir, loopback). */
 export interface StartedPostgres {
   readonly url: string;
   readonly port: number;
@@ -140,12 +141,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   });
 
   try {
-    await run(
-      initdb,
-      ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
-      as,
-      60_000,
-    );
+    await createDataDir(initdb, dataDir, { as, run: (binary, args) => run(binary, args, as, 60_000) });
     const serverOptions = [
       `-p ${port}`,
       `-k ${dir}`,

@@ -1,12 +1,15 @@
 /**
  * Criterion 03 judges the app, not the runner: the gate on the local stack, 03 only, with no defect and with the
  * emulated `slow-cached-read` (+10 ms on every settings read served from the cache) as its control — once on the host
- * as it is and once with both cores saturated (two busy loops for the whole run). The control must FAIL in both; the
- * healthy service must never FAIL (PASS, or NOT MEASURABLE "host too busy" with its calibration figure). Each run's
- * figures (read p95, liveness p95, own part, load average) are printed for the record.
+ * as it is and once with both cores saturated (two busy loops through the gate's acceptance step, 03's calibration and
+ * measurement; not while the gate starts or stops its target, which 03 does not judge: in CI that only took the CPU
+ * from the files running beside this one). The control must FAIL in both; the healthy service must never FAIL (PASS,
+ * or NOT MEASURABLE "host too busy" with its calibration figure). Each run's figures (read p95, liveness p95, own
+ * part, load average) are printed for the record.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -27,6 +30,22 @@ function saturate(): ChildProcess[] {
   );
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** True once the gate's log (non-TTY progress: one line per step) has `step`; false if the run ended first. */
+async function gateStep(log: string, step: string, run: Promise<unknown>): Promise<boolean> {
+  let ended = false;
+  void run.finally(() => {
+    ended = true;
+  });
+  while (!ended) {
+    const text = await readFile(log, 'utf8').catch(() => '');
+    if (text.includes(`] ${step}`)) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
 function figuresOf(runDir: string): string {
   try {
     const record = JSON.parse(
@@ -45,13 +64,26 @@ function figuresOf(runDir: string): string {
 describe('03 judged against its calibration', () => {
   for (const host of ['as it is', 'saturated'] as const) {
     test(`host ${host}: slow-cached-read fails 03, the healthy service does not`, { timeout: 900_000 }, async () => {
-      const loops = host === 'saturated' ? saturate() : [];
+      let loops: ChildProcess[] = [];
       try {
         for (const column of ['slow-cached-read', 'none'] as Column[]) {
           const name = `${host === 'saturated' ? 'busy' : 'asis'}-${column}`;
-          const run = await runGateOnce(column, [FILTER], dir, name);
+          const running = runGateOnce(column, [FILTER], dir, name);
+          let saturated = '';
+          if (host === 'saturated') {
+            const log = join(dir, name, 'gate.log');
+            const reached = await gateStep(log, 'acceptance suites…', running);
+            // a gate whose log no longer says so would leave this case unsaturated: then it must not pass
+            expect(reached, `"acceptance suites…" in ${log}`).toBe(true);
+            const since = Date.now();
+            loops = saturate();
+            await gateStep(log, 'stopping the target…', running);
+            for (const loop of loops) loop.kill('SIGKILL');
+            saturated = `, cores saturated for ${((Date.now() - since) / 1000).toFixed(0)} s`;
+          }
+          const run = await running;
           console.log(
-            `03 ${column} on a host ${host} (load ${loadavg()[0]?.toFixed(1)}): ${run.statuses['03'] ?? run.error} — ${figuresOf(join(dir, name))}`,
+            `03 ${column} on a host ${host} (load ${loadavg()[0]?.toFixed(1)}${saturated}): ${run.statuses['03'] ?? run.error} — ${figuresOf(join(dir, name))}`,
           );
           expect(run.error, `${column}: ${run.error}`).toBeUndefined();
           if (column === 'none') expect(run.statuses['03']).not.toBe('fail');

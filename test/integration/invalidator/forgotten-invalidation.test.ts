@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistencyKey } from '../../../src/cache/internal-keys.ts';
+import { programArgs } from '../../../src/service/programs.ts';
 import { type Client, enc, registerUser } from '../service/http.ts';
 import { type ServiceFixture, startFixture } from '../service/setup.ts';
 
@@ -64,7 +65,7 @@ describe('npm run invalidator closes a forgotten invalidation', () => {
   });
 
   it('with `npm run invalidator -- --profile plan` running beside it, worker 2 sees the update within a second', async () => {
-    invalidator = spawn(process.execPath, ['--import', 'tsx', CLI, '--profile', 'plan'], {
+    invalidator = spawn(process.execPath, programArgs(CLI, ['--profile', 'plan']), {
       env: { ...process.env, DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -92,7 +93,7 @@ describe('npm run invalidator closes a forgotten invalidation', () => {
   // last: its two CLI starts take seconds, and the service closes an idle keep-alive socket after 5 s — a request of
   // the next test on it would fail with 'other side closed' (it did, on a busy machine)
   it('usage errors exit 2 with a message, no stack trace', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', CLI, '--profile', 'nope'], {
+    const child = spawnSync(process.execPath, programArgs(CLI, ['--profile', 'nope']), {
       env: { ...process.env, DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl },
       encoding: 'utf8',
     });
@@ -100,7 +101,7 @@ describe('npm run invalidator closes a forgotten invalidation', () => {
     expect(child.stderr).toMatch(/--profile must be one of plan, reference/);
     expect(child.stderr).not.toMatch(/\n\s+at /);
     // a misspelt control switch is refused, not read as on
-    const typo = spawnSync(process.execPath, ['--import', 'tsx', CLI], {
+    const typo = spawnSync(process.execPath, programArgs(CLI), {
       env: {
         ...process.env,
         DATABASE_URL: stack.databaseUrl,

@@ -6,6 +6,7 @@ import { type RunningInvalidator, startInvalidator } from '../../../src/invalida
 import { PROFILES } from '../../../src/invalidator/profiles.ts';
 import { readSlot, slotName } from '../../../src/invalidator/slot.ts';
 import { type StartedService, startService } from '../../../src/service/cluster.ts';
+import { programArgs } from '../../../src/service/programs.ts';
 import { type StartedLocalStack, startLocalStack } from '../../../src/stack/index.ts';
 import { type Client, registerUser } from '../service/http.ts';
 
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 /** The CLI, ended by SIGTERM after `ms` if it is still running (a refusal exits at once). */
 const cli = (env: NodeJS.ProcessEnv, ms = 60_000) =>
-  spawnSync(process.execPath, ['--import', 'tsx', CLI, '--profile', 'reference'], {
+  spawnSync(process.execPath, programArgs(CLI, ['--profile', 'reference']), {
     env: { ...process.env, DATABASE_URL: stack.databaseUrl, REDIS_URL: stack.redisUrl, ...env },
     encoding: 'utf8',
     timeout: ms,

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistencyKey } from '../../../src/cache/internal-keys.ts';
+import { programArgs } from '../../../src/service/programs.ts';
 import { type ServiceFixture, startFixture } from '../service/setup.ts';
 
 // A Redis stall while the invalidator applies a commit (issue 22): every command in flight times out, the session
@@ -39,7 +40,7 @@ describe('invalidator: a Redis stall mid-apply ends the session, not the process
   it('5 s SIGSTOP of Redis under a stream of commits: no exit, structured log lines, caught up again after', async () => {
     const redisPid = fixture.stack.redis?.pid();
     expect(redisPid, 'the private redis-server').toBeTypeOf('number');
-    invalidator = spawn(process.execPath, ['--import', 'tsx', CLI, '--profile', 'reference'], {
+    invalidator = spawn(process.execPath, programArgs(CLI, ['--profile', 'reference']), {
       env: { ...process.env, DATABASE_URL: fixture.stack.databaseUrl, REDIS_URL: fixture.stack.redisUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

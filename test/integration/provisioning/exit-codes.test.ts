@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { programArgs } from '../../../src/service/programs.ts';
 import { freePort } from '../../../src/stack/free-port.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const cli = (name: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {
+  spawnSync(process.execPath, programArgs(`provisioning/cli/${name}.ts`, args), {
     cwd: REPO,
     encoding: 'utf8',
     env: { ...process.env, REDIS_PASSWORD: '', FORCE_COLOR: '0' },

@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { programArgs } from '../../../src/service/programs.ts';
 import { onProcessExit } from '../../../src/stack/cleanup.ts';
 import { canRunHere } from '../../support/can-run.ts';
 import { runCaptured } from '../../support/run-captured.ts';
@@ -182,7 +183,7 @@ export function createSandbox(secrets: string[]): Sandbox {
     argvHits,
     secrets,
     run,
-    script: (name, args, env) => run(a, ['node', '--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], { env }),
+    script: (name, args, env) => run(a, ['node', ...programArgs(`provisioning/cli/${name}.ts`, args)], { env }),
     background: (ns, argv) => {
       const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);

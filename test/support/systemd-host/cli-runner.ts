@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { programArgs } from '../../../src/service/programs.ts';
 import { runCaptured } from '../run-captured.ts';
 import { REPO } from './host.ts';
 
@@ -49,7 +50,7 @@ export class CliRunner {
     args: string[],
   ): Promise<CliRun> {
     const started = Date.now();
-    const result = await runCaptured('node', ['--import', 'tsx', `provisioning/cli/${name}.ts`, ...args], {
+    const result = await runCaptured('node', programArgs(`provisioning/cli/${name}.ts`, args), {
       cwd: REPO,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', REDIS_PASSWORD: '', REDIS_APP_PASSWORD: '' },
       watch: () => this.scanArgv(),
