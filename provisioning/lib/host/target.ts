@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { $ } from 'zx';
 import { ProvisionError } from '../command/errors.ts';
 import { childEnv } from '../command/variables.ts';
@@ -26,8 +27,20 @@ export interface Target {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 }
 
+/**
+ * zx's spawn, with the input pipe guarded: a command that exits before it reads its standard input (a remote
+ * `redis-cli` not installed yet, ssh failing at once) breaks the pipe, and zx leaves that EPIPE unhandled, which would
+ * kill the whole provisioning process. The command's exit code already says what happened.
+ */
+const spawnGuarded = ((...args: Parameters<typeof spawn>): ChildProcess => {
+  const child = spawn(...args);
+  child.stdin?.on('error', () => {});
+  return child;
+}) as typeof spawn;
+
 async function run(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
   const out = await $({
+    spawn: spawnGuarded,
     input: options.input ?? '',
     nothrow: true,
     quiet: true,
