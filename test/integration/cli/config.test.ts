@@ -1,43 +1,31 @@
 // A malformed setting stops each command before it starts anything: one line naming the variable, exit 2
 // (docs/exit-codes.md), no stack trace, never a secret's value; an unknown name with the program's prefix is warned
 // about with the closest known one (issue 24, docs/configuration.md).
-import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type CapturedRun, runCaptured } from '../../support/run-captured.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SECRET = 'Sekrit-value-that-must-not-leak-42';
 
-function run(
-  file: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-      cwd: ROOT,
-      // a clean environment: no REDIS_URL / DATABASE_URL of the machine, nothing started by accident
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FORCE_COLOR: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.once('exit', (code) => done({ code, out, err }));
+function run(file: string, args: string[], env: Record<string, string>): Promise<CapturedRun> {
+  return runCaptured(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    // a clean environment: no REDIS_URL / DATABASE_URL of the machine, nothing started by accident
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FORCE_COLOR: '0', ...env },
   });
 }
 
-function expectUsageLine(r: { code: number | null; out: string; err: string }, message: RegExp): void {
-  expect(r.code, r.err).toBe(2);
-  const lines = r.err.trim().split('\n');
+function expectUsageLine(r: CapturedRun, message: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n');
   expect(
     lines.some((l) => message.test(l)),
-    r.err,
+    r.stderr,
   ).toBe(true);
-  expect(r.err).not.toMatch(/^\s+at /m); // no stack trace
-  expect(r.out + r.err).not.toContain(SECRET);
+  expect(r.stderr).not.toMatch(/^\s+at /m); // no stack trace
+  expect(r.stdout + r.stderr).not.toContain(SECRET);
 }
 
 describe('a bad setting at start', { concurrent: true }, () => {
@@ -49,8 +37,8 @@ describe('a bad setting at start', { concurrent: true }, () => {
       FASTNPC_SECRT: SECRET,
     });
     expectUsageLine(r, /^fastnpc serve: PORT must be an integer >= 0, got "eighty"; CACHE_TTL_LIST_SECONDS must be/);
-    expect(r.err).toContain('unknown variable FASTNPC_SECRT (did you mean FASTNPC_SECRET?)');
-    expect(r.out).not.toMatch(/starting the local stack/);
+    expect(r.stderr).toContain('unknown variable FASTNPC_SECRT (did you mean FASTNPC_SECRET?)');
+    expect(r.stdout).not.toMatch(/starting the local stack/);
   }, 60_000);
 
   it('serve: the error names the bad variable only, never the password in REDIS_URL', async () => {
@@ -90,12 +78,12 @@ describe('a bad setting at start', { concurrent: true }, () => {
       FASTNPC_SECRET: SECRET,
     });
     expectUsageLine(r, /^gate: ACCEPTANCE_R13_RUNS must be an integer >= 1, got "three"/);
-    expect(r.err).toContain('unknown variable ACCEPTANCE_SCOPEE (did you mean ACCEPTANCE_SCOPE?)');
+    expect(r.stderr).toContain('unknown variable ACCEPTANCE_SCOPEE (did you mean ACCEPTANCE_SCOPE?)');
   }, 60_000);
 
   it('provisioning: an unknown PROVISION_ name is warned about (the command still answers)', async () => {
     const r = await run('provisioning/cli/audit.ts', ['--help'], { PROVISION_ROOTT: '/x' });
-    expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain('unknown variable PROVISION_ROOTT (did you mean PROVISION_ROOT?)');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('unknown variable PROVISION_ROOTT (did you mean PROVISION_ROOT?)');
   }, 60_000);
 });

@@ -1,10 +1,10 @@
 // Every npm script that runs a command answers `--help` (issue 24): exit 0, its usage on stdout, nothing started.
 // `gate:matrix -- --help` exited 2 and `bench:cache -- --help` ran the whole benchmark before.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type CapturedRun, runCaptured } from '../../support/run-captured.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const PREFIX = 'exec node --import tsx ';
@@ -13,18 +13,10 @@ const scripts = Object.entries(
 );
 const commands = scripts.filter(([, line]) => line.startsWith(PREFIX));
 
-function help(file: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, '--help'], {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (err += c));
-    child.once('exit', (code) => done({ code, out, err }));
+function help(file: string): Promise<CapturedRun> {
+  return runCaptured(process.execPath, ['--import', 'tsx', file, '--help'], {
+    cwd: ROOT,
+    env: { ...process.env, FORCE_COLOR: '0' },
   });
 }
 
@@ -39,9 +31,9 @@ describe('npm run <script> -- --help', { concurrent: true }, () => {
     '%s: exit 0 with its usage',
     async (_name, file) => {
       const r = await help(file);
-      expect(r.code, r.err).toBe(0);
-      expect(r.out).toMatch(/usage|Usage|npm run|npm start/);
-      expect(r.out.length).toBeLessThan(6_000); // the usage, not a run's output
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/usage|Usage|npm run|npm start/);
+      expect(r.stdout.length).toBeLessThan(6_000); // the usage, not a run's output
     },
     60_000,
   );

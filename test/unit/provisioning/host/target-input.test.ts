@@ -1,24 +1,14 @@
 // A command that exits before it reads its standard input (a remote `redis-cli` not installed yet, ssh failing at
 // once) must give its exit code, not crash the provisioning process with an unhandled EPIPE on the input pipe.
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runCaptured } from '../../../support/run-captured.ts';
 
 // A child process of its own: an unhandled 'error' event would kill the vitest worker instead of failing a test.
-function runInChild(script: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: process.cwd(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.once('close', (code) => resolve({ code, out }));
+async function runInChild(script: string): Promise<{ code: number; out: string }> {
+  const r = await runCaptured(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: process.cwd(),
   });
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 // 4 MiB of input to a command that exits at once: the write cannot fit the pipe, so it always fails with EPIPE.
