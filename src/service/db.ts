@@ -29,6 +29,20 @@ export async function currentXid(tx: Queryable): Promise<string> {
   return wireXid(result.rows[0]!.xid);
 }
 
+/**
+ * `db` with its `query` replaced by `query` (every other member is `db`'s own, bound to it): how the emulated defects
+ * intercept statements without a branch in the store.
+ */
+export function withQuery<D extends Queryable>(db: D, query: Queryable['query']): D {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === 'query') return query;
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /** A pg pool whose statements are counted per request (AsyncLocalStorage) and in total. */
 export interface Database extends Queryable {
   /** Runs `fn` in one transaction on one connection (BEGIN/COMMIT count as statements, as they are sent). */

@@ -6,7 +6,7 @@
 
 import type { onRouteHookHandler, RouteHandlerMethod } from 'fastify';
 import { CachedEntry } from '../cache/index.ts';
-import type { Database } from './db.ts';
+import { type Database, withQuery } from './db.ts';
 import type { Defect } from './defects.ts';
 import type { ServiceReads } from './deps.ts';
 import { forbidden, HttpError } from './errors.ts';
@@ -118,13 +118,7 @@ export function withDrainedPool<D extends Pick<Database, 'query'>>(db: D, leak: 
     }
     return query(text, params);
   };
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === 'query') return failing;
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return withQuery(db, failing);
 }
 
 /**

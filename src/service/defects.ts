@@ -9,7 +9,7 @@ import { keys as encodedKeys } from '../cache/index.ts';
 import type { Cache } from '../cache/types.ts';
 import type { RedisClient } from '../redis/connect.ts';
 import { ConfigError } from './config.ts';
-import type { Queryable } from './db.ts';
+import { type Queryable, withQuery } from './db.ts';
 import type { CommittedWrite, WriteInvalidation } from './invalidation.ts';
 
 export const DEFECTS = [
@@ -115,13 +115,7 @@ export function withDatabaseDefects<D extends Queryable>(
     }
     return query(text, params);
   };
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop === 'query') return early;
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return withQuery(db, early);
 }
 
 /** Redis command timeout of the cache: FastNPC's 5 s socket timeout under socket-timeout-5s. */
