@@ -90,7 +90,7 @@ export class BreakerGate {
   }
 
   /** Runs a Lua script, each round trip (EVALSHA, EVAL after NOSCRIPT) under the watchdog; a reply is a success. */
-  async run(lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
     const result = await runScript(this.#o.connection.client, lua, keys, args, this.#bound);
     this.#breaker.success();
     return result;

@@ -25,7 +25,7 @@ export class CorruptEntries {
     this.#logger = logger;
   }
 
-  async drop(key: string, raw: string): Promise<void> {
+  async drop(key: string, raw: string | Buffer): Promise<void> {
     this.#counters.count('errors');
     this.#counters.event('corruptEntries');
     if (!this.#logged.has(key) && this.#logged.size < MAX_LOGGED_CORRUPT_KEYS) {

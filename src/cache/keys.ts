@@ -27,10 +27,30 @@ function percentEncode(char: string): string {
  */
 export function encodeKeySegment(part: string | number): string {
   const text = String(part);
+  const known = segments.get(text);
+  if (known !== undefined) return known;
+  const encoded = encodeSegment(text);
+  if (text.length <= MAX_REMEMBERED_SEGMENT) {
+    if (segments.size >= MAX_REMEMBERED_SEGMENTS) segments.delete(segments.keys().next().value as string);
+    segments.set(text, encoded);
+  }
+  return encoded;
+}
+
+function encodeSegment(text: string): string {
   const encoded = text.replace(UNSAFE, percentEncode);
   if (Buffer.byteLength(encoded, 'utf8') <= MAX_SEGMENT_BYTES) return encoded;
   return `%H${createHash('sha256').update(text, 'utf8').digest('base64url')}`;
 }
+
+/**
+ * The segments encoded last (the same user and character names come back with every request: a role of CJK text
+ * with a space costs a regex scan and a percent-encoding each time). Deterministic, so a remembered segment is the
+ * one `encodeSegment` gives; bounded in count and in the length of what is remembered; the oldest goes first.
+ */
+const segments = new Map<string, string>();
+const MAX_REMEMBERED_SEGMENTS = 10_000;
+const MAX_REMEMBERED_SEGMENT = 256;
 
 /** Escapes a literal so it matches only itself inside a Redis MATCH glob. */
 export function escapeGlob(literal: string): string {

@@ -10,19 +10,19 @@
  * never shared: the same key asked twice is sent twice in the batch (a read joining an earlier, still-running
  * read could miss an invalidation confirmed in between). A failed batch fails each of its reads.
  */
-export type SendBatch = (keys: string[]) => Promise<(string | null)[]>;
+export type SendBatch<Raw = string | null> = (keys: string[]) => Promise<Raw[]>;
 
 /**
  * What the owner does per batch and per read, so that a hit needs no promise of its own beyond the read's: the
  * reply is decoded and counted here, once per batch, and the caller gets the final value.
  */
-export interface BatchHooks<R, Tag> {
+export interface BatchHooks<R, Tag, Raw = string | null> {
   /** As a batch leaves; returns a token handed to `settled` (the watchdog's operation id). */
   leaving(): number;
   /** When the batch's reply or error arrived, before its reads are answered. */
   settled(token: number): void;
   /** What a read of an answered batch resolves to (a promise is adopted). */
-  value(raw: string | null, key: string, tag: Tag): R | PromiseLike<R>;
+  value(raw: Raw, key: string, tag: Tag): R | PromiseLike<R>;
   /** What a read of a failed batch resolves to (instead of a rejection). */
   failed(error: unknown, key: string, tag: Tag): R | PromiseLike<R>;
 }
@@ -32,10 +32,10 @@ interface Waiter<R> {
   reject(error: unknown): void;
 }
 
-export class ReadBatcher<R = string | null, Tag = number | undefined> {
-  readonly #send: SendBatch;
+export class ReadBatcher<R = string | null, Tag = number | undefined, Raw = string | null> {
+  readonly #send: SendBatch<Raw>;
   readonly #maxBatch: number;
-  readonly #hooks: BatchHooks<R, Tag> | undefined;
+  readonly #hooks: BatchHooks<R, Tag, Raw> | undefined;
   #keys: string[] = [];
   #tags: Tag[] = [];
   #waiters: Waiter<R>[] = [];
@@ -46,7 +46,7 @@ export class ReadBatcher<R = string | null, Tag = number | undefined> {
    * @param maxBatch largest MGET sent; a larger burst leaves as several.
    * @param hooks without them a read resolves to its raw value (null when absent) and rejects when its batch fails.
    */
-  constructor(send: SendBatch, maxBatch = 256, hooks?: BatchHooks<R, Tag>) {
+  constructor(send: SendBatch<Raw>, maxBatch = 256, hooks?: BatchHooks<R, Tag, Raw>) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError('maxBatch must be a positive integer');
     this.#send = send;
     this.#maxBatch = maxBatch;
@@ -81,7 +81,7 @@ export class ReadBatcher<R = string | null, Tag = number | undefined> {
     this.#waiters = [];
     const hooks = this.#hooks;
     const token = hooks ? hooks.leaving() : 0;
-    let sent: Promise<(string | null)[]>;
+    let sent: Promise<Raw[]>;
     try {
       sent = this.#send(keys);
     } catch (error) {
@@ -94,7 +94,7 @@ export class ReadBatcher<R = string | null, Tag = number | undefined> {
           for (let i = 0; i < waiters.length; i += 1) {
             const waiter = waiters[i] as Waiter<R>;
             try {
-              waiter.resolve(hooks.value(values[i] ?? null, keys[i] as string, tags[i] as Tag));
+              waiter.resolve(hooks.value((values[i] ?? null) as Raw, keys[i] as string, tags[i] as Tag));
             } catch (thrown) {
               waiter.reject(thrown); // a hook that throws fails its own read, never the others
             }

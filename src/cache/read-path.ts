@@ -48,21 +48,23 @@ export interface ReadPathDeps {
  */
 export class ReadPath {
   readonly #d: ReadPathDeps;
-  readonly #reads: ReadBatcher<unknown, ReadTag>;
+  readonly #reads: ReadBatcher<unknown, ReadTag, Buffer | null>;
 
   constructor(deps: ReadPathDeps) {
     this.#d = deps;
     const { client, watchdog, gate, counters, cluster } = deps;
-    const one = (value: string | null): (string | null)[] => [value];
+    const one = (value: Buffer | null): (Buffer | null)[] => [value];
     const prefixLength = deps.keys.prefix.length;
     const decoded = deps.decoded;
-    this.#reads = new ReadBatcher<unknown, ReadTag>(
+    // Replies are read as bytes: an entry read as an entry keeps them (a route sends them as they are, codec.ts v3);
+    // a value is decoded from its text, as ioredis would have made it.
+    this.#reads = new ReadBatcher<unknown, ReadTag, Buffer | null>(
       (keys) =>
         keys.length === 1
-          ? client.get(keys[0] as string).then(one)
+          ? client.getBuffer(keys[0] as string).then(one)
           : cluster
-            ? Promise.all(keys.map((key) => client.get(key)))
-            : client.mget(keys),
+            ? Promise.all(keys.map((key) => client.getBuffer(key)))
+            : client.mgetBuffer(keys),
       256,
       {
         leaving: () => watchdog.begin(),
@@ -71,7 +73,11 @@ export class ReadPath {
           gate.success();
           if (raw !== null) {
             const value =
-              tag?.entry === true ? decodeEntry(raw) : decoded === undefined ? decode(raw) : decoded.decode(raw);
+              tag?.entry === true
+                ? decodeEntry(raw)
+                : decoded === undefined
+                  ? decode(raw)
+                  : decoded.decode(raw.toString('utf8'));
             if (value !== CORRUPT) {
               counters.hit();
               return value;

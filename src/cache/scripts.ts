@@ -103,7 +103,7 @@ export async function runScript(
   client: RedisClient,
   lua: LuaScript,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly (string | number | Buffer)[],
   bound: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
 ): Promise<unknown> {
   try {

@@ -44,32 +44,37 @@ export class CachedReads {
     ttlSeconds?: number,
     asEntry = false,
   ): Promise<T> {
-    const { value, outcome } = await this.#readUnrecorded(key, loader, ttlSeconds, asEntry);
-    this.#record(entry, outcome);
+    const read = this.#start(key, loader, ttlSeconds, asEntry);
+    const value = await read.value;
+    this.#record(entry, this.#outcome(read));
     return value;
   }
 
-  /** One read through getOrLoad and what it was (hit / miss / bypass), not yet reported. */
-  async #readUnrecorded<T>(
-    key: string,
-    loader: () => Promise<T>,
-    ttlSeconds?: number,
-    asEntry = false,
-  ): Promise<{ value: T; outcome: CacheOutcome }> {
-    let loaded = false;
-    const fencedBefore = this.#o.fenced?.() === true;
-    const value = await this.#o.cache.getOrLoad(
+  /**
+   * One read through getOrLoad, started: its value, and what it was (hit / miss / bypass: `#outcome`) once the value
+   * is there. No promise of its own beyond getOrLoad's — the profile route starts two of these per request.
+   */
+  #start<T>(key: string, loader: () => Promise<T>, ttlSeconds?: number, asEntry = false): StartedRead<T> {
+    const read: StartedRead<T> = {
+      loaded: false,
+      fencedBefore: this.#o.fenced?.() === true,
+      value: undefined as unknown as Promise<T>,
+    };
+    read.value = this.#o.cache.getOrLoad(
       key,
-      async () => {
-        loaded = true;
+      () => {
+        read.loaded = true;
         return loader();
       },
       ttlSeconds === undefined ? { entry: asEntry } : { ttlSeconds, entry: asEntry },
     );
-    // a load while Redis is down or the cache fenced was not stored: a bypass, not a miss
-    const bypassed = loaded && (!this.#o.redisUp() || fencedBefore || this.#o.fenced?.() === true);
-    const outcome: CacheOutcome = !this.#o.enabled || bypassed ? 'bypass' : loaded ? 'miss' : 'hit';
-    return { value, outcome };
+    return read;
+  }
+
+  /** What a read was, once its value is there: a load while Redis is down or the cache fenced was not stored. */
+  #outcome(read: StartedRead<unknown>): CacheOutcome {
+    const bypassed = read.loaded && (!this.#o.redisUp() || read.fencedBefore || this.#o.fenced?.() === true);
+    return !this.#o.enabled || bypassed ? 'bypass' : read.loaded ? 'miss' : 'hit';
   }
 
   #record(entry: CacheEntry, outcome: CacheOutcome): void {
@@ -112,31 +117,25 @@ export class CachedReads {
    * reads: char_id, then profile.
    */
   async profileEntry(userId: number, role: string): Promise<CachedEntry<CharacterProfile | null> | null> {
-    const idRead = this.#readUnrecorded(this.#keys.characterId(userId, role), () =>
-      findCharacterId(this.#o.db, userId, role),
-    );
-    const profileRead = this.#readUnrecorded(
+    const idRead = this.#start(this.#keys.characterId(userId, role), () => findCharacterId(this.#o.db, userId, role));
+    const profileRead = this.#start(
       this.#keys.characterProfile(userId, role),
       async () => {
-        const { value: id } = await idRead;
+        const id = await idRead.value;
         if (id === null) throw NO_CHARACTER;
         return (await this.#o.db.withConnection((conn) => loadProfile(conn, id))) ?? null;
       },
       this.#o.ttlProfileSeconds,
       true,
     );
-    // handled at once: a failed id read fails the profile's loader too, and a missing character drops it unread
-    const profile = profileRead.then(
-      (read) => ({ read }),
-      (error: unknown) => ({ error }),
-    );
-    const id = await idRead;
-    this.#record('char_id', id.outcome);
-    if (id.value === null) return null;
-    const settled = await profile;
-    if ('error' in settled) throw settled.error;
-    this.#record('profile', settled.read.outcome);
-    return entryOf(settled.read.value);
+    // a failed id read fails the profile's loader too, and a missing character drops it unread: never unhandled
+    profileRead.value.catch(ignore);
+    const id = await idRead.value;
+    this.#record('char_id', this.#outcome(idRead));
+    if (id === null) return null;
+    const profile = await profileRead.value;
+    this.#record('profile', this.#outcome(profileRead));
+    return entryOf(profile);
   }
 
   /** `char_id:{uid}:{name}`, no TTL (null = no such character, cached too; create invalidates it). */
@@ -169,6 +168,17 @@ export class CachedReads {
 
 /** Thrown by the profile's loader when the character does not exist: nothing is stored, the read is dropped. */
 const NO_CHARACTER = new Error('no such character');
+
+const ignore = (): void => {};
+
+/** A read started by `CachedReads.#start`. */
+interface StartedRead<T> {
+  value: Promise<T>;
+  /** The loader ran (a miss or a bypass). */
+  loaded: boolean;
+  /** The cache was fenced when the read began. */
+  fencedBefore: boolean;
+}
 
 /** What a getOrLoad asked for an entry resolved to: the entry, or a value from a Cache that ignores `entry`. */
 function entryOf<T>(result: T): CachedEntry<T> {

@@ -3,7 +3,7 @@ import { currentXid } from '../db.ts';
 import type { ServiceDeps } from '../deps.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { generateStructured } from '../responder.ts';
-import { JSON_CONTENT_TYPE, ResponseBodies } from '../response-body.ts';
+import { JSON_CONTENT_TYPE, jsonObjectBytes, NULL_BYTES, ResponseBodies } from '../response-body.ts';
 import { requireSession } from '../session.ts';
 import {
   type CharacterListItem,
@@ -144,10 +144,10 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
 
   app.get<{ Params: Params }>('/api/characters/:role/structured', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
-    // the body is the profile entry's `structured` part as stored: no JSON.parse, no JSON.stringify
+    // the body is the profile entry's `structured` part, the bytes Redis returned: no decoding, no parse, no stringify
     const entry = await reads.profileEntry(uid, parseRoleName(request.params.role));
-    if (entry === null || entry.text === 'null') throw notFound();
-    return reply.type(JSON_CONTENT_TYPE).send(entry.part('structured') ?? 'null');
+    if (entry === null || entry.isNull) throw notFound();
+    return reply.type(JSON_CONTENT_TYPE).send(entry.partBytes('structured') ?? NULL_BYTES);
   });
 
   // FastNPC forgot to invalidate char_profile here (defect 3).
@@ -174,11 +174,12 @@ export function registerCharacterRoutes(app: FastifyInstance, deps: ServiceDeps)
   app.get<{ Params: Params }>('/api/characters/:role/memories', async (request, reply) => {
     const { uid } = requireSession(request, maxAge);
     const entry = await reads.profileEntry(uid, parseRoleName(request.params.role));
-    if (entry === null || entry.text === 'null') throw notFound();
-    const shortTerm = entry.part('shortTerm') ?? 'null';
-    return reply
-      .type(JSON_CONTENT_TYPE)
-      .send(`{"short_term":${shortTerm},"long_term":${entry.part('longTerm') ?? 'null'}}`);
+    if (entry === null || entry.isNull) throw notFound();
+    const body = jsonObjectBytes(
+      ['short_term', entry.partBytes('shortTerm') ?? NULL_BYTES],
+      ['long_term', entry.partBytes('longTerm') ?? NULL_BYTES],
+    );
+    return reply.type(JSON_CONTENT_TYPE).send(body);
   });
 
   app.put<{ Params: Params }>('/api/characters/:role/memories', async (request) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceDeps } from '../deps.ts';
 import { unauthorized } from '../errors.ts';
-import { JSON_CONTENT_TYPE } from '../response-body.ts';
+import { JSON_CONTENT_TYPE, jsonObjectBytes } from '../response-body.ts';
 import { requireSession } from '../session.ts';
 import { updateSettings } from '../store/settings.ts';
 import { parseSettingsUpdate } from '../validation.ts';
@@ -11,12 +11,13 @@ export function registerSettingsRoutes(app: FastifyInstance, deps: ServiceDeps):
   const { keys } = deps;
   const maxAge = deps.config.sessionMaxAgeSeconds;
 
-  // the body is assembled from the entry's stored JSON text: no JSON.parse, no JSON.stringify (docs/cache.md)
+  // the body is assembled from the entry's bytes as Redis returned them: no decoding, no JSON.parse, no
+  // JSON.stringify (docs/cache.md, "Value format")
   app.get('/api/me/settings', async (request, reply) => {
     const session = requireSession(request, maxAge);
     const entry = await deps.reads.settingsEntry(session.uid);
-    if (entry.text === 'null') throw unauthorized(); // the account was deleted
-    return reply.type(JSON_CONTENT_TYPE).send(`{"settings":${entry.text}}`);
+    if (entry.isNull) throw unauthorized(); // the account was deleted
+    return reply.type(JSON_CONTENT_TYPE).send(jsonObjectBytes(['settings', entry.bytes]));
   });
 
   app.put('/api/me/settings', async (request) => {

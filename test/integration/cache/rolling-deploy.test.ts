@@ -1,8 +1,9 @@
 /**
- * A rolling deploy of the value format (docs/cache.md, "Value format"): workers of the code before issue 20 (v1:
- * plain JSON, emulated by loading the cache with a v1 codec in its own module graph) and of this code (v2: header +
- * JSON text) on one Redis. Whatever order they read, fill and invalidate in, no read answers a body other than
- * PostgreSQL's (here: a map) — control: a new format an old worker CAN parse (a JSON envelope) is misread by it.
+ * A rolling deploy of the value format (docs/cache.md, "Value format"): workers of an earlier release — v1 (plain
+ * JSON, before issue 20) or v2 (UTF-16 header), each emulated by loading the cache with that codec in its own module
+ * graph — and of this code (v3: UTF-8 byte header, entries read as bytes) on one Redis. Whatever order they read,
+ * fill and invalidate in, no read answers a body other than PostgreSQL's (here: a map) — control: a new format an
+ * old worker CAN parse (a JSON envelope) is misread by it.
  */
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +13,7 @@ import { keys } from '../../../src/cache/keys.ts';
 import type { CacheOptions } from '../../../src/cache/options.ts';
 import type { Cache } from '../../../src/cache/types.ts';
 import { type StartedRedisServer, startRedisServer } from '../../../src/stack/index.ts';
+import { encodeV2, readV2, V2_CORRUPT } from '../../support/value-format-v2.ts';
 import { rawClient, recordingLogger } from './helpers.ts';
 
 type Codec = typeof import('../../../src/cache/codec.ts');
@@ -32,9 +34,9 @@ async function cacheWithCodec(replace: (actual: Codec) => Partial<Codec>): Promi
   return module.createCache;
 }
 
-const parseV1 = (actual: Codec, raw: string): unknown => {
+const parseV1 = (actual: Codec, raw: string | Buffer): unknown => {
   try {
-    return JSON.parse(raw);
+    return JSON.parse(raw.toString());
   } catch {
     return actual.CORRUPT;
   }
@@ -47,10 +49,33 @@ const v1Codec = (actual: Codec): Partial<Codec> => ({
     return made && { raw: made.entry.text, entry: made.entry };
   }) as Codec['encodeEntry'],
   encode: (value: unknown) => actual.encodeEntry(value)?.entry.text,
-  decode: ((raw: string) => parseV1(actual, raw)) as Codec['decode'],
-  decodeEntry: ((raw: string) =>
+  decode: ((raw: string | Buffer) => parseV1(actual, raw)) as Codec['decode'],
+  decodeEntry: ((raw: string | Buffer) =>
     parseV1(actual, raw) === actual.CORRUPT ? actual.CORRUPT : actual.decodeEntry(raw)) as Codec['decodeEntry'],
 });
+
+/** The codec of the release before v3 (test/support/value-format-v2.ts): writes v2, reads v1 and v2 only. */
+const v2Codec = (actual: Codec): Partial<Codec> => {
+  const readable = (raw: string | Buffer): string | undefined => {
+    const text = raw.toString();
+    return readV2(text) === V2_CORRUPT ? undefined : text;
+  };
+  return {
+    encodeEntry: ((value: unknown) => {
+      const made = actual.encodeEntry(value);
+      return made && { raw: encodeV2(value) as string, entry: made.entry };
+    }) as Codec['encodeEntry'],
+    encode: encodeV2,
+    decode: ((raw: string | Buffer) => {
+      const text = readable(raw);
+      return text === undefined ? actual.CORRUPT : actual.decode(text);
+    }) as Codec['decode'],
+    decodeEntry: ((raw: string | Buffer) => {
+      const text = readable(raw);
+      return text === undefined ? actual.CORRUPT : actual.decodeEntry(text);
+    }) as Codec['decodeEntry'],
+  };
+};
 
 /** Control: a "v2" an old reader can parse — a JSON envelope {format, text} — read right by its own version only. */
 const envelopeCodec = (actual: Codec): Partial<Codec> => {
@@ -63,8 +88,8 @@ const envelopeCodec = (actual: Codec): Partial<Codec> => {
       const made = actual.encodeEntry(value);
       return made && { raw: JSON.stringify({ format: 2, text: made.entry.text }), entry: made.entry };
     }) as Codec['encodeEntry'],
-    decode: ((raw: string) => actual.decode(open(raw))) as Codec['decode'],
-    decodeEntry: ((raw: string) => actual.decodeEntry(open(raw))) as Codec['decodeEntry'],
+    decode: ((raw: string | Buffer) => actual.decode(open(raw.toString()))) as Codec['decode'],
+    decodeEntry: ((raw: string | Buffer) => actual.decodeEntry(open(raw.toString()))) as Codec['decodeEntry'],
   };
 };
 
@@ -107,8 +132,12 @@ async function mixedPair(createNew: CreateCache, createOld: CreateCache) {
       const want = JSON.stringify({ settings: db.get(key) });
       let body: string;
       if (round % 4 === 0) {
+        // as the settings route sends it: the entry's bytes; every 8th round from its text
         const entry = (await fresh.getOrLoad(key, loader, { entry: true })) as unknown as CachedEntry;
-        body = `{"settings":${entry.text}}`;
+        body =
+          round % 8 === 0
+            ? `{"settings":${entry.text}}`
+            : Buffer.concat([Buffer.from('{"settings":'), entry.bytes, Buffer.from('}')]).toString();
       } else {
         const worker = round % 4 === 1 ? fresh : old;
         body = JSON.stringify({ settings: await worker.getOrLoad(key, loader) });
@@ -144,10 +173,38 @@ describe('value format across a rolling deploy', () => {
     }
   });
 
-  it('an old and a new worker on one Redis never serve a wrong body (the old one drops v2 entries and refills)', async () => {
+  it('an entry written by the release before (v2) is a hit for the new code: same value, same body, same parts', async () => {
+    const raw = rawClient(server.url);
+    const cache = open(createCache, 'v2entry');
+    try {
+      const settings = { default_model: null, profile: '李白 "x"', max_group_reply_rounds: 3, updated_at: 0 };
+      const key = keys.userSettings(9);
+      await raw.set(`v2entry:${key}`, encodeV2(settings) as string);
+      const loader = vi.fn(async () => ({ wrong: true }));
+      expect(await cache.getOrLoad(key, loader)).toEqual(settings);
+      const entry = (await cache.getOrLoad(key, loader, { entry: true })) as unknown as CachedEntry;
+      expect(entry.bytes.toString()).toBe(JSON.stringify(settings));
+      expect(entry.partBytes('profile')?.toString()).toBe(JSON.stringify(settings.profile));
+      expect(loader).not.toHaveBeenCalled();
+      expect(await raw.get(`v2entry:${key}`)).toBe(encodeV2(settings)); // left as it was, not rewritten
+    } finally {
+      await cache.close();
+      raw.disconnect();
+    }
+  });
+
+  it('an old (v1) and a new worker on one Redis never serve a wrong body (the old one drops v3 entries and refills)', async () => {
     const result = await mixedPair(createCache, await cacheWithCodec(v1Codec));
     expect(result.wrong).toEqual([]);
-    expect(result.old.errors).toBeGreaterThan(0); // it met v2 entries: counted corrupt, deleted, loaded afresh
+    expect(result.old.errors).toBeGreaterThan(0); // it met v3 entries: counted corrupt, deleted, loaded afresh
+    expect(result.fresh.hits).toBeGreaterThan(0);
+  });
+
+  it('a worker of the release before (v2) and a new one never serve a wrong body (the v2 one drops v3 entries)', async () => {
+    const result = await mixedPair(createCache, await cacheWithCodec(v2Codec));
+    expect(result.wrong).toEqual([]);
+    expect(result.old.errors).toBeGreaterThan(0);
+    expect(result.old.hits).toBeGreaterThan(0); // and reads v1/v2 entries (its own) as hits
     expect(result.fresh.hits).toBeGreaterThan(0);
   });
 

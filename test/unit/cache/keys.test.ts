@@ -41,6 +41,15 @@ describe('encodeKeySegment', () => {
     for (const name of HOSTILE) expect(encodeKeySegment(name)).toBe(encodeKeySegment(name));
   });
 
+  it('answers a name it remembers as it encoded it, before and after the memo is full', () => {
+    const first = HOSTILE.map(encodeKeySegment);
+    // 10 000 other names push every hostile one out of the memo: each is then encoded afresh
+    for (let i = 0; i < 10_001; i += 1) encodeKeySegment(`角色 ${i}`);
+    expect(HOSTILE.map(encodeKeySegment)).toEqual(first);
+    expect(encodeKeySegment('角色 7')).toBe('角色%207');
+    expect(encodeKeySegment('角色 7')).toBe('角色%207'); // remembered
+  });
+
   it('keeps readable names readable', () => {
     expect(encodeKeySegment('李白')).toBe('李白');
     expect(encodeKeySegment('Alice_01.v2-x')).toBe('Alice_01.v2-x');

@@ -83,6 +83,44 @@ export function dataRoutes(ctx: RoutesContext): void {
       expect((await client.post('/api/characters', { role: '  ' })).status).toBe(400);
     });
 
+    it('a hit answers, byte for byte, the body of the load that filled it (the entry sent as its bytes)', async () => {
+      const client = await registerUser(ctx.fx.w1);
+      const role = enc('王维 摩诘');
+      await client.post('/api/characters', { role: '王维 摩诘' });
+      // each write invalidates the entry the next GET reads: that GET loads (a miss), the other worker's hits
+      const writes: [string, () => Promise<unknown>][] = [
+        ['/api/me/settings', () => client.put('/api/me/settings', { profile: '“诗中有画”，画中有诗 🎨' })],
+        [
+          `/api/characters/${role}/memories`,
+          () =>
+            client.put(`/api/characters/${role}/memories`, {
+              short_term: ['空山新雨后'],
+              long_term: [{ content: '明月松间照 🌙' }],
+            }),
+        ],
+        [
+          `/api/characters/${role}/structured`,
+          () => client.put(`/api/characters/${role}/structured`, { 基础身份信息: { 姓名: '王维', 字: '摩诘' } }),
+        ],
+      ];
+      for (const [path, write] of writes) {
+        await write();
+        const miss = await client.get(path);
+        expect(miss.headers.get('x-cache'), path).toBe('miss');
+        // the commit-log invalidator's delete of the write may land after this fill: then the next read loads again
+        let hit = await client.on(ctx.fx.w2).get(path);
+        for (let i = 0; i < 20 && hit.headers.get('x-cache') !== 'hit'; i += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          hit = await client.on(ctx.fx.w2).get(path);
+        }
+        expect(hit.headers.get('x-cache'), path).toBe('hit');
+        expect(hit.text, path).toBe(miss.text);
+        expect(hit.text, path).toBe(JSON.stringify(JSON.parse(hit.text))); // what Fastify's serializer sends
+        expect(hit.headers.get('content-type'), path).toBe('application/json; charset=utf-8');
+        expect(Number(hit.headers.get('content-length')), path).toBe(Buffer.byteLength(hit.text));
+      }
+    });
+
     it('structured: GET nested Chinese sections, PUT replaces sections, unknown role 404 not_found', async () => {
       const client = await registerUser(ctx.fx.w1);
       await client.post('/api/characters', { role: '杜甫·诗圣' });
