@@ -76,7 +76,7 @@ export class ReadPath {
               tag?.entry === true
                 ? decodeEntry(raw)
                 : decoded === undefined
-                  ? decode(raw)
+                  ? decode(raw.toString('utf8'))
                   : decoded.decode(raw.toString('utf8'));
             if (value !== CORRUPT) {
               counters.hit();
