@@ -175,6 +175,19 @@ function clientFor(url: string, password: string | undefined, timeoutMs: number)
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
+/** What ioredis throws at a command on a connection already gone: it does not say why the connection went. */
+const CONNECTION_GONE = /^(Connection is closed\.|Stream isn't writeable)/;
+
+/**
+ * Why a connection check failed: the client's last error event (e.g. WRONGPASS answered to the AUTH sent on
+ * connect) when the command itself only failed because that connection was gone — which of the two messages a
+ * command gets depends on whether the server closed before or after it was written (a busy host sees both).
+ */
+export function connectionFailure(thrown: unknown, lastError: string | undefined): string {
+  const message = errorText(thrown);
+  return CONNECTION_GONE.test(message) ? (lastError ?? message) : message;
+}
+
 /**
  * Compares a running Redis with what it should be (CI runs this before a deploy): CONFIG GET of the plan's settings,
  * INFO persistence health, that a password is enforced when one is expected, and that only loopback listens.
@@ -200,8 +213,7 @@ export async function auditRedis(options: AuditOptions): Promise<AuditReport> {
       const pong = await client.ping();
       add('connection', 'PONG', pong);
     } catch (error) {
-      const closed = errorText(error) === 'Connection is closed.';
-      const message = (closed ? lastErrors.get(client) : undefined) ?? errorText(error);
+      const message = connectionFailure(error, lastErrors.get(client));
       add(
         'connection',
         'PONG',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeProcAddress, expectedFromConfig } from '../../../provisioning/lib/checks/audit.ts';
+import { connectionFailure, decodeProcAddress, expectedFromConfig } from '../../../provisioning/lib/checks/audit.ts';
 import { appUsersOf, summariseCheckSystem } from '../../../provisioning/lib/checks/verify.ts';
 import { parseConfig } from '../../../provisioning/lib/config/render-config.ts';
 import { forThrowaway, summariseRejection } from '../../../provisioning/lib/config/validate-candidate.ts';
@@ -71,5 +71,25 @@ describe('redis-server --check-system summary', () => {
     const out =
       '[slow-clocksource]...OK\n[xen-clocksource]...OK\n[overcommit]...WARNING:\nMemory overcommit must be enabled! …\n[THP]...OK\n';
     expect(summariseCheckSystem(out)).toBe('slow-clocksource OK, xen-clocksource OK, overcommit WARNING, THP OK');
+  });
+});
+
+describe('connectionFailure (why the connection check failed)', () => {
+  const wrongpass = 'WRONGPASS invalid username-password pair or user is disabled.';
+  it('names the AUTH refusal whichever way the command then met the closed connection', () => {
+    // a busy host: the server closed before the PING was written (the case a clean-clone run met) or after
+    for (const thrown of [
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      new Error('Connection is closed.'),
+    ]) {
+      expect(connectionFailure(thrown, wrongpass)).toBe(wrongpass);
+    }
+  });
+
+  it('keeps an error that says why by itself, and the thrown one when no event was seen', () => {
+    expect(connectionFailure(new Error('connect ECONNREFUSED 127.0.0.1:1'), wrongpass)).toBe(
+      'connect ECONNREFUSED 127.0.0.1:1',
+    );
+    expect(connectionFailure(new Error('Connection is closed.'), undefined)).toBe('Connection is closed.');
   });
 });
