@@ -57,13 +57,14 @@ afterAll(async () => {
  */
 async function updateBoth(lab: Lab, tag: string, mark: boolean) {
   const { redis, cache, invalidator } = lab;
+  // counted before the inserts commit: the invalidator may apply the first before the second is sent
+  const before = invalidator.status().transactions;
   const { rows } = await sql.query<{ id: number }>(
     "INSERT INTO users (username, password_hash, created_at) VALUES ($1, 'x', 0), ($2, 'x', 0) RETURNING id",
     [`${tag}-marked`, `${tag}-unmarked`],
   );
   const [marked, unmarked] = rows.map((r) => r.id) as [number, number];
   await sql.query('INSERT INTO user_settings (user_id, updated_at) VALUES ($1, 0), ($2, 0)', [marked, unmarked]);
-  const before = invalidator.status().transactions;
   await until('the inserts applied', 30_000, () => invalidator.status().transactions >= before + 2);
 
   await sql.query('BEGIN');
