@@ -131,27 +131,25 @@ export class CachedEntry<T = unknown> {
    * undefined when the value has no such property.
    */
   part(name: string): string | undefined {
-    if (this.#byteSpans) {
-      const bytes = this.bytes;
-      const span = spanOf(this.#spans, name, bytes.length, (i) => bytes[i] as number);
-      if (span !== undefined) return bytes.toString('utf8', span[0], span[1]);
-    } else {
-      const text = this.text;
-      const span = spanOf(this.#spans, name, text.length, (i) => text.charCodeAt(i));
-      if (span !== undefined) return text.slice(span[0], span[1]);
-    }
-    return this.#partOfValue(name);
+    if (this.#byteSpans) return this.#bytePart(name)?.toString('utf8') ?? this.#partOfValue(name);
+    const text = this.text;
+    const span = spanOf(this.#spans, name, text.length, (i) => text.charCodeAt(i));
+    return span !== undefined ? text.slice(span[0], span[1]) : this.#partOfValue(name);
   }
 
   /** `part(name)` as UTF-8 — for a v3 entry read as bytes, a view of the bytes Redis returned (not copied). */
   partBytes(name: string): Buffer | undefined {
-    if (this.#byteSpans) {
-      const bytes = this.bytes;
-      const span = spanOf(this.#spans, name, bytes.length, (i) => bytes[i] as number);
-      if (span !== undefined) return bytes.subarray(span[0], span[1]);
-    }
-    const text = this.part(name);
+    const bytes = this.#byteSpans ? this.#bytePart(name) : undefined;
+    if (bytes !== undefined) return bytes;
+    const text = this.#byteSpans ? this.#partOfValue(name) : this.part(name);
     return text === undefined ? undefined : Buffer.from(text, 'utf8');
+  }
+
+  /** The bytes the header's (byte) span of `name` delimits; undefined when there is none that holds. */
+  #bytePart(name: string): Buffer | undefined {
+    const bytes = this.bytes;
+    const span = spanOf(this.#spans, name, bytes.length, (i) => bytes[i] as number);
+    return span === undefined ? undefined : bytes.subarray(span[0], span[1]);
   }
 
   #partOfValue(name: string): string | undefined {

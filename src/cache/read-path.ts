@@ -56,6 +56,7 @@ export class ReadPath {
     const one = (value: Buffer | null): (Buffer | null)[] => [value];
     const prefixLength = deps.keys.prefix.length;
     const decoded = deps.decoded;
+    const decodeValue = decoded === undefined ? decode : (text: string) => decoded.decode(text);
     // Replies are read as bytes: an entry read as an entry keeps them (a route sends them as they are, codec.ts v3);
     // a value is decoded from its text, as ioredis would have made it.
     this.#reads = new ReadBatcher<unknown, ReadTag, Buffer | null>(
@@ -72,12 +73,7 @@ export class ReadPath {
         value: (raw, key, tag) => {
           gate.success();
           if (raw !== null) {
-            const value =
-              tag?.entry === true
-                ? decodeEntry(raw)
-                : decoded === undefined
-                  ? decode(raw.toString('utf8'))
-                  : decoded.decode(raw.toString('utf8'));
+            const value = tag?.entry === true ? decodeEntry(raw) : decodeValue(raw.toString('utf8'));
             if (value !== CORRUPT) {
               counters.hit();
               return value;
