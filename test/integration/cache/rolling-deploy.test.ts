@@ -153,45 +153,34 @@ async function mixedPair(createNew: CreateCache, createOld: CreateCache) {
 }
 
 describe('value format across a rolling deploy', () => {
-  it('an entry written in the old format (v1) is a hit for the new code: same value, same body, same parts', async () => {
-    const raw = rawClient(server.url);
-    const cache = open(createCache, 'v1entry');
-    try {
-      const settings = { default_model: null, profile: '李白 "x"', max_group_reply_rounds: 3, updated_at: 0 };
-      const key = keys.userSettings(9);
-      await raw.set(`v1entry:${key}`, JSON.stringify(settings));
-      const loader = vi.fn(async () => ({ wrong: true }));
-      expect(await cache.getOrLoad(key, loader)).toEqual(settings);
-      const entry = (await cache.getOrLoad(key, loader, { entry: true })) as unknown as CachedEntry;
-      expect(`{"settings":${entry.text}}`).toBe(JSON.stringify({ settings }));
-      expect(entry.part('profile')).toBe(JSON.stringify(settings.profile));
-      expect(loader).not.toHaveBeenCalled();
-      expect(await raw.get(`v1entry:${key}`)).toBe(JSON.stringify(settings)); // left as it was, not rewritten
-    } finally {
-      await cache.close();
-      raw.disconnect();
-    }
-  });
-
-  it('an entry written by the release before (v2) is a hit for the new code: same value, same body, same parts', async () => {
-    const raw = rawClient(server.url);
-    const cache = open(createCache, 'v2entry');
-    try {
-      const settings = { default_model: null, profile: '李白 "x"', max_group_reply_rounds: 3, updated_at: 0 };
-      const key = keys.userSettings(9);
-      await raw.set(`v2entry:${key}`, encodeV2(settings) as string);
-      const loader = vi.fn(async () => ({ wrong: true }));
-      expect(await cache.getOrLoad(key, loader)).toEqual(settings);
-      const entry = (await cache.getOrLoad(key, loader, { entry: true })) as unknown as CachedEntry;
-      expect(entry.bytes.toString()).toBe(JSON.stringify(settings));
-      expect(entry.partBytes('profile')?.toString()).toBe(JSON.stringify(settings.profile));
-      expect(loader).not.toHaveBeenCalled();
-      expect(await raw.get(`v2entry:${key}`)).toBe(encodeV2(settings)); // left as it was, not rewritten
-    } finally {
-      await cache.close();
-      raw.disconnect();
-    }
-  });
+  it.each([
+    { version: 'v1', release: 'before issue 20', store: (value: unknown) => JSON.stringify(value) },
+    { version: 'v2', release: 'the release before v3', store: (value: unknown) => encodeV2(value) as string },
+  ])(
+    'an entry written in $version ($release) is a hit for the new code: same value, same body, same parts',
+    async ({ version, store }) => {
+      const raw = rawClient(server.url);
+      const namespace = `${version}entry`;
+      const cache = open(createCache, namespace);
+      try {
+        const settings = { default_model: null, profile: '李白 "x"', max_group_reply_rounds: 3, updated_at: 0 };
+        const key = keys.userSettings(9);
+        await raw.set(`${namespace}:${key}`, store(settings));
+        const loader = vi.fn(async () => ({ wrong: true }));
+        expect(await cache.getOrLoad(key, loader)).toEqual(settings);
+        const entry = (await cache.getOrLoad(key, loader, { entry: true })) as unknown as CachedEntry;
+        expect(`{"settings":${entry.text}}`).toBe(JSON.stringify({ settings }));
+        expect(entry.bytes.toString()).toBe(JSON.stringify(settings));
+        expect(entry.part('profile')).toBe(JSON.stringify(settings.profile));
+        expect(entry.partBytes('profile')?.toString()).toBe(JSON.stringify(settings.profile));
+        expect(loader).not.toHaveBeenCalled();
+        expect(await raw.get(`${namespace}:${key}`)).toBe(store(settings)); // left as it was, not rewritten
+      } finally {
+        await cache.close();
+        raw.disconnect();
+      }
+    },
+  );
 
   it('an old (v1) and a new worker on one Redis never serve a wrong body (the old one drops v3 entries and refills)', async () => {
     const result = await mixedPair(createCache, await cacheWithCodec(v1Codec));
